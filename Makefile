@@ -1,0 +1,70 @@
+# Two commands matter: `make run` (serve the app with demo data) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app wsgi
+
+.PHONY: run test test-sqlite test-postgres test-e2e lint format install install-dev chromium translations bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Stamp files: reinstall only when the requirements change.
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime translations
+install-dev: $(VENV)/.dev translations
+
+translations: | $(BIN)/python
+	@if [ -d app/translations ]; then $(BIN)/pybabel compile -q -d app/translations || exit 1; fi
+
+## make run — migrate the SQLite database in instance/, load demo data once, serve on HOST:PORT
+run: install
+	$(FLASK) db upgrade heads
+	@if [ ! -f instance/.demo-seeded ]; then \
+		$(FLASK) seed-demo && touch instance/.demo-seeded; \
+	else \
+		$(FLASK) demo-accounts; \
+	fi
+	@echo "Mở http://$(HOST):$(PORT) — dừng bằng Ctrl+C"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## make test — lint, the suite on SQLite, again on a throwaway PostgreSQL, then the browser tests
+test: install-dev chromium lint test-sqlite test-postgres test-e2e
+
+test-sqlite: install-dev
+	$(BIN)/pytest -m "not e2e" -q
+
+test-postgres: install-dev
+	bash scripts/with-postgres.sh $(BIN)/pytest -m "not e2e" -q
+
+test-e2e: install-dev chromium
+	$(BIN)/pytest -m e2e -q
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Cài Chromium (gói Debian) cho kiểm thử trình duyệt…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install-dev
+	@for f in bench/*.py; do [ -e "$$f" ] && $(BIN)/python $$f; done; true
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache screenshots

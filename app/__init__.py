@@ -1,0 +1,124 @@
+"""The application factory: folders, settings, extensions, blueprints, error pages and CLI."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from sqlalchemy import event
+
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Feature packages, each exposing a blueprint `bp` in its __init__ (order = URL precedence).
+FEATURES = ["core", "accounts", "audit", "admin"]
+
+# Feature packages contributing CLI commands through a `register_cli(app)` function.
+CLI_MODULES = ["app.accounts.cli", "app.demo.cli"]
+
+
+def create_app(config: object | str | None = None) -> Flask:
+    """Build the app. `config` is a settings object, an APP_ENV name, or None (read APP_ENV)."""
+    from config import load_config
+
+    settings = config if (config is not None and not isinstance(config, str)) else load_config(config)
+    app = Flask(
+        __name__,
+        instance_path=getattr(settings, "INSTANCE_PATH", str(ROOT / "instance")),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(settings)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    for name in FEATURES:
+        module = importlib.import_module(f"app.{name}")
+        app.register_blueprint(module.bp)
+        if importlib.util.find_spec(f"app.{name}.models"):
+            importlib.import_module(f"app.{name}.models")  # every table in db.metadata
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+    _register_request_hooks(app)
+    from app.localtime import register_template_filters
+
+    register_template_filters(app)
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale
+    for module_name in CLI_MODULES:
+        importlib.import_module(module_name).register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLite leaves foreign keys off by default; WAL lets the dev server read while writing.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")  # in-memory databases answer "memory": harmless
+    cursor.close()
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang") if _has_request() else None
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _has_request() -> bool:
+    from flask import has_request_context
+
+    return has_request_context()
+
+
+# Content Security Policy: everything from our own origin; no inline script anywhere.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob: data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.before_request
+    def remember_request_start():
+        g.client_ip = request.remote_addr or ""

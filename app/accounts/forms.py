@@ -1,0 +1,87 @@
+"""Account forms: shape only (required, lengths, matching); services check meaning."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.accounts.models import ROLE_LABELS
+
+REQUIRED_NAME = "Vui lòng nhập họ và tên."
+REQUIRED_EMAIL = "Vui lòng nhập địa chỉ email."
+REQUIRED_PHONE = "Vui lòng nhập số điện thoại di động."
+REQUIRED_PASSWORD = "Vui lòng nhập mật khẩu."
+MISMATCH = "Hai mật khẩu không khớp nhau."
+
+
+class SignupForm(FlaskForm):
+    full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(REQUIRED_EMAIL), Length(max=254)])
+    phone = TelField("Số điện thoại di động", validators=[DataRequired(REQUIRED_PHONE), Length(max=20)])
+    password = PasswordField("Mật khẩu", validators=[DataRequired(REQUIRED_PASSWORD)])
+    password_confirm = PasswordField(
+        "Nhập lại mật khẩu",
+        validators=[DataRequired("Vui lòng nhập lại mật khẩu."), EqualTo("password", MISMATCH)],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(REQUIRED_EMAIL), Length(max=254)])
+    password = PasswordField("Mật khẩu", validators=[DataRequired(REQUIRED_PASSWORD)])
+    remember = BooleanField("Ghi nhớ đăng nhập trên thiết bị này")
+
+
+class EmailOnlyForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(REQUIRED_EMAIL), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("Mật khẩu mới", validators=[DataRequired(REQUIRED_PASSWORD)])
+    password_confirm = PasswordField(
+        "Nhập lại mật khẩu mới",
+        validators=[DataRequired("Vui lòng nhập lại mật khẩu."), EqualTo("password", MISMATCH)],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Mật khẩu hiện tại", validators=[DataRequired("Vui lòng nhập mật khẩu hiện tại.")]
+    )
+    new_password = PasswordField("Mật khẩu mới", validators=[DataRequired(REQUIRED_PASSWORD)])
+    new_password_confirm = PasswordField(
+        "Nhập lại mật khẩu mới",
+        validators=[DataRequired("Vui lòng nhập lại mật khẩu."), EqualTo("new_password", MISMATCH)],
+    )
+
+
+class ProfileForm(FlaskForm):
+    full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
+    phone = TelField("Số điện thoại di động", validators=[DataRequired(REQUIRED_PHONE), Length(max=20)])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserRolesForm(FlaskForm):
+    roles = MultiCheckboxField(
+        "Vai trò", choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
+    )
+    active = BooleanField("Tài khoản đang hoạt động")
+
+
+class CreateUserForm(FlaskForm):
+    full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(REQUIRED_EMAIL), Length(max=254)])
+    role = SelectField(
+        "Vai trò", choices=[(role.value, label) for role, label in ROLE_LABELS.items()], default="judge"
+    )

@@ -1,0 +1,410 @@
+"""Account rules: sign-up, verification, login throttling, password reset, roles. Services commit."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import AccountToken, LoginAttempt, Role, User, UserRole
+from app.accounts.validation import (
+    ValidationFailed,
+    check_password_strength,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+)
+from app.audit.services import record
+from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooManyAttempts
+from app.extensions import db
+from app.localtime import utcnow
+from app.mail.services import send_email
+
+
+def _hasher() -> PasswordHasher:
+    """Argon2id; the library's RFC 9106 defaults unless the config lowers them (tests only)."""
+    cached = current_app.extensions.get("password_hasher")
+    if cached is None:
+        params = current_app.config.get("ARGON2_PARAMS") or {}
+        hasher = PasswordHasher(**params)
+        # Verified against when the email is unknown, so both paths cost the same time.
+        dummy = hasher.hash("không-phải-mật-khẩu-thật-0")
+        cached = current_app.extensions["password_hasher"] = (hasher, dummy)
+    return cached[0]
+
+
+def _dummy_hash() -> str:
+    _hasher()
+    return current_app.extensions["password_hasher"][1]
+
+
+VERIFY_EMAIL = "verify_email"
+RESET_PASSWORD = "reset_password"
+USERS_PAGE_SIZE = 50
+
+
+def _field(fn, value, field: str, **kwargs):
+    """Run a pure check and turn its failure into an Invalid error on the named field."""
+    try:
+        return fn(value, **kwargs)
+    except ValidationFailed as exc:
+        raise Invalid(str(exc), field=field) from exc
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def _verify_password(user: User | None, password: str) -> bool:
+    try:
+        _hasher().verify(user.password_hash if user else _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if user is None:
+        return False
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
+    return True
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("Không tìm thấy người dùng.")
+    return user
+
+
+def find_user_by_email(email: str) -> User | None:
+    try:
+        normalized = normalize_email(email)
+    except ValidationFailed:
+        return None
+    return db.session.scalar(select(User).where(User.email == normalized))
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: the id carries the session version, so a password change logs out."""
+    try:
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except ValueError:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version:
+        return None
+    return user
+
+
+def register_user(full_name: str, email: str, phone: str, password: str) -> User:
+    """Create an applicant account and mail the verification link."""
+    name = _field(normalize_name, full_name, "full_name")
+    email_n = _field(normalize_email, email, "email")
+    phone_n = _field(normalize_phone, phone, "phone")
+    _field(check_password_strength, password, "password", email=email_n, phone=phone_n)
+    if db.session.scalar(select(User.id).where(User.email == email_n)) is not None:
+        raise Invalid(
+            "Email này đã được dùng để đăng ký. Hãy đăng nhập hoặc dùng chức năng quên mật khẩu.",
+            field="email",
+        )
+    user = User(full_name=name, email=email_n, phone=phone_n, password_hash=hash_password(password))
+    user.role_rows.append(UserRole(role=Role.APPLICANT.value))
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # two sign-ups with the same email at the same moment
+        db.session.rollback()
+        raise Invalid("Email này đã được dùng để đăng ký.", field="email") from exc
+    raw = _issue_token(user, VERIFY_EMAIL, hours=current_app.config["EMAIL_VERIFY_HOURS"])
+    record(user, "user.signup", "user", user.id)
+    db.session.commit()
+    _mail_verification(user, raw)
+    return user
+
+
+def _mail_verification(user: User, raw: str) -> None:
+    send_email(
+        user.email,
+        "Xác nhận địa chỉ email – Nền tảng KNĐMST Quảng Ngãi",
+        "mail/verify_email.txt",
+        user=user,
+        token=raw,
+        hours=current_app.config["EMAIL_VERIFY_HOURS"],
+    )
+
+
+def resend_verification(email: str) -> None:
+    """Silently does nothing for unknown or already verified emails (no enumeration)."""
+    user = find_user_by_email(email)
+    if user is None or user.is_verified:
+        return
+    raw = _issue_token(user, VERIFY_EMAIL, hours=current_app.config["EMAIL_VERIFY_HOURS"])
+    db.session.commit()
+    _mail_verification(user, raw)
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _issue_token(user: User, purpose: str, *, hours: int) -> str:
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_hash_token(raw),
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
+    return raw
+
+
+def _redeem_token(raw: str, purpose: str, *, consume: bool) -> AccountToken:
+    token = db.session.scalar(
+        select(AccountToken).where(
+            AccountToken.token_hash == _hash_token(raw or ""), AccountToken.purpose == purpose
+        )
+    )
+    if token is None:
+        raise Invalid("Liên kết không hợp lệ. Vui lòng kiểm tra lại email hoặc yêu cầu liên kết mới.")
+    if token.used_at is not None:
+        raise Invalid("Liên kết này đã được sử dụng. Vui lòng yêu cầu liên kết mới.")
+    if token.expires_at <= utcnow():
+        raise Invalid("Liên kết đã hết hạn. Vui lòng yêu cầu liên kết mới.")
+    if consume:
+        token.used_at = utcnow()
+    return token
+
+
+def verify_email(raw: str) -> User:
+    token = _redeem_token(raw, VERIFY_EMAIL, consume=True)
+    user = token.user
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        record(user, "user.verify_email", "user", user.id)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str, ip: str) -> User:
+    """Log-in check with throttling; one vague message whether the email exists or not."""
+    cfg = current_app.config
+    email_key = (email or "").strip().lower()[:254]
+    since = utcnow() - timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
+    failures_for_email = db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.email == email_key, LoginAttempt.at >= since, ~LoginAttempt.succeeded
+        )
+    )
+    failures_from_ip = db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.ip == ip, LoginAttempt.at >= since, ~LoginAttempt.succeeded
+        )
+    )
+    if failures_for_email >= cfg["LOGIN_MAX_FAILURES"] or failures_from_ip >= 4 * cfg["LOGIN_MAX_FAILURES"]:
+        raise TooManyAttempts(
+            f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau "
+            f"{cfg['LOGIN_FAILURE_WINDOW_MINUTES']} phút hoặc đặt lại mật khẩu."
+        )
+    user = find_user_by_email(email_key)
+    ok = _verify_password(user, password or "") and user.is_active_account
+    db.session.add(LoginAttempt(email=email_key, ip=ip or "", succeeded=ok))
+    if not ok:
+        db.session.commit()
+        raise Invalid("Email hoặc mật khẩu không đúng.", code="bad_credentials")
+    if not user.is_verified:
+        db.session.commit()
+        raise PermissionDenied(
+            "Email của bạn chưa được xác nhận. Hãy mở thư xác nhận chúng tôi đã gửi, "
+            "hoặc yêu cầu gửi lại thư.",
+            code="unverified",
+        )
+    user.last_login_at = utcnow()
+    record(user, "user.login", "user", user.id)
+    db.session.commit()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the account exists; the caller always shows the same message."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active_account:
+        return
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    raw = _issue_token(user, RESET_PASSWORD, hours=hours)
+    record(user, "user.request_reset", "user", user.id)
+    db.session.commit()
+    send_email(
+        user.email,
+        "Đặt lại mật khẩu – Nền tảng KNĐMST Quảng Ngãi",
+        "mail/reset_password.txt",
+        user=user,
+        token=raw,
+        hours=hours,
+    )
+
+
+def check_reset_token(raw: str) -> User:
+    """Validate a reset link without using it up (to show the form)."""
+    return _redeem_token(raw, RESET_PASSWORD, consume=False).user
+
+
+def reset_password(raw: str, new_password: str) -> User:
+    token = _redeem_token(raw, RESET_PASSWORD, consume=True)
+    user = token.user
+    _field(check_password_strength, new_password, "password", email=user.email, phone=user.phone or "")
+    _set_password(user, new_password)
+    # Every other outstanding reset link of this user dies with this one.
+    for other in db.session.scalars(
+        select(AccountToken).where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == RESET_PASSWORD,
+            AccountToken.used_at.is_(None),
+        )
+    ):
+        other.used_at = utcnow()
+    # Reading the link proves the mailbox, so an unverified account becomes verified.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    record(user, "user.reset_password", "user", user.id)
+    db.session.commit()
+    return user
+
+
+def _set_password(user: User, new_password: str) -> None:
+    user.password_hash = hash_password(new_password)
+    user.session_version = (user.session_version or 1) + 1
+
+
+def change_password(user: User, current: str, new_password: str) -> None:
+    if not _verify_password(user, current or ""):
+        raise Invalid("Mật khẩu hiện tại không đúng.", field="current_password")
+    _field(check_password_strength, new_password, "new_password", email=user.email, phone=user.phone or "")
+    if current == new_password:
+        raise Invalid("Mật khẩu mới phải khác mật khẩu hiện tại.", field="new_password")
+    _set_password(user, new_password)
+    record(user, "user.change_password", "user", user.id)
+    db.session.commit()
+
+
+def update_profile(user: User, full_name: str, phone: str) -> User:
+    name = _field(normalize_name, full_name, "full_name")
+    phone_n = _field(normalize_phone, phone, "phone")
+    changed = {k: v for k, v in {"full_name": name, "phone": phone_n}.items() if getattr(user, k) != v}
+    for key, value in changed.items():
+        setattr(user, key, value)
+    if changed:
+        record(user, "user.update_profile", "user", user.id, fields=sorted(changed))
+    db.session.commit()
+    return user
+
+
+# --- administration -------------------------------------------------------------------------
+
+
+def list_users(*, query: str = "", role: str = "", page: int = 1) -> tuple[list[User], int]:
+    stmt = select(User)
+    if query:
+        like = f"%{query.strip().lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(User.email).like(like),
+                func.lower(User.full_name).like(like),
+                User.phone.like(like),
+            )
+        )
+    if role:
+        stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = max(page, 1)
+    users = db.session.scalars(
+        stmt.order_by(User.created_at.desc(), User.id.desc())
+        .limit(USERS_PAGE_SIZE)
+        .offset((page - 1) * USERS_PAGE_SIZE)
+    ).all()
+    return list(users), total
+
+
+def set_roles(actor: User, user: User, roles: set[str], active: bool) -> User:
+    """Admins grant and revoke roles; an admin cannot lock themselves out."""
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Chỉ quản trị hệ thống được phân quyền.")
+    wanted = {Role(r) for r in roles if r in Role._value2member_map_} | {Role.APPLICANT}
+    if actor.id == user.id and (Role.ADMIN not in wanted or not active):
+        raise Conflict("Bạn không thể tự bỏ quyền quản trị hoặc khoá tài khoản của chính mình.")
+    before = sorted(user.roles)
+    for row in list(user.role_rows):
+        if Role(row.role) not in wanted:
+            user.role_rows.remove(row)
+    for role in wanted - user.roles:
+        user.role_rows.append(UserRole(role=role.value))
+    was_active = user.is_active_account
+    user.is_active_account = active
+    if not active and was_active:
+        user.session_version += 1  # log the locked account out everywhere
+    record(
+        actor,
+        "user.set_roles",
+        "user",
+        user.id,
+        before=[str(r) for r in before],
+        after=sorted(str(r) for r in wanted),
+        active=active,
+    )
+    db.session.commit()
+    return user
+
+
+def create_user(
+    email: str,
+    role: str,
+    *,
+    password: str | None = None,
+    full_name: str | None = None,
+    phone: str | None = None,
+    actor: User | None = None,
+) -> tuple[User, str | None]:
+    """Create (or grant a role to) a verified account from the CLI or by an admin.
+
+    Returns the user and the generated password when none was given.
+    """
+    if role not in Role._value2member_map_:
+        raise Invalid(f"Vai trò không hợp lệ: {role}. Chọn một trong: {', '.join(Role)}.", field="role")
+    email_n = _field(normalize_email, email, "email")
+    generated = None
+    user = db.session.scalar(select(User).where(User.email == email_n))
+    if password is None and user is None:
+        generated = password = secrets.token_urlsafe(9) + "7a"
+    if password is not None:
+        _field(check_password_strength, password, "password", email=email_n)
+    if user is None:
+        user = User(
+            full_name=_field(normalize_name, full_name or _name_from_email(email_n), "full_name"),
+            email=email_n,
+            phone=_field(normalize_phone, phone, "phone") if phone else None,
+            password_hash=hash_password(password),
+            email_verified_at=utcnow(),
+        )
+        user.role_rows.append(UserRole(role=Role.APPLICANT.value))
+        db.session.add(user)
+        db.session.flush()
+        record(actor, "user.create", "user", user.id, role=role)
+    elif password is not None:
+        _set_password(user, password)
+    if Role(role) not in user.roles:
+        user.role_rows.append(UserRole(role=role))
+        record(actor, "user.grant_role", "user", user.id, role=role)
+    db.session.commit()
+    return user, generated
+
+
+def _name_from_email(email: str) -> str:
+    """A placeholder display name ("nguyen.van.a@x" → "Nguyen Van A") the person can correct later."""
+    words = "".join(ch if ch.isalpha() else " " for ch in email.split("@")[0]).split()
+    name = " ".join(words).title()
+    return name if len(name) >= 2 else "Người dùng mới"

@@ -1,0 +1,185 @@
+"""Account pages. Thin: parse the form, call one service, show the result or the error."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import bp, forms, services
+from app.errors import DomainError, Invalid
+from app.extensions import limiter, login_manager
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    return services.load_session_user(session_id)
+
+
+def apply_error(form, error: DomainError) -> None:
+    """Show a service error on its field, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site relative paths: never let ?next= bounce a user to another site.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and not urlsplit(target).netloc
+    ):
+        return target
+    return url_for("accounts.profile")
+
+
+@bp.route("/dang-ky", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.profile"))
+    form = forms.SignupForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                form.full_name.data, form.email.data, form.phone.data, form.password.data
+            )
+        except Invalid as error:
+            apply_error(form, error)
+        else:
+            return render_template("accounts/check_email.html", email=user.email)
+    if form.errors or form.form_errors:
+        status = 422
+    return render_template("accounts/signup.html", form=form), status
+
+
+@bp.get("/xac-nhan/<token>")
+def verify_email(token: str):
+    try:
+        services.verify_email(token)
+    except Invalid as error:
+        return render_template("accounts/link_problem.html", message=error.message), 400
+    flash("Email đã được xác nhận. Mời bạn đăng nhập.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/gui-lai-xac-nhan", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def resend_verification():
+    form = forms.EmailOnlyForm()
+    if form.validate_on_submit():
+        services.resend_verification(form.email.data)
+        flash("Nếu email này đã đăng ký và chưa xác nhận, chúng tôi vừa gửi lại thư xác nhận.", "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/resend.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/dang-nhap", methods=["GET", "POST"])
+@limiter.limit("60 per hour", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = forms.LoginForm()
+    status = 200
+    unverified = False
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "")
+        except DomainError as error:
+            form.form_errors.append(error.message)
+            unverified = error.code == "unverified"
+            status = error.status if error.status != 422 else 401
+        else:
+            login_user(user, remember=form.remember.data)
+            flash(f"Xin chào {user.full_name}!", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    elif form.errors:
+        status = 422
+    return render_template("accounts/login.html", form=form, unverified=unverified), status
+
+
+@bp.post("/dang-xuat")
+@login_required
+def logout():
+    logout_user()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/quen-mat-khau", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot_password():
+    form = forms.EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        # The same answer whether or not the email has an account.
+        return render_template("accounts/check_email.html", email=None, reset=True)
+    return render_template("accounts/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/dat-lai-mat-khau/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.check_reset_token(token)
+    except Invalid as error:
+        return render_template("accounts/link_problem.html", message=error.message, reset=True), 400
+    form = forms.ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except Invalid as error:
+            apply_error(form, error)
+        else:
+            flash("Đã đặt mật khẩu mới. Mời bạn đăng nhập.", "success")
+            return redirect(url_for("accounts.login"))
+    status = 422 if (form.errors or form.form_errors) else 200
+    return render_template("accounts/reset.html", form=form), status
+
+
+@bp.route("/doi-mat-khau", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except Invalid as error:
+            apply_error(form, error)
+        else:
+            # The session version changed; log in again on this device only.
+            login_user(current_user._get_current_object())
+            flash("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất.", "success")
+            return redirect(url_for("accounts.profile"))
+    status = 422 if (form.errors or form.form_errors) else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.route("/ho-so", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = forms.ProfileForm(obj=current_user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.phone.data = current_user.phone_display
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, form.full_name.data, form.phone.data)
+        except Invalid as error:
+            apply_error(form, error)
+        else:
+            flash("Đã lưu thông tin cá nhân.", "success")
+            return redirect(url_for("accounts.profile"))
+    status = 422 if (form.errors or form.form_errors) else 200
+    return render_template("accounts/profile.html", form=form), status
+
+
+@bp.app_context_processor
+def role_helpers():
+    from app.accounts.models import ROLE_LABELS, Role
+
+    return {"role_label": lambda role: ROLE_LABELS.get(Role(role), role)}

@@ -1,0 +1,7 @@
+"""Administration: users and roles."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
+
+from app.admin import views  # noqa: E402,F401

@@ -1,0 +1,53 @@
+"""Recording and reading the audit trail. `record` joins the caller's transaction."""
+
+from __future__ import annotations
+
+from flask import g, has_request_context
+from sqlalchemy import func, or_, select
+
+from app.audit.models import AuditEvent
+from app.extensions import db
+
+PAGE_SIZE = 50
+
+
+def record(actor, action: str, object_type: str, object_id=None, **details) -> AuditEvent:
+    """Add an audit event to the current session; the calling service commits it with its change."""
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        details=details,
+        ip=g.get("client_ip") if has_request_context() else "cli",
+    )
+    db.session.add(event)
+    return event
+
+
+def list_events(*, action: str = "", object_type: str = "", query: str = "", page: int = 1):
+    """Newest first, filtered; returns (events, total)."""
+    stmt = select(AuditEvent)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if object_type:
+        stmt = stmt.where(AuditEvent.object_type == object_type)
+    if query:
+        from app.accounts.models import User
+
+        like = f"%{query.lower()}%"
+        stmt = stmt.outerjoin(User, AuditEvent.actor_id == User.id).where(
+            or_(func.lower(User.email).like(like), AuditEvent.object_id == query)
+        )
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = max(page, 1)
+    events = db.session.scalars(
+        stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return events, total
+
+
+def distinct_actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))

@@ -1,0 +1,53 @@
+"""The public home, help pages, language switch and /healthz."""
+
+from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy import text
+
+from app.core import bp
+from app.extensions import db
+
+# slug → title; each has templates/core/help/<slug>.html
+HELP_TOPICS = {
+    "tai-khoan": "Tài khoản và mật khẩu",
+    "quan-tri": "Dành cho quản trị hệ thống",
+}
+
+
+@bp.get("/")
+def home():
+    return render_template("core/home.html")
+
+
+@bp.get("/tro-giup")
+def help_index():
+    return render_template("core/help_index.html", topics=HELP_TOPICS)
+
+
+@bp.get("/tro-giup/<slug>")
+def help_page(slug: str):
+    if slug not in HELP_TOPICS:
+        abort(404)
+    return render_template(f"core/help/{slug}.html", title=HELP_TOPICS[slug], topics=HELP_TOPICS)
+
+
+@bp.post("/ngon-ngu")
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = lang
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        target = url_for("core.home")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # report, don't crash: load balancers poll this
+        current_app.logger.error("healthz: database unreachable: %s", exc)
+        db.session.rollback()
+        return jsonify({"status": "error", "database": "unreachable"}), 503
+    return jsonify({"status": "ok", "database": "ok", "backend": db.engine.dialect.name})

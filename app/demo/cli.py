@@ -1,0 +1,30 @@
+"""`flask --app wsgi seed-demo` and `demo-accounts`."""
+
+import click
+from flask import Flask
+
+from app.accounts import demo as accounts_demo
+from app.accounts.models import ROLE_LABELS, Role
+
+# Each feature's demo module exposes seed(); they run in this order (later ones use earlier data).
+SEEDERS = [accounts_demo]
+
+
+def _print_accounts() -> None:
+    click.echo("Tài khoản demo (email / mật khẩu / vai trò):")
+    for email, role, _name, password in accounts_demo.DEMO_ACCOUNTS:
+        click.echo(f"  {email:32} {password:16} {ROLE_LABELS[Role(role)]}")
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo() -> None:
+        """Tạo dữ liệu demo (chạy lại nhiều lần không tạo trùng)."""
+        for module in SEEDERS:
+            module.seed()
+        _print_accounts()
+
+    @app.cli.command("demo-accounts")
+    def demo_accounts() -> None:
+        """In danh sách tài khoản demo."""
+        _print_accounts()

@@ -1,0 +1,1 @@
+"""Outgoing email: SMTP when configured, otherwise files under instance/mail/ (offline venues)."""

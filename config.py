@@ -1,0 +1,107 @@
+"""Settings, read from environment variables when the app is created (never at import time)."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSECURE_KEYS = {"", "dev", "change-me", "dev-secret-key-not-for-production"}
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Defaults shared by every environment; subclasses override."""
+
+    def __init__(self) -> None:
+        instance = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = os.environ.get("SECRET_KEY", "dev-secret-key-not-for-production")
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (f"sqlite:///{instance / 'app.db'}")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.MAIL_DIR = os.environ.get("MAIL_DIR", str(instance / "mail"))
+        self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(instance / "uploads"))
+        self.SMTP_HOST = os.environ.get("SMTP_HOST", "")
+        self.SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+        self.SMTP_USER = os.environ.get("SMTP_USER", "")
+        self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+        self.SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "Sở KH&CN Quảng Ngãi <no-reply@kndmst.quangngai.gov.vn>")
+        self.BASE_URL = os.environ.get("BASE_URL", "")  # used in emails sent from the CLI
+        self.BABEL_DEFAULT_LOCALE = "vi"
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+        self.LANGUAGES = ["vi", "en"]
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.WTF_CSRF_TIME_LIMIT = None  # a form left open all day at a desk must still submit
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_HEADERS_ENABLED = True
+        # Login throttling: this many failures for one account (or one IP) within the window.
+        self.LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+        self.LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+        self.PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
+        self.EMAIL_VERIFY_HOURS = int(os.environ.get("EMAIL_VERIFY_HOURS", "72"))
+        self.SQLITE_WAL = True
+
+
+class DevelopmentConfig(Config):
+    """`make run`: SQLite under instance/, mail written to instance/mail/."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.DEBUG = _bool("FLASK_DEBUG", False)
+
+
+class TestingConfig(Config):
+    """pytest: a database given by the test fixture, mail captured in memory."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
+        self.RATELIMIT_ENABLED = False
+        self.MAIL_CAPTURE = True
+        # Cheap hashing keeps the suite fast; production uses argon2's RFC 9106 defaults.
+        self.ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            # A stuck lock must fail a test quickly instead of hanging CI.
+            self.SQLALCHEMY_ENGINE_OPTIONS = {
+                "pool_pre_ping": True,
+                "connect_args": {"options": "-c lock_timeout=5s -c statement_timeout=30s"},
+            }
+
+
+class ProductionConfig(Config):
+    """gunicorn behind a proxy: refuses to start without a real SECRET_KEY."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        if self.SECRET_KEY in INSECURE_KEYS or len(self.SECRET_KEY) < 32:
+            raise RuntimeError("SECRET_KEY phải được đặt (ít nhất 32 ký tự ngẫu nhiên) khi chạy production.")
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    """Build the settings object for APP_ENV (default development)."""
+    name = name or os.environ.get("APP_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"APP_ENV không hợp lệ: {name!r} (development | testing | production)")
+    return CONFIGS[name]()

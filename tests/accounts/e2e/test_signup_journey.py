@@ -1,0 +1,82 @@
+"""Browser journey: sign up → verify the email (link read from the captured mail) → log in → profile."""
+
+import re
+
+from tests.conftest import assert_accessible_form, assert_fits_width
+
+
+def mail_link(live_server, marker: str) -> str:
+    with live_server.app.app_context():
+        from app.mail.services import outbox
+
+        body = outbox()[-1].get_content()
+    path = re.search(rf"https?://[^/\s]+(/tai-khoan/{marker}/\S+)", body).group(1)
+    return live_server.url + path
+
+
+def test_signup_verify_login_profile(page, live_server, shoot):
+    page.goto(live_server.url + "/")
+    shoot("home")
+    assert_fits_width(page)
+    page.get_by_role("link", name="Đăng ký").first.click()
+    assert_accessible_form(page)
+
+    # A first try with a bad phone and mismatched passwords: errors in Vietnamese, input kept.
+    page.get_by_label("Họ và tên").fill("Lê Thị Hồng Nhung")
+    page.get_by_label("Email").fill("nhung@example.vn")
+    page.get_by_label("Số điện thoại di động").fill("0212 345 678")
+    page.get_by_label("Mật khẩu", exact=True).fill("NuocMam2024")
+    page.get_by_label("Nhập lại mật khẩu").fill("NuocMam2024")
+    page.get_by_role("button", name="Đăng ký").click()
+    assert page.get_by_text("Số điện thoại di động không hợp lệ").is_visible()
+    assert page.get_by_label("Họ và tên").input_value() == "Lê Thị Hồng Nhung"
+    shoot("signup-error")
+    assert_fits_width(page)
+
+    page.get_by_label("Số điện thoại di động").fill("0905 123 456")
+    page.get_by_label("Mật khẩu", exact=True).fill("NuocMam2024")
+    page.get_by_label("Nhập lại mật khẩu").fill("NuocMam2024")
+    page.get_by_role("button", name="Đăng ký").click()
+    assert page.get_by_role("heading", name="Hãy kiểm tra hộp thư").is_visible()
+    shoot("check-email")
+
+    page.goto(mail_link(live_server, "xac-nhan"))
+    assert page.get_by_text("Email đã được xác nhận").is_visible()
+    page.get_by_label("Email").fill("NHUNG@example.vn")
+    page.get_by_label("Mật khẩu").fill("NuocMam2024")
+    shoot("login")
+    page.get_by_role("button", name="Đăng nhập").click()
+
+    assert page.get_by_role("heading", name="Hồ sơ cá nhân").is_visible()
+    assert page.get_by_label("Họ và tên").input_value() == "Lê Thị Hồng Nhung"
+    assert page.get_by_label("Số điện thoại di động").input_value() == "0905 123 456"
+    assert page.get_by_text("đã xác nhận").is_visible()
+    assert_accessible_form(page)
+    assert_fits_width(page)
+    shoot("profile")
+
+    # Keyboard: the skip link is the first thing Tab reaches.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent").strip().startswith("Bỏ qua")
+
+
+def test_forgotten_password_journey(page, live_server, shoot):
+    with live_server.app.app_context():
+        from app.accounts import services
+
+        services.create_user("quen@example.vn", "applicant", password="CuToi2024x", full_name="Phan Văn Quên")
+    page.goto(live_server.url + "/tai-khoan/dang-nhap")
+    page.get_by_role("link", name="Quên mật khẩu?").click()
+    page.get_by_label("Email").fill("quen@example.vn")
+    page.get_by_role("button", name="Gửi liên kết").click()
+    assert page.get_by_role("heading", name="Hãy kiểm tra hộp thư").is_visible()
+    link = mail_link(live_server, "dat-lai-mat-khau")
+    page.goto(link)
+    page.get_by_label("Mật khẩu mới", exact=True).fill("MoiToanh2025")
+    page.get_by_label("Nhập lại mật khẩu mới").fill("MoiToanh2025")
+    shoot("reset-form")
+    page.get_by_role("button", name="Lưu mật khẩu mới").click()
+    assert page.get_by_text("Đã đặt mật khẩu mới").is_visible()
+    page.goto(link)  # the link is single-use
+    assert page.get_by_text("đã được sử dụng").is_visible()
+    shoot("reset-reused")
