@@ -15,10 +15,10 @@ from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 ROOT = Path(__file__).resolve().parent.parent
 
 # Feature packages, each exposing a blueprint `bp` in its __init__ (order = URL precedence).
-FEATURES = ["core", "accounts", "audit", "admin"]
-
-# Feature packages contributing CLI commands through a `register_cli(app)` function.
-CLI_MODULES = ["app.accounts.cli", "app.demo.cli"]
+# A feature may also have models.py (imported so its tables join db.metadata), cli.py with
+# register_cli(app), demo.py with seed() (see app/demo/cli.py), and templates/<name>/_nav.html
+# and _home.html, which base.html and the home page include when present.
+FEATURES = ["core", "accounts", "audit", "admin", "privacy", "contests", "judging", "events", "exports"]
 
 
 def create_app(config: object | str | None = None) -> Flask:
@@ -45,6 +45,8 @@ def create_app(config: object | str | None = None) -> Flask:
         app.register_blueprint(module.bp)
         if importlib.util.find_spec(f"app.{name}.models"):
             importlib.import_module(f"app.{name}.models")  # every table in db.metadata
+        if importlib.util.find_spec(f"app.{name}.cli"):
+            importlib.import_module(f"app.{name}.cli").register_cli(app)
     from app.errors import register_error_handlers
 
     register_error_handlers(app)
@@ -55,8 +57,10 @@ def create_app(config: object | str | None = None) -> Flask:
     from flask_babel import get_locale
 
     app.jinja_env.globals["get_locale"] = get_locale
-    for module_name in CLI_MODULES:
-        importlib.import_module(module_name).register_cli(app)
+    app.jinja_env.globals["FEATURES"] = FEATURES
+    from app.demo.cli import register_cli as register_demo_cli
+
+    register_demo_cli(app)
     return app
 
 

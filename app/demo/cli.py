@@ -1,13 +1,22 @@
 """`flask --app wsgi seed-demo` and `demo-accounts`."""
 
+import importlib
+import importlib.util
+
 import click
 from flask import Flask
 
 from app.accounts import demo as accounts_demo
 from app.accounts.models import ROLE_LABELS, Role
 
-# Each feature's demo module exposes seed(); they run in this order (later ones use earlier data).
-SEEDERS = [accounts_demo]
+
+def _seeders():
+    """Each feature's demo.py exposes seed(); they run in FEATURES order (later use earlier data)."""
+    from app import FEATURES
+
+    for name in FEATURES:
+        if importlib.util.find_spec(f"app.{name}.demo"):
+            yield importlib.import_module(f"app.{name}.demo")
 
 
 def _print_accounts() -> None:
@@ -20,7 +29,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Tạo dữ liệu demo (chạy lại nhiều lần không tạo trùng)."""
-        for module in SEEDERS:
+        for module in _seeders():
             module.seed()
         _print_accounts()
 

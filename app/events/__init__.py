@@ -1,0 +1,5 @@
+"""Events, registrations, QR tickets and check-in (SPEC §5, §9)."""
+
+from flask import Blueprint
+
+bp = Blueprint("events", __name__)

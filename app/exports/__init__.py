@@ -1,0 +1,5 @@
+"""Excel exports, the annual report and the organisers' dashboard (SPEC §6)."""
+
+from flask import Blueprint
+
+bp = Blueprint("exports", __name__)
