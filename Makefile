@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-sqlite test-postgres test-e2e lint format install install-dev chromium translations bench clean
+.PHONY: run test test-sqlite test-postgres test-e2e lint format install install-dev chromium translations i18n bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,14 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.runtime translations
 install-dev: $(VENV)/.dev translations
 
-translations: | $(BIN)/python
+translations: $(VENV)/.runtime
 	@if [ -d app/translations ]; then $(BIN)/pybabel compile -q -d app/translations || exit 1; fi
+
+## make i18n — collect the translatable strings and merge them into each catalog (then translate the .po)
+i18n: install-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel compile -d app/translations
 
 ## make run — migrate the SQLite database in instance/, load demo data once, serve on HOST:PORT
 run: install

@@ -1,5 +1,6 @@
 """Account forms: shape only (required, lengths, matching); services check meaning."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,28 +16,28 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.models import ROLE_LABELS
 
-REQUIRED_NAME = "Vui lòng nhập họ và tên."
-REQUIRED_EMAIL = "Vui lòng nhập địa chỉ email."
-REQUIRED_PHONE = "Vui lòng nhập số điện thoại di động."
-REQUIRED_PASSWORD = "Vui lòng nhập mật khẩu."
-MISMATCH = "Hai mật khẩu không khớp nhau."
+REQUIRED_NAME = _l("Vui lòng nhập họ và tên.")
+REQUIRED_EMAIL = _l("Vui lòng nhập địa chỉ email.")
+REQUIRED_PHONE = _l("Vui lòng nhập số điện thoại di động.")
+REQUIRED_PASSWORD = _l("Vui lòng nhập mật khẩu.")
+MISMATCH = _l("Hai mật khẩu không khớp nhau.")
 
 
 class SignupForm(FlaskForm):
-    full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(REQUIRED_EMAIL), Length(max=254)])
-    phone = TelField("Số điện thoại di động", validators=[DataRequired(REQUIRED_PHONE), Length(max=20)])
-    password = PasswordField("Mật khẩu", validators=[DataRequired(REQUIRED_PASSWORD)])
+    phone = TelField(_l("Số điện thoại di động"), validators=[DataRequired(REQUIRED_PHONE), Length(max=20)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED_PASSWORD)])
     password_confirm = PasswordField(
-        "Nhập lại mật khẩu",
-        validators=[DataRequired("Vui lòng nhập lại mật khẩu."), EqualTo("password", MISMATCH)],
+        _l("Nhập lại mật khẩu"),
+        validators=[DataRequired(_l("Vui lòng nhập lại mật khẩu.")), EqualTo("password", MISMATCH)],
     )
 
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(REQUIRED_EMAIL), Length(max=254)])
-    password = PasswordField("Mật khẩu", validators=[DataRequired(REQUIRED_PASSWORD)])
-    remember = BooleanField("Ghi nhớ đăng nhập trên thiết bị này")
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED_PASSWORD)])
+    remember = BooleanField(_l("Ghi nhớ đăng nhập trên thiết bị này"))
 
 
 class EmailOnlyForm(FlaskForm):
@@ -44,27 +45,27 @@ class EmailOnlyForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("Mật khẩu mới", validators=[DataRequired(REQUIRED_PASSWORD)])
+    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(REQUIRED_PASSWORD)])
     password_confirm = PasswordField(
-        "Nhập lại mật khẩu mới",
-        validators=[DataRequired("Vui lòng nhập lại mật khẩu."), EqualTo("password", MISMATCH)],
+        _l("Nhập lại mật khẩu mới"),
+        validators=[DataRequired(_l("Vui lòng nhập lại mật khẩu.")), EqualTo("password", MISMATCH)],
     )
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Mật khẩu hiện tại", validators=[DataRequired("Vui lòng nhập mật khẩu hiện tại.")]
+        _l("Mật khẩu hiện tại"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu hiện tại."))]
     )
-    new_password = PasswordField("Mật khẩu mới", validators=[DataRequired(REQUIRED_PASSWORD)])
+    new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(REQUIRED_PASSWORD)])
     new_password_confirm = PasswordField(
-        "Nhập lại mật khẩu mới",
-        validators=[DataRequired("Vui lòng nhập lại mật khẩu."), EqualTo("new_password", MISMATCH)],
+        _l("Nhập lại mật khẩu mới"),
+        validators=[DataRequired(_l("Vui lòng nhập lại mật khẩu.")), EqualTo("new_password", MISMATCH)],
     )
 
 
 class ProfileForm(FlaskForm):
-    full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
-    phone = TelField("Số điện thoại di động", validators=[DataRequired(REQUIRED_PHONE), Length(max=20)])
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
+    phone = TelField(_l("Số điện thoại di động"), validators=[DataRequired(REQUIRED_PHONE), Length(max=20)])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -74,14 +75,14 @@ class MultiCheckboxField(SelectMultipleField):
 
 class UserRolesForm(FlaskForm):
     roles = MultiCheckboxField(
-        "Vai trò", choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
+        _l("Vai trò"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
     )
-    active = BooleanField("Tài khoản đang hoạt động")
+    active = BooleanField(_l("Tài khoản đang hoạt động"))
 
 
 class CreateUserForm(FlaskForm):
-    full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(REQUIRED_EMAIL), Length(max=254)])
     role = SelectField(
-        "Vai trò", choices=[(role.value, label) for role, label in ROLE_LABELS.items()], default="judge"
+        _l("Vai trò"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()], default="judge"
     )

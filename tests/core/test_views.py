@@ -106,6 +106,9 @@ def test_language_switch_to_english_and_back(client):
     submit(client, "/ngon-ngu", {"lang": "en", "next": "/"}, page="/")
     html = client.get("/").get_data(as_text=True)
     assert 'lang="en"' in html
+    assert ">Log in</a>" in html and "Innovative startups in Quảng Ngãi" in html
+    signup = client.get("/tai-khoan/dang-ky").get_data(as_text=True)
+    assert ">Full name</label>" in signup
     assert submit(client, "/ngon-ngu", {"lang": "xx"}, page="/").status_code == 400
     submit(client, "/ngon-ngu", {"lang": "vi", "next": "//evil.example"}, page="/")
     assert 'lang="vi"' in client.get("/").get_data(as_text=True)
