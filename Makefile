@@ -25,7 +25,7 @@ install: $(VENV)/.runtime translations
 install-dev: $(VENV)/.dev translations
 
 translations: $(VENV)/.runtime
-	@if [ -d app/translations ]; then $(BIN)/pybabel compile -q -d app/translations || exit 1; fi
+	@if [ -d app/translations ]; then $(BIN)/pybabel -q compile -d app/translations || exit 1; fi
 
 ## make i18n — collect the translatable strings and merge them into each catalog (then translate the .po)
 i18n: install-dev

@@ -320,14 +320,13 @@ def list_users(*, query: str = "", role: str = "", page: int = 1) -> tuple[list[
         )
     if role:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    page = max(page, 1)
-    users = db.session.scalars(
-        stmt.order_by(User.created_at.desc(), User.id.desc())
-        .limit(USERS_PAGE_SIZE)
-        .offset((page - 1) * USERS_PAGE_SIZE)
-    ).all()
-    return list(users), total
+    result = db.paginate(
+        stmt.order_by(User.created_at.desc(), User.id.desc()),
+        page=max(page, 1),
+        per_page=USERS_PAGE_SIZE,
+        error_out=False,
+    )
+    return list(result.items), result.total
 
 
 def set_roles(actor: User, user: User, roles: set[str], active: bool) -> User:

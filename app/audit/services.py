@@ -39,14 +39,13 @@ def list_events(*, action: str = "", object_type: str = "", query: str = "", pag
         stmt = stmt.outerjoin(User, AuditEvent.actor_id == User.id).where(
             or_(func.lower(User.email).like(like), AuditEvent.object_id == query)
         )
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    page = max(page, 1)
-    events = db.session.scalars(
-        stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return events, total
+    result = db.paginate(
+        stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),
+        page=max(page, 1),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
+    return list(result.items), result.total
 
 
 def distinct_actions() -> list[str]:
