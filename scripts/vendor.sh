@@ -21,4 +21,12 @@ cp "$pkg/css/pico.min.css" static/vendor/pico/
 cp "$pkg/LICENSE.md" static/vendor/pico/LICENSE.md
 echo "@picocss/pico 2.1.1" > static/vendor/pico/VERSION
 
+# qr-scanner — MIT — camera QR decoding for the check-in page (events). The ES module loads
+# qr-scanner-worker.min.js from its own folder, so both files sit side by side.
+pkg=$(fetch qr-scanner@1.4.2 qr-scanner)
+mkdir -p static/vendor/qr-scanner
+cp "$pkg/qr-scanner.min.js" "$pkg/qr-scanner-worker.min.js" static/vendor/qr-scanner/
+cp "$pkg/LICENSE" static/vendor/qr-scanner/LICENSE
+echo "qr-scanner 1.4.2" > static/vendor/qr-scanner/VERSION
+
 echo "vendored into static/vendor/:"; ls -R static/vendor

@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("events", __name__)
+
+from app.events import api, views  # noqa: E402,F401

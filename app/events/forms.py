@@ -1,0 +1,97 @@
+"""Event forms: shape only (required, lengths, types); services check meaning (window, capacity …)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.privacy.forms import with_consents
+
+REQUIRED_NAME = "Vui lòng nhập họ và tên."
+DT_FORMAT = "%Y-%m-%dT%H:%M"
+DT_MESSAGE = "Vui lòng nhập ngày giờ hợp lệ."
+
+
+class RegistrationBase(FlaskForm):
+    full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
+    phone = TelField(
+        "Số điện thoại di động",
+        validators=[DataRequired("Vui lòng nhập số điện thoại di động."), Length(max=20)],
+    )
+    email = EmailField("Email (để nhận vé qua thư)", validators=[Optional(), Length(max=254)])
+    organisation = StringField("Đơn vị / trường / doanh nghiệp", validators=[Optional(), Length(max=200)])
+    category = SelectField("Bạn tham dự với tư cách", validators=[DataRequired("Vui lòng chọn loại khách.")])
+    group_name = StringField("Tên đoàn (nếu đi theo đoàn)", validators=[Optional(), Length(max=200)])
+
+
+RegistrationForm = with_consents(RegistrationBase, "event_registration")
+
+
+class OrganiserRegistrationBase(RegistrationBase):
+    phone = TelField("Số điện thoại di động", validators=[Optional(), Length(max=20)])
+
+
+OrganiserRegistrationForm = with_consents(OrganiserRegistrationBase, "event_registration")
+
+
+class ResendForm(FlaskForm):
+    contact = StringField(
+        "Số điện thoại hoặc email đã đăng ký",
+        validators=[DataRequired("Vui lòng nhập số điện thoại hoặc email đã đăng ký."), Length(max=254)],
+    )
+
+
+class EventForm(FlaskForm):
+    name = StringField(
+        "Tên sự kiện", validators=[DataRequired("Vui lòng nhập tên sự kiện."), Length(max=200)]
+    )
+    slug = StringField(
+        "Đường dẫn (chữ thường không dấu, số, gạch ngang)",
+        validators=[DataRequired("Vui lòng nhập đường dẫn."), Length(max=80)],
+    )
+    venue = StringField("Địa điểm", validators=[Optional(), Length(max=200)])
+    description = TextAreaField("Giới thiệu", validators=[Optional(), Length(max=5000)])
+    starts_at = DateTimeLocalField("Bắt đầu", format=DT_FORMAT, validators=[DataRequired(DT_MESSAGE)])
+    ends_at = DateTimeLocalField("Kết thúc", format=DT_FORMAT, validators=[DataRequired(DT_MESSAGE)])
+    registration_opens_at = DateTimeLocalField("Mở đăng ký", format=DT_FORMAT, validators=[Optional()])
+    registration_closes_at = DateTimeLocalField("Hạn đăng ký", format=DT_FORMAT, validators=[Optional()])
+    capacity = IntegerField(
+        "Sức chứa (bỏ trống nếu không giới hạn)",
+        validators=[Optional(), NumberRange(min=1, max=1_000_000, message="Sức chứa phải là số dương.")],
+    )
+    categories = TextAreaField(
+        "Loại khách (mỗi dòng một loại)", validators=[DataRequired("Cần ít nhất một loại khách.")]
+    )
+    gates = TextAreaField(
+        "Cổng check-in (mỗi dòng một cổng)", validators=[DataRequired("Cần ít nhất một cổng.")]
+    )
+    contest_id = SelectField(
+        "Cuộc thi liên kết (tự đăng ký thí sinh chung kết và giám khảo)", coerce=int, default=0
+    )
+    is_published = BooleanField("Hiển thị trên trang chủ và nhận đăng ký", default=True)
+
+
+class StaffForm(FlaskForm):
+    email = EmailField(
+        "Email tài khoản tình nguyện viên", validators=[DataRequired("Vui lòng nhập email."), Length(max=254)]
+    )
+
+
+class DeviceForm(FlaskForm):
+    name = StringField(
+        "Tên thiết bị", validators=[DataRequired("Vui lòng đặt tên thiết bị."), Length(max=80)]
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField("Lý do", validators=[DataRequired("Vui lòng ghi lý do."), Length(max=200)])

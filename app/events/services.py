@@ -1,0 +1,1046 @@
+"""Event rules: configuration, staff, registration and capacity, tickets, device tokens, check-in,
+undo, search and live counts. Services commit (or roll back) their own transaction.
+
+The check-in path (`record_checkin`) is written with Core statements and `INSERT … ON CONFLICT DO
+NOTHING RETURNING` so the exactly-once rule is decided by the database's partial unique index in
+one round trip, on SQLite and PostgreSQL alike, without an exception on the common paths.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import Role, User
+from app.accounts.validation import ValidationFailed, nfc, normalize_email, normalize_name, normalize_phone
+from app.audit.services import record
+from app.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
+from app.events import tickets
+from app.events.models import Attendee, Checkin, DeviceToken, Event, EventStaff, Scan, Ticket
+from app.extensions import db
+from app.localtime import format_datetime, to_local, utcnow
+from app.mail.services import send_email
+from app.privacy import services as privacy
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+RESERVED_SLUGS = {"quan-ly"}  # /su-kien/quan-ly is the organisers' list
+RESULTS = ("ok", "already_checked_in", "invalid", "revoked", "wrong_event")
+MESSAGES = {
+    "ok": "Hợp lệ – mời vào.",
+    "already_checked_in": "Vé này đã được check-in trước đó.",
+    "invalid": "Mã vé không hợp lệ.",
+    "revoked": "Vé đã bị thu hồi (đã cấp vé mới hoặc huỷ đăng ký).",
+    "wrong_event": "Vé của sự kiện khác.",
+}
+OFFLINE_GRACE = timedelta(hours=24)  # how old a queued offline scan's own timestamp may be
+
+
+class NotAuthenticated(DomainError):
+    """No valid credentials (unknown or revoked device token, no session)."""
+
+    status = 401
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+
+def _field(fn, value, name: str):
+    try:
+        return fn(value)
+    except ValidationFailed as exc:
+        raise Invalid(str(exc), field=name) from exc
+
+
+def ticket_key() -> bytes:
+    """The ticket signing key, derived once per app from SECRET_KEY."""
+    key = current_app.extensions.get("event_ticket_key")
+    if key is None:
+        key = current_app.extensions["event_ticket_key"] = tickets.derive_key(
+            current_app.config["SECRET_KEY"]
+        )
+    return key
+
+
+def _insert(model):
+    """INSERT with ON CONFLICT support for the session's backend."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def ticket_url(code: str) -> str:
+    return url_for("events.ticket_page", code=code, _external=True)
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+def get_event(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise NotFound("Không tìm thấy sự kiện.")
+    return event
+
+
+def list_public_events(now: datetime | None = None) -> list[Event]:
+    """Published events that have not ended, soonest first (the public home and the events list)."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(Event).where(Event.is_published.is_(True), Event.ends_at >= now).order_by(Event.starts_at)
+        )
+    )
+
+
+def list_all_events() -> list[Event]:
+    return list(db.session.scalars(select(Event).order_by(Event.starts_at.desc())))
+
+
+def can_manage(user, event: Event | None = None) -> bool:
+    """Organisers run events (all of them: events are the Sở's, not a co-organiser's contest)."""
+    return bool(user and user.is_authenticated and user.has_role(Role.ORGANISER))
+
+
+def require_manager(user, event: Event | None = None) -> None:
+    if not can_manage(user, event):
+        raise PermissionDenied("Chỉ Ban tổ chức được quản lý sự kiện.")
+
+
+def is_staff(user, event: Event) -> bool:
+    return (
+        db.session.scalar(
+            select(EventStaff.id).where(EventStaff.event_id == event.id, EventStaff.user_id == user.id)
+        )
+        is not None
+    )
+
+
+def can_scan(user, event: Event) -> bool:
+    """Organisers, and check-in staff assigned to this event."""
+    if not (user and user.is_authenticated):
+        return False
+    if can_manage(user, event):
+        return True
+    return user.has_role(Role.CHECKIN) and is_staff(user, event)
+
+
+def require_scanner(user, event: Event) -> None:
+    if not can_scan(user, event):
+        raise PermissionDenied("Bạn không được phân công check-in cho sự kiện này.")
+
+
+def events_for_staff(user) -> list[Event]:
+    """The events a user may scan for, soonest first."""
+    if can_manage(user):
+        stmt = select(Event)
+    else:
+        stmt = (
+            select(Event)
+            .join(EventStaff, EventStaff.event_id == Event.id)
+            .where(EventStaff.user_id == user.id)
+        )
+    return list(db.session.scalars(stmt.order_by(Event.starts_at)))
+
+
+def _lines(value) -> list[str]:
+    items = value.splitlines() if isinstance(value, str) else list(value or [])
+    seen: list[str] = []
+    for item in items:
+        item = " ".join(nfc(item).split())
+        if item and item not in seen:
+            seen.append(item[:80])
+    return seen
+
+
+def _apply_event_fields(event: Event, data: dict) -> None:
+    name = " ".join(nfc(data.get("name", "")).split())
+    if len(name) < 3:
+        raise Invalid("Vui lòng nhập tên sự kiện.", field="name")
+    slug = nfc(data.get("slug", "")).lower()
+    if not SLUG_RE.match(slug) or len(slug) > 80 or slug in RESERVED_SLUGS:
+        raise Invalid("Đường dẫn chỉ gồm chữ thường không dấu, số và dấu gạch ngang.", field="slug")
+    starts, ends = data.get("starts_at"), data.get("ends_at")
+    if not starts or not ends:
+        raise Invalid("Vui lòng nhập thời gian bắt đầu và kết thúc.", field="starts_at")
+    if ends <= starts:
+        raise Invalid("Thời gian kết thúc phải sau thời gian bắt đầu.", field="ends_at")
+    opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
+    if opens and closes and closes <= opens:
+        raise Invalid("Hạn đăng ký phải sau thời điểm mở đăng ký.", field="registration_closes_at")
+    capacity = data.get("capacity")
+    if capacity is not None and capacity < 1:
+        raise Invalid("Sức chứa phải là số dương (bỏ trống nếu không giới hạn).", field="capacity")
+    if capacity is not None and event.id is not None and capacity < event.registered_count:
+        raise Invalid(
+            f"Đã có {event.registered_count} người đăng ký; sức chứa không thể nhỏ hơn số này.",
+            field="capacity",
+        )
+    categories = _lines(data.get("categories"))
+    gates = _lines(data.get("gates"))
+    if not categories:
+        raise Invalid("Cần ít nhất một loại khách.", field="categories")
+    if not gates:
+        raise Invalid("Cần ít nhất một cổng check-in.", field="gates")
+    event.name, event.slug = name, slug
+    event.venue = " ".join(nfc(data.get("venue", "")).split())[:200]
+    event.description = nfc(data.get("description", ""))
+    event.starts_at, event.ends_at = starts, ends
+    event.registration_opens_at, event.registration_closes_at = opens, closes
+    event.capacity = capacity
+    event.categories, event.gates = categories, gates
+    event.is_published = bool(data.get("is_published", True))
+    event.contest_id = data.get("contest_id") or None
+
+
+def create_event(actor, data: dict) -> Event:
+    """Create an event from plain values (times already aware UTC)."""
+    require_manager(actor)
+    event = Event(created_by_id=getattr(actor, "id", None), registered_count=0)
+    _apply_event_fields(event, data)
+    if db.session.scalar(select(Event.id).where(Event.slug == event.slug)) is not None:
+        raise Invalid("Đường dẫn này đã được dùng cho sự kiện khác.", field="slug")
+    db.session.add(event)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Invalid("Đường dẫn này đã được dùng cho sự kiện khác.", field="slug") from exc
+    record(actor, "event.create", "event", event.id, slug=event.slug)
+    db.session.commit()
+    if event.contest_id:
+        sync_contest_attendees(actor, event)
+    return event
+
+
+def update_event(actor, event: Event, data: dict) -> Event:
+    require_manager(actor, event)
+    old_contest = event.contest_id
+    _apply_event_fields(event, data)
+    clash = db.session.scalar(select(Event.id).where(Event.slug == event.slug, Event.id != event.id))
+    if clash is not None:
+        db.session.rollback()
+        raise Invalid("Đường dẫn này đã được dùng cho sự kiện khác.", field="slug")
+    record(actor, "event.update", "event", event.id, slug=event.slug)
+    db.session.commit()
+    if event.contest_id and event.contest_id != old_contest:
+        sync_contest_attendees(actor, event)
+    return event
+
+
+# --- staff and devices --------------------------------------------------------------------------
+
+
+def list_staff(event: Event) -> list[EventStaff]:
+    return list(
+        db.session.scalars(select(EventStaff).where(EventStaff.event_id == event.id).order_by(EventStaff.id))
+    )
+
+
+def assign_staff(actor, event: Event, email: str) -> EventStaff:
+    """Assign an existing check-in staff account (by email) to the event."""
+    require_manager(actor, event)
+    email_n = _field(normalize_email, email, "email")
+    user = db.session.scalar(select(User).where(User.email == email_n))
+    if user is None:
+        raise Invalid("Không có tài khoản nào với email này.", field="email")
+    if not user.has_role(Role.CHECKIN, Role.ORGANISER):
+        raise Invalid("Tài khoản này chưa có vai trò Tình nguyện viên check-in.", field="email")
+    if is_staff(user, event):
+        raise Invalid("Người này đã được phân công cho sự kiện.", field="email")
+    row = EventStaff(event_id=event.id, user_id=user.id)
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Invalid("Người này đã được phân công cho sự kiện.", field="email") from exc
+    record(actor, "event.staff_add", "event", event.id, user_id=user.id)
+    db.session.commit()
+    return row
+
+
+def remove_staff(actor, event: Event, user_id: int) -> None:
+    require_manager(actor, event)
+    result = db.session.execute(
+        delete(EventStaff).where(EventStaff.event_id == event.id, EventStaff.user_id == user_id)
+    )
+    if result.rowcount == 0:
+        db.session.rollback()
+        raise NotFound("Người này không có trong danh sách check-in của sự kiện.")
+    record(actor, "event.staff_remove", "event", event.id, user_id=user_id)
+    db.session.commit()
+
+
+def list_devices(event: Event) -> list[DeviceToken]:
+    return list(
+        db.session.scalars(
+            select(DeviceToken).where(DeviceToken.event_id == event.id).order_by(DeviceToken.id)
+        )
+    )
+
+
+def create_device_token(actor, event: Event, name: str) -> tuple[DeviceToken, str]:
+    """A new bearer token for one scanner device; the clear token is returned once, never stored."""
+    if actor is not None:  # None: the command line, run by whoever administers the server
+        require_manager(actor, event)
+    label = " ".join(nfc(name).split())
+    if not label or len(label) > 80:
+        raise Invalid("Vui lòng đặt tên thiết bị (tối đa 80 ký tự), ví dụ “Điện thoại cổng A”.", field="name")
+    token = "kdt_" + secrets.token_urlsafe(32)
+    row = DeviceToken(
+        event_id=event.id, name=label, token_hash=_hash_token(token), created_by_id=getattr(actor, "id", None)
+    )
+    db.session.add(row)
+    db.session.flush()
+    record(actor, "event.device_create", "event", event.id, device_id=row.id, name=label)
+    db.session.commit()
+    return row, token
+
+
+def revoke_device_token(actor, event: Event, device_id: int) -> DeviceToken:
+    require_manager(actor, event)
+    row = db.session.get(DeviceToken, device_id)
+    if row is None or row.event_id != event.id:
+        raise NotFound("Không tìm thấy thiết bị.")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        record(actor, "event.device_revoke", "event", event.id, device_id=row.id)
+        db.session.commit()
+    return row
+
+
+# --- who is scanning ----------------------------------------------------------------------------
+
+
+@dataclass
+class ScanScope:
+    """Who scans for which event: the checked credentials, in plain values for the hot path."""
+
+    event_id: int
+    event_slug: str
+    event_name: str
+    gates: list[str]
+    staff_id: int | None = None
+    device_id: int | None = None
+    label: str = ""
+    user: object | None = field(default=None, repr=False)
+
+
+def scope_for_device(slug: str, token: str) -> ScanScope:
+    """A device's bearer token: unknown or revoked → 401; a token of another event → 403."""
+    row = db.session.execute(
+        select(
+            DeviceToken.id,
+            DeviceToken.name,
+            DeviceToken.revoked_at,
+            Event.id.label("event_id"),
+            Event.slug,
+            Event.name.label("event_name"),
+            Event.gates,
+        )
+        .join(Event, Event.id == DeviceToken.event_id)
+        .where(DeviceToken.token_hash == _hash_token(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        raise NotAuthenticated("Mã thiết bị không hợp lệ hoặc đã bị thu hồi.", code="unauthorized")
+    if row.slug != slug:
+        raise PermissionDenied("Mã thiết bị này dành cho sự kiện khác.", code="forbidden")
+    return ScanScope(
+        row.event_id, row.slug, row.event_name, list(row.gates), device_id=row.id, label=row.name
+    )
+
+
+def scope_for_user(slug: str, user) -> ScanScope:
+    if not (user and user.is_authenticated):
+        raise NotAuthenticated("Vui lòng đăng nhập.", code="unauthorized")
+    event = get_event(slug)
+    if not can_scan(user, event):
+        raise PermissionDenied("Bạn không được phân công check-in cho sự kiện này.", code="forbidden")
+    return ScanScope(
+        event.id, event.slug, event.name, list(event.gates), staff_id=user.id, label=user.full_name, user=user
+    )
+
+
+# --- registration and tickets --------------------------------------------------------------------
+
+
+def _clean_registration(event: Event, data: dict, *, phone_required: bool) -> dict:
+    name = _field(normalize_name, data.get("full_name", ""), "full_name")
+    raw_phone = (data.get("phone") or "").strip()
+    phone = _field(normalize_phone, raw_phone, "phone") if (raw_phone or phone_required) else None
+    raw_email = (data.get("email") or "").strip()
+    email = _field(normalize_email, raw_email, "email") if raw_email else None
+    category = nfc(data.get("category", ""))
+    if category not in event.categories:
+        raise Invalid("Vui lòng chọn loại khách trong danh sách.", field="category")
+    organisation = " ".join(nfc(data.get("organisation", "")).split())
+    if len(organisation) > 200:
+        raise Invalid("Tên đơn vị không được dài quá 200 ký tự.", field="organisation")
+    group = " ".join(nfc(data.get("group_name", "")).split())
+    if len(group) > 200:
+        raise Invalid("Tên đoàn không được dài quá 200 ký tự.", field="group_name")
+    return {
+        "full_name": name,
+        "phone": phone,
+        "email": email,
+        "category": category,
+        "organisation": organisation,
+        "group_name": group,
+    }
+
+
+def _take_place(event: Event) -> None:
+    """Raise the live count by one unless the event is full — one atomic conditional UPDATE.
+
+    On PostgreSQL the UPDATE takes the event's row lock (a concurrent registration waits, then
+    re-checks the condition on the fresh row); on SQLite writers are serialised by the database
+    lock. Either way two people can never both take the last place.
+    """
+    result = db.session.execute(
+        update(Event)
+        .where(
+            Event.id == event.id,
+            or_(Event.capacity.is_(None), Event.registered_count < Event.capacity),
+        )
+        .values(registered_count=Event.registered_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("Rất tiếc, sự kiện đã đủ chỗ.", code="full")
+
+
+def _new_ticket(attendee: Attendee) -> Ticket:
+    ticket = Ticket(event_id=attendee.event_id, attendee_id=attendee.id, code=tickets.new_code(ticket_key()))
+    db.session.add(ticket)
+    return ticket
+
+
+def _register(event: Event, data: dict, *, source: str, actor=None, choices=None, user_id=None) -> Attendee:
+    """Validate, take a place, add the attendee and its ticket, record consents. Does not commit."""
+    clean = _clean_registration(event, data, phone_required=(source == "web"))
+    if clean["phone"] and db.session.scalar(
+        select(Attendee.id).where(
+            Attendee.event_id == event.id, Attendee.phone == clean["phone"], Attendee.cancelled_at.is_(None)
+        )
+    ):
+        raise Invalid(
+            "Số điện thoại này đã đăng ký sự kiện. Nếu mất vé, hãy dùng chức năng “Gửi lại vé”.",
+            field="phone",
+        )
+    if choices is not None:
+        privacy.check_choices("event_registration", choices)
+    _take_place(event)
+    attendee = Attendee(
+        event_id=event.id,
+        search_text=tickets.search_key(clean["full_name"], clean["phone"], clean["organisation"]),
+        source=source,
+        user_id=user_id,
+        created_by_id=getattr(actor, "id", None),
+        **clean,
+    )
+    db.session.add(attendee)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the same phone registering twice at the same moment
+        db.session.rollback()
+        raise Invalid(
+            "Số điện thoại này đã đăng ký sự kiện. Nếu mất vé, hãy dùng chức năng “Gửi lại vé”.",
+            field="phone",
+        ) from exc
+    if choices is not None:
+        privacy.record_choices(
+            "attendee",
+            attendee.id,
+            "event_registration",
+            choices,
+            source="desk" if source == "desk" else "web",
+            keyed_by=actor if source == "desk" else None,
+        )
+    _new_ticket(attendee)
+    db.session.flush()
+    return attendee
+
+
+def register_attendee(
+    event: Event, data: dict, choices: dict[str, bool], *, now: datetime | None = None
+) -> Attendee:
+    """Public registration without an account: window, capacity, one per phone, consents; emails the ticket."""
+    now = now or utcnow()
+    if not event.is_published or not event.registration_open(now):
+        raise Conflict("Sự kiện hiện không nhận đăng ký.", code="closed")
+    attendee = _register(event, data, source="web", choices=choices)
+    record(None, "event.register", "attendee", attendee.id, event=event.slug)
+    db.session.commit()
+    send_ticket_email(attendee)
+    return attendee
+
+
+def register_by_organiser(actor, event: Event, data: dict, choices: dict[str, bool]) -> Attendee:
+    """An organiser keys in a guest (invited delegates, press …); no registration window applies."""
+    require_manager(actor, event)
+    attendee = _register(event, data, source="organiser", actor=actor, choices=choices)
+    record(actor, "event.register", "attendee", attendee.id, event=event.slug, by="organiser")
+    db.session.commit()
+    send_ticket_email(attendee)
+    return attendee
+
+
+def send_ticket_email(attendee: Attendee) -> bool:
+    ticket = attendee.active_ticket
+    if not attendee.email or ticket is None:
+        return False
+    return send_email(
+        attendee.email,
+        f"Vé tham dự: {attendee.event.name}",
+        "mail/event_ticket.txt",
+        attendee=attendee,
+        event=attendee.event,
+        url=ticket_url(ticket.code),
+    )
+
+
+def request_ticket_resend(event: Event, contact: str) -> None:
+    """Re-send the ticket to the email on file for this phone or email. The same answer whether or
+    not anything matched, so the form cannot be used to learn who registered."""
+    contact = (contact or "").strip()
+    if not contact:
+        raise Invalid("Vui lòng nhập số điện thoại hoặc email đã đăng ký.", field="contact")
+    conditions = []
+    with contextlib.suppress(ValidationFailed):
+        conditions.append(Attendee.phone == normalize_phone(contact))
+    with contextlib.suppress(ValidationFailed):
+        conditions.append(Attendee.email == normalize_email(contact))
+    if not conditions:
+        raise Invalid("Số điện thoại hoặc email không hợp lệ.", field="contact")
+    attendees = db.session.scalars(
+        select(Attendee).where(
+            Attendee.event_id == event.id, Attendee.cancelled_at.is_(None), or_(*conditions)
+        )
+    ).all()
+    for attendee in attendees:
+        send_ticket_email(attendee)
+
+
+def get_ticket(code: str) -> Ticket:
+    """The ticket behind a ticket-page URL (signature checked first: forged codes never hit the DB)."""
+    clean = tickets.extract_code(code)
+    if not tickets.is_valid_code(ticket_key(), clean):
+        raise NotFound("Không tìm thấy vé.")
+    ticket = db.session.scalar(select(Ticket).where(Ticket.code == clean))
+    if ticket is None:
+        raise NotFound("Không tìm thấy vé.")
+    return ticket
+
+
+def get_attendee(event: Event, attendee_id: int) -> Attendee:
+    attendee = db.session.get(Attendee, attendee_id)
+    if attendee is None or attendee.event_id != event.id:
+        raise NotFound("Không tìm thấy người tham dự.")
+    return attendee
+
+
+def reissue_ticket(actor, attendee: Attendee, reason: str) -> Ticket:
+    """Revoke the current ticket and issue a new one (a lost or shared ticket); emails the new one."""
+    require_manager(actor, attendee.event)
+    reason = " ".join(nfc(reason).split())
+    if len(reason) < 3:
+        raise Invalid("Vui lòng ghi lý do cấp lại vé.", field="reason")
+    if attendee.cancelled_at is not None:
+        raise Conflict("Đăng ký này đã bị huỷ.")
+    old = attendee.active_ticket
+    if old is not None:
+        old.revoked_at = utcnow()
+        old.revoked_reason = reason[:200]
+        db.session.flush()  # the partial unique index allows the new ticket only once the old is revoked
+    ticket = _new_ticket(attendee)
+    db.session.flush()
+    record(
+        actor,
+        "event.ticket_reissue",
+        "attendee",
+        attendee.id,
+        reason=reason,
+        old_ticket=getattr(old, "id", None),
+    )
+    db.session.commit()
+    db.session.refresh(attendee)
+    send_ticket_email(attendee)
+    return ticket
+
+
+def cancel_registration(actor, attendee: Attendee, reason: str) -> None:
+    """Cancel a registration: its ticket answers "revoked" and the place is freed."""
+    require_manager(actor, attendee.event)
+    reason = " ".join(nfc(reason).split())
+    if len(reason) < 3:
+        raise Invalid("Vui lòng ghi lý do huỷ đăng ký.", field="reason")
+    if attendee.cancelled_at is not None:
+        raise Conflict("Đăng ký này đã bị huỷ trước đó.")
+    now = utcnow()
+    attendee.cancelled_at = now
+    for ticket in attendee.tickets:
+        if ticket.revoked_at is None:
+            ticket.revoked_at, ticket.revoked_reason = now, "Huỷ đăng ký: " + reason[:180]
+    db.session.execute(
+        update(Event)
+        .where(Event.id == attendee.event_id, Event.registered_count > 0)
+        .values(registered_count=Event.registered_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+    record(actor, "event.cancel_registration", "attendee", attendee.id, reason=reason)
+    db.session.commit()
+
+
+def list_attendees(event: Event, *, query: str = "", page: int = 1, page_size: int = 50):
+    stmt = select(Attendee).where(Attendee.event_id == event.id)
+    stmt = _search_filter(stmt, query)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(
+        stmt.order_by(Attendee.created_at.desc(), Attendee.id.desc())
+        .limit(page_size)
+        .offset((max(page, 1) - 1) * page_size)
+    ).all()
+    return rows, total
+
+
+# --- check-in -------------------------------------------------------------------------------------
+
+
+def _attendee_json(row) -> dict:
+    return {
+        "id": row.attendee_id,
+        "name": row.full_name,
+        "category": row.category,
+        "organisation": row.organisation,
+        "group": row.group_name,
+    }
+
+
+def _checkin_json(checkin_id: int, at: datetime, gate: str, staff: str) -> dict:
+    return {
+        "id": checkin_id,
+        "at": at.isoformat(),
+        "at_local": format_datetime(at, seconds=True),
+        "gate": gate,
+        "staff": staff,
+    }
+
+
+def _answer(result: str, **extra) -> dict:
+    return {"result": result, "message": MESSAGES[result], **extra}
+
+
+def _active_checkin(ticket_id: int):
+    return db.session.execute(
+        select(Checkin.id, Checkin.at, Checkin.gate, User.full_name, DeviceToken.name.label("device_name"))
+        .outerjoin(User, User.id == Checkin.staff_id)
+        .outerjoin(DeviceToken, DeviceToken.id == Checkin.device_id)
+        .where(Checkin.ticket_id == ticket_id, Checkin.undone_at.is_(None))
+    ).first()
+
+
+def _staff_label(row) -> str:
+    if row.full_name:
+        return row.full_name
+    return f"Thiết bị: {row.device_name}" if row.device_name else ""
+
+
+def _clean_gate(scope: ScanScope, gate: str | None) -> str:
+    gate = " ".join(nfc(gate or "").split())
+    if not gate:
+        return scope.gates[0] if scope.gates else ""
+    if gate not in scope.gates:
+        raise Invalid(f"Cổng “{gate}” không có trong sự kiện này.", field="gate", code="invalid_gate")
+    return gate
+
+
+def _clean_scan_id(scan_id) -> str | None:
+    if scan_id in (None, ""):
+        return None
+    if not isinstance(scan_id, str) or len(scan_id) > 64 or not re.fullmatch(r"[A-Za-z0-9_.:\-]+", scan_id):
+        raise Invalid(
+            "scan_id phải là chuỗi tối đa 64 ký tự (chữ, số, - _ . :).",
+            field="scan_id",
+            code="invalid_scan_id",
+        )
+    return scan_id
+
+
+def _clean_scanned_at(value, now: datetime) -> datetime:
+    """A queued offline scan may carry the time it was made; absurd values fall back to now."""
+    if not value:
+        return now
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return now
+    if when.tzinfo is None or not (now - OFFLINE_GRACE <= when <= now + timedelta(minutes=2)):
+        return now
+    return min(when, now)
+
+
+def _stored_answer(event_id: int, scan_id: str) -> dict:
+    response = db.session.scalar(
+        select(Scan.response).where(Scan.event_id == event_id, Scan.scan_id == scan_id)
+    )
+    if response is None:  # cannot happen once a conflict was seen, but never answer nothing
+        raise Conflict("Lượt quét đang được xử lý, vui lòng thử lại.", code="scan_in_progress")
+    return {**response, "replayed": True}
+
+
+def _remember(scope: ScanScope, scan_id: str | None, answer: dict, now: datetime) -> dict | None:
+    """Store the first answer to a scan_id in the same transaction. Returns the stored answer when
+    another request already answered this scan_id (then this transaction is rolled back)."""
+    if scan_id is None:
+        return None
+    claimed = db.session.execute(
+        _insert(Scan)
+        .values(event_id=scope.event_id, scan_id=scan_id, result=answer["result"], response=answer, at=now)
+        .on_conflict_do_nothing()
+        .returning(Scan.id)
+    ).scalar()
+    if claimed is None:
+        db.session.rollback()
+        return _stored_answer(scope.event_id, scan_id)
+    return None
+
+
+def _try_checkin(scope: ScanScope, ticket_row, gate: str, at: datetime) -> dict:
+    """Insert the check-in unless the ticket already has an active one; the index decides."""
+    for _attempt in range(3):
+        new_id = db.session.execute(
+            _insert(Checkin)
+            .values(
+                event_id=scope.event_id,
+                ticket_id=ticket_row.ticket_id,
+                attendee_id=ticket_row.attendee_id,
+                at=at,
+                gate=gate,
+                staff_id=scope.staff_id,
+                device_id=scope.device_id,
+                undo_reason="",
+            )
+            .on_conflict_do_nothing()
+            .returning(Checkin.id)
+        ).scalar()
+        if new_id is not None:
+            return _answer(
+                "ok",
+                attendee=_attendee_json(ticket_row),
+                checkin=_checkin_json(new_id, at, gate, scope.label),
+            )
+        first = _active_checkin(ticket_row.ticket_id)
+        if first is not None:
+            first_json = _checkin_json(first.id, first.at, first.gate, _staff_label(first))
+            return _answer(
+                "already_checked_in",
+                attendee=_attendee_json(ticket_row),
+                checkin=first_json,
+                first_checkin=first_json,
+            )
+        # The blocking check-in was undone between our INSERT and SELECT: try again.
+    raise Conflict("Vé đang được check-in ở nơi khác, vui lòng quét lại.", code="busy")
+
+
+def _ticket_row(code: str):
+    return db.session.execute(
+        select(
+            Ticket.id.label("ticket_id"),
+            Ticket.event_id,
+            Ticket.revoked_at,
+            Attendee.id.label("attendee_id"),
+            Attendee.full_name,
+            Attendee.category,
+            Attendee.organisation,
+            Attendee.group_name,
+        )
+        .join(Attendee, Attendee.id == Ticket.attendee_id)
+        .where(Ticket.code == code)
+    ).first()
+
+
+def record_checkin(
+    scope: ScanScope, scanned: str, *, gate: str | None = None, scan_id: str | None = None, scanned_at=None
+) -> dict:
+    """Answer one scan (SPEC §9): ok / already_checked_in / invalid / revoked / wrong_event.
+
+    `scanned` is whatever the scanner read (bare code or ticket URL). A repeated `scan_id` returns
+    the first answer and creates nothing.
+    """
+    if not isinstance(scanned, str) or len(scanned) > 2000:
+        raise Invalid("Thiếu nội dung mã quét (code).", field="code", code="invalid_code_field")
+    gate = _clean_gate(scope, gate)
+    scan_id = _clean_scan_id(scan_id)
+    now = utcnow()
+    at = _clean_scanned_at(scanned_at, now)
+    code = tickets.extract_code(scanned)
+    row = _ticket_row(code) if tickets.is_valid_code(ticket_key(), code) else None
+    if row is None:
+        answer = _answer("invalid")
+    elif row.event_id != scope.event_id:
+        other = db.session.scalar(select(Event.name).where(Event.id == row.event_id))
+        answer = _answer("wrong_event", event={"name": other})
+    elif row.revoked_at is not None:
+        answer = _answer("revoked", attendee=_attendee_json(row))
+    else:
+        answer = _try_checkin(scope, row, gate, at)
+    stored = _remember(scope, scan_id, answer, now)
+    if stored is not None:
+        return stored
+    db.session.commit()
+    return answer
+
+
+def undo_checkin(scope: ScanScope, checkin_id: int, reason: str) -> Checkin:
+    """Undo a check-in with a reason (audited); the ticket can then be checked in again."""
+    reason = " ".join(nfc(reason or "").split())
+    if len(reason) < 3:
+        raise Invalid("Vui lòng ghi lý do huỷ check-in.", field="reason", code="reason_required")
+    if len(reason) > 300:
+        raise Invalid("Lý do không được dài quá 300 ký tự.", field="reason", code="reason_too_long")
+    checkin = db.session.get(Checkin, checkin_id)
+    if checkin is None or checkin.event_id != scope.event_id:
+        raise NotFound("Không tìm thấy lượt check-in.", code="not_found")
+    if checkin.undone_at is not None:
+        raise Conflict("Lượt check-in này đã được huỷ trước đó.", code="already_undone")
+    result = db.session.execute(
+        update(Checkin)
+        .where(Checkin.id == checkin_id, Checkin.undone_at.is_(None))
+        .values(undone_at=utcnow(), undone_by_id=scope.staff_id, undo_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("Lượt check-in này đã được huỷ trước đó.", code="already_undone")
+    record(
+        scope.user,
+        "event.checkin_undo",
+        "checkin",
+        checkin_id,
+        event=scope.event_slug,
+        reason=reason,
+        device_id=scope.device_id,
+    )
+    db.session.commit()
+    db.session.refresh(checkin)
+    return checkin
+
+
+def walk_in(scope: ScanScope, data: dict, choices: dict[str, bool], *, gate=None, scan_id=None) -> dict:
+    """Register someone at the desk and check them in at once (ticket + check-in, one transaction)."""
+    gate = _clean_gate(scope, gate)
+    scan_id = _clean_scan_id(scan_id)
+    if scan_id and (
+        db.session.scalar(select(Scan.id).where(Scan.event_id == scope.event_id, Scan.scan_id == scan_id))
+    ):
+        return _stored_answer(scope.event_id, scan_id)
+    event = db.session.get(Event, scope.event_id)
+    actor = scope.user if scope.user is not None else None
+    attendee = _register(event, data, source="desk", actor=actor, choices=choices)
+    ticket = attendee.active_ticket or db.session.scalar(
+        select(Ticket).where(Ticket.attendee_id == attendee.id, Ticket.revoked_at.is_(None))
+    )
+    now = utcnow()
+    row = _ticket_row(ticket.code)
+    answer = _try_checkin(scope, row, gate, now)
+    answer["walk_in"] = True
+    answer["ticket_code"] = ticket.code
+    stored = _remember(scope, scan_id, answer, now)
+    if stored is not None:
+        return stored
+    record(actor, "event.walk_in", "attendee", attendee.id, event=event.slug, device_id=scope.device_id)
+    db.session.commit()
+    send_ticket_email(attendee)
+    return answer
+
+
+def checkin_group(scope: ScanScope, group_name: str, *, gate=None) -> dict:
+    """Check in every member of a delegation who holds a valid ticket and is not yet in."""
+    gate = _clean_gate(scope, gate)
+    group = " ".join(nfc(group_name or "").split())
+    if not group:
+        raise Invalid("Vui lòng chọn đoàn.", field="group", code="group_required")
+    rows = db.session.execute(
+        select(
+            Ticket.id.label("ticket_id"),
+            Attendee.id.label("attendee_id"),
+            Attendee.full_name,
+            Attendee.category,
+            Attendee.organisation,
+            Attendee.group_name,
+        )
+        .join(Attendee, Attendee.id == Ticket.attendee_id)
+        .where(
+            Attendee.event_id == scope.event_id,
+            Attendee.group_name == group,
+            Attendee.cancelled_at.is_(None),
+            Ticket.revoked_at.is_(None),
+        )
+        .order_by(Attendee.full_name)
+    ).all()
+    if not rows:
+        raise NotFound("Không tìm thấy đoàn này.", code="not_found")
+    now = utcnow()
+    checked, already = [], []
+    for row in rows:
+        answer = _try_checkin(scope, row, gate, now)
+        (checked if answer["result"] == "ok" else already).append(answer)
+    db.session.commit()
+    return {
+        "result": "ok",
+        "group": group,
+        "checked_in": len(checked),
+        "already": len(already),
+        "message": f"Đoàn “{group}”: check-in {len(checked)} người, {len(already)} người đã vào trước đó.",
+        "answers": checked + already,
+    }
+
+
+def _search_filter(stmt, query: str):
+    folded = tickets.fold_query(query or "")
+    for word in folded.split()[:6]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Attendee.search_text.like(f"%{escaped}%", escape="\\"))
+    return stmt
+
+
+def search_attendees(scope: ScanScope, query: str, *, limit: int = 20) -> list[dict]:
+    """Accent-insensitive search by name, phone or organisation, with ticket and check-in state."""
+    folded = tickets.fold_query(query or "")
+    if len(folded.replace(" ", "")) < 2:
+        raise Invalid("Nhập ít nhất 2 ký tự để tìm.", field="q", code="query_too_short")
+    stmt = (
+        select(
+            Attendee.id,
+            Attendee.full_name,
+            Attendee.phone,
+            Attendee.category,
+            Attendee.organisation,
+            Attendee.group_name,
+            Ticket.code,
+            Checkin.id.label("checkin_id"),
+            Checkin.at.label("checkin_at"),
+            Checkin.gate.label("checkin_gate"),
+        )
+        .outerjoin(Ticket, and_(Ticket.attendee_id == Attendee.id, Ticket.revoked_at.is_(None)))
+        .outerjoin(Checkin, and_(Checkin.ticket_id == Ticket.id, Checkin.undone_at.is_(None)))
+        .where(Attendee.event_id == scope.event_id, Attendee.cancelled_at.is_(None))
+    )
+    rows = db.session.execute(_search_filter(stmt, query).order_by(Attendee.full_name).limit(limit)).all()
+    results = []
+    for r in rows:
+        phone = tickets.phone_search_forms(r.phone)
+        results.append(
+            {
+                "id": r.id,
+                "name": r.full_name,
+                "phone_tail": phone[-3:] if phone else "",
+                "category": r.category,
+                "organisation": r.organisation,
+                "group": r.group_name,
+                "code": r.code,
+                "checkin": _checkin_json(r.checkin_id, r.checkin_at, r.checkin_gate, "")
+                if r.checkin_id
+                else None,
+            }
+        )
+    return results
+
+
+def attendee_checkins(attendee: Attendee) -> list[Checkin]:
+    return list(
+        db.session.scalars(
+            select(Checkin).where(Checkin.attendee_id == attendee.id).order_by(Checkin.at, Checkin.id)
+        )
+    )
+
+
+def recent_checkins(event: Event, limit: int = 20) -> list[Checkin]:
+    return list(
+        db.session.scalars(
+            select(Checkin)
+            .where(Checkin.event_id == event.id)
+            .order_by(Checkin.at.desc(), Checkin.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def event_stats(event_id: int) -> dict:
+    """Live counts: registered vs checked in, per gate, per category, per hour (Asia/Ho_Chi_Minh)."""
+    registered = dict(
+        db.session.execute(
+            select(Attendee.category, func.count())
+            .where(Attendee.event_id == event_id, Attendee.cancelled_at.is_(None))
+            .group_by(Attendee.category)
+        ).all()
+    )
+    active = and_(Checkin.event_id == event_id, Checkin.undone_at.is_(None))
+    checked_by_category = dict(
+        db.session.execute(
+            select(Attendee.category, func.count())
+            .select_from(Checkin)
+            .join(Attendee, Attendee.id == Checkin.attendee_id)
+            .where(active)
+            .group_by(Attendee.category)
+        ).all()
+    )
+    by_gate = db.session.execute(
+        select(Checkin.gate, func.count()).where(active).group_by(Checkin.gate).order_by(Checkin.gate)
+    ).all()
+    hours: dict[str, int] = {}
+    for (at,) in db.session.execute(select(Checkin.at).where(active)):
+        key = to_local(at).strftime("%Y-%m-%d %H:00")
+        hours[key] = hours.get(key, 0) + 1
+    event = db.session.get(Event, event_id)
+    categories = list(event.categories) + [c for c in registered if c not in event.categories]
+    total_registered = sum(registered.values())
+    total_checked = sum(checked_by_category.values())
+    return {
+        "event": event.slug,
+        "registered": total_registered,
+        "checked_in": total_checked,
+        "capacity": event.capacity,
+        "by_gate": [{"gate": g or "—", "checked_in": n} for g, n in by_gate],
+        "by_category": [
+            {"category": c, "registered": registered.get(c, 0), "checked_in": checked_by_category.get(c, 0)}
+            for c in categories
+        ],
+        "by_hour": [
+            {"hour": k, "label": f"{k[11:13]}h {k[8:10]}/{k[5:7]}", "checked_in": n}
+            for k, n in sorted(hours.items())
+        ],
+        "updated_at": format_datetime(utcnow(), seconds=True),
+    }
+
+
+def list_groups(event: Event) -> list[tuple[str, int]]:
+    return list(
+        db.session.execute(
+            select(Attendee.group_name, func.count())
+            .where(Attendee.event_id == event.id, Attendee.group_name != "", Attendee.cancelled_at.is_(None))
+            .group_by(Attendee.group_name)
+            .order_by(Attendee.group_name)
+        ).all()
+    )
+
+
+# --- linked contest ------------------------------------------------------------------------------
+
+
+def sync_contest_attendees(actor, event: Event) -> int:
+    """Register the linked contest's finalists and judges (once each). Returns how many were added."""
+    return 0

@@ -1,0 +1,86 @@
+"""Fixtures for the events tests: an open event with gates and categories, staff, tokens, tickets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.localtime import utcnow
+
+CONSENT = {"process_registration": True, "newsletter": False}
+
+
+@pytest.fixture
+def organiser(make_user):
+    return make_user("btc@example.vn", roles=("organiser",), name="Trần Thị Thu Hà")
+
+
+@pytest.fixture
+def make_event(app, organiser):
+    from app.events import services
+
+    def _make(slug="ngay-hoi", name="Ngày hội KNĐMST thử nghiệm", **extra):
+        now = utcnow()
+        data = {
+            "name": name,
+            "slug": slug,
+            "venue": "Quảng trường Phạm Văn Đồng",
+            "starts_at": now + timedelta(days=1),
+            "ends_at": now + timedelta(days=1, hours=8),
+            "registration_opens_at": now - timedelta(days=1),
+            "registration_closes_at": None,
+            "capacity": None,
+            "categories": ["Khách tham quan", "Thí sinh", "Báo chí"],
+            "gates": ["Cổng A", "Cổng B"],
+            **extra,
+        }
+        return services.create_event(organiser, data)
+
+    return _make
+
+
+@pytest.fixture
+def event(make_event):
+    return make_event()
+
+
+@pytest.fixture
+def register(app):
+    from app.events import services
+
+    counter = {"n": 0}
+
+    def _register(event, name="Nguyễn Thị Hồng", phone=None, category="Khách tham quan", **extra):
+        counter["n"] += 1
+        phone = phone or f"0905{counter['n']:06d}"
+        data = {"full_name": name, "phone": phone, "category": category, **extra}
+        return services.register_attendee(event, data, dict(CONSENT))
+
+    return _register
+
+
+@pytest.fixture
+def staff(make_user, event):
+    from app.events import services
+    from app.extensions import db
+
+    user = make_user("tnv@example.vn", roles=("checkin_staff",), name="Võ Thị Lan")
+    organiser = db.session.scalar(db.select(services.User).where(services.User.email == "btc@example.vn"))
+    services.assign_staff(organiser, event, user.email)
+    return user
+
+
+@pytest.fixture
+def device_token(app, event):
+    from app.events import services
+
+    _row, token = services.create_device_token(None, event, "Điện thoại cổng A")
+    return token
+
+
+@pytest.fixture
+def device_scope(app, event, device_token):
+    from app.events import services
+
+    return services.scope_for_device(event.slug, device_token)
