@@ -88,3 +88,217 @@ def withdraw(subject_kind: str, subject_id: int, purpose: str, *, actor=None) ->
     record(actor, "consent.withdraw", subject_kind, subject_id, purpose=purpose)
     db.session.commit()
     return row
+
+
+# --- data-subject requests (SPEC §7) ---------------------------------------------------------------
+
+REQUEST_KINDS = {
+    "deletion": "Xoá dữ liệu cá nhân",
+    "correction": "Sửa dữ liệu không chính xác",
+    "copy": "Cung cấp bản sao dữ liệu",
+    "restriction": "Hạn chế xử lý dữ liệu",
+    "other": "Yêu cầu khác",
+}
+REQUEST_STATUSES = {"open": "Đang chờ xử lý", "done": "Đã xử lý", "refused": "Từ chối (có lý do)"}
+REQUESTS_PAGE_SIZE = 50
+
+
+def request_due_hours() -> int:
+    """Answer time promised to the person; 72 h by default (DATA_REQUEST_DUE_HOURS overrides)."""
+    from flask import current_app
+
+    return int(current_app.config.get("DATA_REQUEST_DUE_HOURS", 72))
+
+
+def file_data_request(user, kind: str, details: str = ""):
+    """A person asks about their data; staff see it in the queue with its due date."""
+    from datetime import timedelta
+
+    from app.accounts.validation import nfc
+    from app.privacy.models import DataRequest
+
+    if kind not in REQUEST_KINDS:
+        raise Invalid("Vui lòng chọn loại yêu cầu.", field="kind")
+    details = nfc(details)[:4000]
+    if kind in ("correction", "other", "restriction") and len(details) < 5:
+        raise Invalid("Vui lòng mô tả nội dung cần xử lý.", field="details")
+    open_same = db.session.scalar(
+        select(DataRequest).where(
+            DataRequest.user_id == user.id, DataRequest.kind == kind, DataRequest.status == "open"
+        )
+    )
+    if open_same is not None:
+        raise Invalid(
+            "Bạn đã có một yêu cầu cùng loại đang chờ xử lý. Ban tổ chức sẽ phản hồi sớm.", field="kind"
+        )
+    now = utcnow()
+    row = DataRequest(
+        user_id=user.id,
+        requester_name=user.full_name,
+        requester_email=user.email,
+        kind=kind,
+        details=details,
+        status="open",
+        created_at=now,
+        due_at=now + timedelta(hours=request_due_hours()),
+    )
+    db.session.add(row)
+    db.session.flush()
+    record(user, "privacy.request", "data_request", row.id, kind=kind)
+    db.session.commit()
+    return row
+
+
+def my_requests(user) -> list:
+    from app.privacy.models import DataRequest
+
+    return list(
+        db.session.scalars(
+            select(DataRequest).where(DataRequest.user_id == user.id).order_by(DataRequest.created_at.desc())
+        )
+    )
+
+
+def _require_queue_access(user) -> None:
+    from app.contests.services import is_global_organiser
+    from app.errors import PermissionDenied
+
+    if not is_global_organiser(user):
+        raise PermissionDenied("Chỉ cán bộ Sở hoặc quản trị hệ thống xử lý yêu cầu về dữ liệu cá nhân.")
+
+
+def request_queue(user, *, status: str = "open", page: int = 1):
+    """Requests for staff, the soonest due first; returns (rows, total)."""
+    from sqlalchemy import func
+
+    from app.privacy.models import DataRequest
+
+    _require_queue_access(user)
+    stmt = select(DataRequest)
+    if status:
+        stmt = stmt.where(DataRequest.status == status)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(
+        stmt.order_by(DataRequest.due_at, DataRequest.id)
+        .limit(REQUESTS_PAGE_SIZE)
+        .offset((max(page, 1) - 1) * REQUESTS_PAGE_SIZE)
+    ).all()
+    return list(rows), total
+
+
+def resolve_request(actor, request_id: int, outcome: str, note: str):
+    from app.accounts.validation import nfc
+    from app.privacy.models import DataRequest
+
+    _require_queue_access(actor)
+    row = db.session.get(DataRequest, request_id)
+    if row is None:
+        raise NotFound("Không tìm thấy yêu cầu.")
+    if outcome not in ("done", "refused"):
+        raise Invalid("Vui lòng chọn kết quả xử lý.", field="outcome")
+    note = nfc(note)[:4000]
+    if len(note) < 5:
+        raise Invalid(
+            "Vui lòng ghi nội dung đã xử lý hoặc lý do từ chối (gửi cho người yêu cầu).", field="note"
+        )
+    if row.status != "open":
+        from app.errors import Conflict
+
+        raise Conflict("Yêu cầu này đã được xử lý.")
+    row.status, row.resolution_note = outcome, note
+    row.resolved_at, row.resolved_by_id = utcnow(), actor.id
+    record(actor, "privacy.resolve", "data_request", row.id, outcome=outcome)
+    db.session.commit()
+    from app.mail.services import send_email
+
+    send_email(
+        row.requester_email,
+        "Phản hồi yêu cầu về dữ liệu cá nhân – Nền tảng KNĐMST Quảng Ngãi",
+        "privacy/mail/request_resolved.txt",
+        request=row,
+        kind_label=REQUEST_KINDS[row.kind],
+    )
+    return row
+
+
+def personal_data(user) -> dict:
+    """Everything the platform holds about this account, as plain data (the "download a copy")."""
+    from app.contests.services import entries_about
+    from app.localtime import format_datetime
+
+    def iso(value):
+        return value.isoformat() if value else None
+
+    consents = [
+        {
+            "muc_dich": PURPOSES[c.purpose].label if c.purpose in PURPOSES else c.purpose,
+            "ma_muc_dich": c.purpose,
+            "dong_y": c.granted,
+            "phien_ban_thong_bao": c.notice_version,
+            "thoi_diem": iso(c.given_at),
+            "rut_lai_luc": iso(c.withdrawn_at),
+            "nguon": c.source,
+        }
+        for c in db.session.scalars(
+            select(Consent)
+            .where(Consent.subject_kind == "user", Consent.subject_id == user.id)
+            .order_by(Consent.given_at, Consent.id)
+        )
+    ]
+    entries = []
+    for entry in entries_about(user):
+        mine = [
+            m
+            for m in entry.members
+            if m.user_id == user.id or m.email == user.email or (user.phone and m.phone == user.phone)
+        ]
+        entries.append(
+            {
+                "cuoc_thi": entry.contest.name,
+                "ma_ho_so": entry.code,
+                "ten_y_tuong": entry.title,
+                "trang_thai": entry.status_label,
+                "vai_tro": "Trưởng nhóm" if entry.leader_id == user.id else "Thành viên",
+                "thong_tin_ca_nhan_trong_ho_so": [
+                    {
+                        "ho_ten": m.full_name,
+                        "ngay_sinh": m.birth_date.isoformat() if m.birth_date else None,
+                        "gioi_tinh": m.sex_label,
+                        "dien_thoai": m.phone,
+                        "email": m.email,
+                        "don_vi": m.organisation,
+                        "xa_phuong": m.commune_name,
+                        "huyen_cu": m.district_name,
+                        "dan_toc": m.ethnicity,
+                        "nguoi_giam_ho": m.guardian_name,
+                        "lien_he_nguoi_giam_ho": m.guardian_contact,
+                    }
+                    for m in mine
+                ],
+                "tep_da_nop": [f.original_name for f in entry.files] if entry.leader_id == user.id else [],
+            }
+        )
+    return {
+        "xuat_luc": format_datetime(utcnow(), seconds=True),
+        "tai_khoan": {
+            "ho_ten": user.full_name,
+            "email": user.email,
+            "dien_thoai": user.phone,
+            "ngay_tao": iso(user.created_at),
+            "dang_nhap_gan_nhat": iso(user.last_login_at),
+            "vai_tro": sorted(str(r) for r in user.roles),
+        },
+        "dong_y_xu_ly_du_lieu": consents,
+        "bai_du_thi": entries,
+        "yeu_cau_ve_du_lieu": [
+            {
+                "loai": REQUEST_KINDS.get(r.kind, r.kind),
+                "noi_dung": r.details,
+                "trang_thai": REQUEST_STATUSES.get(r.status, r.status),
+                "gui_luc": iso(r.created_at),
+                "han_xu_ly": iso(r.due_at),
+                "phan_hoi": r.resolution_note,
+            }
+            for r in my_requests(user)
+        ],
+    }

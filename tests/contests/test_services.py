@@ -1,0 +1,434 @@
+"""Contest rules through the services, against the real database: every eligibility rule at its
+boundary, codes, permissions of organisers and co-organisers, uploads and search."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.contests import services
+from app.contests.models import ContestStaff, Entry, EntryStatus
+from app.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.extensions import db
+from app.localtime import LOCAL_TZ, to_local
+from tests.contests.conftest import EXE, PDF, docx_bytes, person, upload
+
+
+def closing(contest) -> date:
+    return to_local(contest.closes_at).date()
+
+
+def years_before(day: date, years: int) -> date:
+    return day.replace(year=day.year - years)
+
+
+def problems_of(entry):
+    return [p.message for p in services.check_eligibility(entry)]
+
+
+# --- the submission window ----------------------------------------------------------------------
+
+
+def test_deadline_is_inclusive_to_the_last_second_local_time(make_contest, make_entry):
+    contest = make_contest()
+    last_day = closing(contest)
+    assert to_local(contest.closes_at).strftime("%H:%M:%S") == "23:59:59"
+    just_in = datetime.combine(last_day, datetime.min.time()).replace(
+        hour=23, minute=59, second=59, microsecond=900_000, tzinfo=LOCAL_TZ
+    )
+    too_late = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=LOCAL_TZ)
+    on_time = make_entry(contest)
+    late = make_entry(contest)
+
+    services.submit_entry(on_time.leader, on_time, now=just_in)
+    assert on_time.status == EntryStatus.SUBMITTED
+
+    with pytest.raises(services.NotEligible) as info:
+        services.submit_entry(late.leader, late, now=too_late)
+    assert "Đã hết hạn nộp bài" in info.value.message
+    db.session.expire_all()
+    kept = db.session.get(Entry, late.id)
+    assert kept.status == EntryStatus.DRAFT and kept.title == late.title and kept.files  # draft kept
+
+
+def test_closes_time_is_stored_in_utc(make_contest):
+    contest = make_contest()
+    assert contest.closes_at.utcoffset() == timedelta(0)
+    assert contest.closes_at.hour == 16 and contest.closes_at.minute == 59  # 23:59:59 +07 → 16:59:59 UTC
+
+
+# --- age on the closing date ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("years", "days", "ok"),
+    [(18, 0, True), (18, -1, False), (36, -1, True), (36, 0, False)],
+    ids=["18-today", "one-day-short-of-18", "35-and-364-days", "36-today"],
+)
+def test_age_limits_on_the_closing_date(make_contest, make_entry, years, days, ok):
+    contest = make_contest()
+    born = years_before(closing(contest), years) - timedelta(days=days)
+    entry = make_entry(contest, born=born)
+    messages = problems_of(entry)
+    age_problems = [m for m in messages if "tuổi" in m]
+    assert (age_problems == []) is ok, messages
+    if not ok:
+        with pytest.raises(services.NotEligible):
+            services.submit_entry(entry.leader, entry)
+
+
+def test_minor_needs_guardian_when_contest_admits_minors(make_contest, make_entry):
+    contest = make_contest(min_age=15)
+    entry = make_entry(contest)
+    teen = person("Phạm Minh Khôi", years_before(closing(contest), 16), phone="0905111222")
+    services.add_member(entry.leader, entry, teen)
+    assert any("chưa đủ 18 tuổi" in m for m in problems_of(entry))
+    member = entry.members[-1]
+    services.update_member(
+        entry.leader,
+        entry,
+        member.id,
+        person(
+            "Phạm Minh Khôi",
+            member.birth_date,
+            phone="0905111222",
+            guardian_name="Phạm Văn Hùng",
+            guardian_contact="0905333444",
+            guardian_consent=True,
+        ),
+    )
+    assert problems_of(entry) == []
+
+
+# --- team size ------------------------------------------------------------------------------------------
+
+
+def test_team_size_limits(make_contest, make_entry):
+    contest = make_contest(team_min=2, team_max=3)
+    entry = make_entry(contest)
+    assert any("ít nhất 2 người" in m for m in problems_of(entry))
+    services.add_member(entry.leader, entry, person("Trần Văn Bình", phone="0905000001"))
+    assert problems_of(entry) == []
+    services.add_member(entry.leader, entry, person("Võ Thị Cúc", phone="0905000002"))
+    assert problems_of(entry) == []  # exactly the maximum
+    with pytest.raises(Invalid, match="tối đa 3 người"):
+        services.add_member(entry.leader, entry, person("Đặng Văn Dũng", phone="0905000003"))
+    # The rule itself, if the organisers tighten it after members were added:
+    contest.team_max = 2
+    db.session.commit()
+    assert any("tối đa 2 người" in m for m in problems_of(entry))
+
+
+# --- one team per leader, entries per person, staff may not enter -------------------------------------
+
+
+def test_a_second_team_led_by_the_same_person(make_contest, make_entry, organiser):
+    contest = make_contest()
+    first = make_entry(contest, submit=True)
+    leader = first.leader
+    with pytest.raises(Conflict) as info:
+        services.start_entry(
+            leader,
+            contest,
+            title="Ý tưởng thứ hai",
+            track_id=None,
+            leader=person(),
+            consents={"process_entry": True},
+        )
+    assert info.value.code == "already_leading"
+    # The same person led a paper dossier keyed in by staff (matched by email): refused at submit.
+    paper = services.key_in_paper_entry(
+        organiser,
+        contest,
+        title="Hồ sơ giấy cùng trưởng nhóm",
+        track_id=contest.tracks[0].id,
+        leader=person(leader.full_name, email=leader.email),
+        consents={"process_entry": True},
+    )
+    paper.field, paper.summary, paper.declared_original = "Khác", "Tóm tắt", True
+    paper.answers = {"problem": "x"}
+    db.session.commit()
+    with pytest.raises(services.NotEligible) as info:
+        services.submit_entry(organiser, paper)
+    assert any("mỗi người chỉ được làm trưởng nhóm một bài" in p.message for p in info.value.problems)
+
+
+def test_withdrawn_entry_frees_the_leader(make_contest, make_entry):
+    contest = make_contest()
+    first = make_entry(contest, submit=True)
+    services.withdraw_entry(first.leader, first, "Nhóm tan rã")
+    second = services.start_entry(
+        first.leader,
+        contest,
+        title="Ý tưởng mới",
+        track_id=None,
+        leader=person(),
+        consents={"process_entry": True},
+    )
+    assert second.status == EntryStatus.DRAFT
+
+
+def test_max_entries_per_person_counts_membership_by_phone(make_contest, make_entry):
+    contest = make_contest(max_entries_per_person=2)
+    shared = person("Huỳnh Thị Mỹ", phone="0935 123 456")
+    make_entry(contest, members=[shared], submit=True)
+    make_entry(contest, members=[person("Huỳnh Thị Mỹ", phone="+84935123456")], submit=True)
+    third = make_entry(contest, members=[person("Huỳnh Thị Mỹ", phone="84935123456")])
+    messages = problems_of(third)
+    assert any("đã tham gia 2 bài dự thi khác" in m and "tối đa 2 bài" in m for m in messages), messages
+
+
+def test_a_judge_of_the_contest_may_not_enter(make_contest, make_entry, make_user, organiser):
+    contest = make_contest()
+    judge = make_user("giamkhao@example.vn", roles=("judge",), name="Nguyễn Minh Tuấn")
+    services.add_staff(organiser, contest, judge.email, "judge", "Trường Đại học Quảng Ngãi")
+    with pytest.raises(PermissionDenied, match="không được dự thi"):
+        services.start_entry(
+            judge,
+            contest,
+            title="Ý tưởng của giám khảo",
+            track_id=None,
+            leader=person(),
+            consents={"process_entry": True},
+        )
+    # …nor join a team as a member (matched by email).
+    entry = make_entry(contest, members=[person("Nguyễn Minh Tuấn", email="GiamKhao@example.vn")])
+    assert any("Giám khảo" in m and "không được dự thi" in m for m in problems_of(entry))
+    # A judge of another contest may enter this one.
+    other = make_contest()
+    assert services.contest_judges(other) == []
+    assert services.contest_judges(contest) == [judge]
+
+
+def test_startup_age_for_the_projects_track(make_contest, make_entry):
+    contest = make_contest()
+    entry = make_entry(contest)
+    entry.track = contest.tracks[1]  # Bảng Dự án, ≤ 5 years
+    db.session.commit()
+    assert any("ngày đăng ký kinh doanh" in m for m in problems_of(entry))
+    entry.startup_registered_on = years_before(closing(contest), 5)
+    assert problems_of(entry) == []
+    entry.startup_registered_on = years_before(closing(contest), 5) - timedelta(days=1)
+    assert any("không quá 5 năm" in m for m in problems_of(entry))
+
+
+def test_required_dossier_parts(make_contest, make_entry):
+    contest = make_contest()
+    entry = make_entry(contest, file=None)
+    entry.declared_original = False
+    entry.answers = {}
+    messages = problems_of(entry)
+    assert "Chưa tải lên “Bản thuyết minh”." in messages
+    assert "Chưa điền mục “Vấn đề cần giải quyết”." in messages
+    assert any("chưa đạt giải" in m for m in messages)
+
+
+# --- codes -----------------------------------------------------------------------------------------------
+
+
+def test_codes_are_sequential_per_contest_and_emailed(make_contest, make_entry, outbox):
+    contest = make_contest(code_prefix="KN24")
+    a = make_entry(contest, submit=True)
+    b = make_entry(contest, submit=True)
+    assert (a.code, b.code) == ("KN24-0001", "KN24-0002")
+    assert "KN24-0002" in outbox[-1]["Subject"] and b.leader.email == outbox[-1]["To"]
+    assert "KN24-0002" in outbox[-1].get_content()
+    with pytest.raises(Conflict):
+        services.submit_entry(a.leader, a)  # already submitted
+
+
+@pytest.mark.postgres_only
+def test_concurrent_submissions_get_distinct_codes(app, make_contest, make_entry, is_postgres):
+    if not is_postgres:
+        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises whole transactions")
+    contest = make_contest(max_entries_per_person=None)
+    ids = [make_entry(contest).id for _ in range(8)]
+    db.session.remove()
+    barrier = threading.Barrier(len(ids))
+    errors = []
+
+    def submit(entry_id):
+        with app.app_context():
+            entry = db.session.get(Entry, entry_id)
+            leader = entry.leader
+            barrier.wait()
+            try:
+                services.submit_entry(leader, entry)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    codes = db.session.scalars(select(Entry.code).where(Entry.contest_id == contest.id)).all()
+    assert sorted(codes) == [f"TN1-{n:04d}" for n in range(1, 9)]
+
+
+# --- lifecycle, screening, finalists ----------------------------------------------------------------------
+
+
+def test_transitions_live_in_one_place(make_contest, make_entry, organiser, outbox):
+    contest = make_contest()
+    entry = make_entry(contest, submit=True)
+    with pytest.raises(Invalid, match="lý do"):
+        services.screen_entry(organiser, entry, "ineligible", "")
+    services.screen_entry(organiser, entry, "ineligible", "Thiếu bản thuyết minh có chữ ký")
+    assert entry.status == EntryStatus.INELIGIBLE
+    assert "Thiếu bản thuyết minh có chữ ký" in outbox[-1].get_content()
+    with pytest.raises(Conflict):
+        services.change_status(organiser, entry, EntryStatus.AWARDED)
+    services.screen_entry(organiser, entry, "eligible", "Đã bổ sung")
+    services.change_status(organiser, entry, EntryStatus.FINALIST, reason="Top 10 sơ khảo")
+    assert services.list_finalists(contest) == [entry]
+    assert [h.to_status for h in entry.history] == [
+        "draft",
+        "submitted",
+        "ineligible",
+        "eligible",
+        "finalist",
+    ]
+    assert entry.history[-1].actor_id == organiser.id and entry.history[-1].note == "Top 10 sơ khảo"
+
+
+def test_editing_stops_at_the_deadline_and_after_screening(make_contest, make_entry, organiser):
+    contest = make_contest()
+    entry = make_entry(contest, submit=True)
+    data = services.EntryData(title="Tên mới sau khi nộp", track_id=contest.tracks[0].id, field="Du lịch")
+    services.save_entry(entry.leader, entry, data)
+    assert entry.title == "Tên mới sau khi nộp" and entry.history[-1].note == "Sửa bài sau khi nộp"
+    late = contest.closes_at + timedelta(seconds=1)
+    with pytest.raises(Conflict, match="hết hạn"):
+        services.save_entry(entry.leader, entry, data, now=late)
+    services.screen_entry(organiser, entry, "eligible")
+    with pytest.raises(Conflict, match="Hợp lệ"):
+        services.save_entry(entry.leader, entry, data)
+
+
+# --- permissions ------------------------------------------------------------------------------------------
+
+
+def test_only_the_leader_reaches_an_entry(make_contest, make_entry, make_user):
+    entry = make_entry(make_contest())
+    stranger = make_user("nguoila@example.vn")
+    with pytest.raises(NotFound):
+        services.get_entry_for_leader(stranger, entry.id)
+    with pytest.raises(NotFound):
+        services.get_file_for_viewer(stranger, entry.id, entry.files[0].id)
+    assert services.get_entry_for_leader(entry.leader, entry.id) is entry
+
+
+def test_co_organisers_see_only_their_contest(make_contest, make_user, organiser):
+    mine, other = make_contest(), make_contest()
+    doan = make_user("tinhdoan@example.vn", roles=("organiser",), name="Lê Văn Thành")
+    services.add_staff(organiser, mine, doan.email, "organiser", "Tỉnh đoàn")
+    assert services.manageable_contests(doan) == [mine]
+    assert services.can_manage_contest(doan, mine) and not services.can_manage_contest(doan, other)
+    assert services.get_contest_for_organiser(doan, mine.slug) is mine
+    with pytest.raises(PermissionDenied):
+        services.get_contest_for_organiser(doan, other.slug)
+    with pytest.raises(NotFound):
+        services.get_contest_for_organiser(doan, "khong-ton-tai")
+    # Sở staff (global role, no contest rows) manage every contest; applicants none.
+    assert {c.id for c in services.manageable_contests(organiser)} == {mine.id, other.id}
+    assert services.manageable_contests(make_user("ts@example.vn")) == []
+    with pytest.raises(PermissionDenied):
+        services.create_contest(
+            doan, services.ContestData("x", "y", 2026, "XX", datetime.now(), datetime.now())
+        )
+    with pytest.raises(Conflict):
+        services.add_staff(organiser, mine, doan.email, "organiser", "Tỉnh đoàn")  # UNIQUE row
+    assert db.session.query(ContestStaff).count() == 1
+
+
+# --- uploads ------------------------------------------------------------------------------------------------
+
+
+def test_uploads_checked_by_content_and_size(make_contest, make_entry, app):
+    contest = make_contest()
+    entry = make_entry(contest, file=None)
+    data = services.EntryData(title=entry.title, track_id=contest.tracks[0].id, summary="Tóm tắt đã sửa")
+    result = services.save_entry(
+        entry.leader, entry, data, uploads={"thuyet-minh": upload(EXE, "ke-hoach.pdf")}
+    )
+    assert "không đúng định dạng" in result.errors["file_thuyet-minh"]
+    assert entry.files == [] and entry.summary == "Tóm tắt đã sửa"  # the rest was saved
+    big = PDF + b"0" * (1024 * 1024)
+    result = services.save_entry(entry.leader, entry, data, uploads={"thuyet-minh": upload(big, "lon.pdf")})
+    assert "vượt quá giới hạn 1 MB" in result.errors["file_thuyet-minh"]
+    result = services.save_entry(
+        entry.leader,
+        entry,
+        data,
+        uploads={"thuyet-minh": upload(docx_bytes(), "..\\..\\C:\\win\\../<Kế hoạch>.docx")},
+    )
+    assert result.errors == {}
+    stored = entry.files[0]
+    assert stored.kind == "docx" and stored.original_name == "Kế hoạch.docx"
+    path = services.file_path(stored)
+    assert path.is_file() and path.is_relative_to(app.config["UPLOAD_DIR"])
+    assert "Kế" not in str(path) and ".." not in str(path)
+
+
+def test_replacing_a_file_removes_the_old_one(make_contest, make_entry):
+    entry = make_entry(make_contest())
+    old = services.file_path(entry.files[0])
+    services.save_entry(
+        entry.leader,
+        entry,
+        services.EntryData(title=entry.title),
+        uploads={"thuyet-minh": upload(docx_bytes(), "moi.docx")},
+    )
+    assert len(entry.files) == 1 and entry.files[0].kind == "docx"
+    assert not old.exists() and services.file_path(entry.files[0]).exists()
+
+
+# --- search -------------------------------------------------------------------------------------------------
+
+
+def test_accent_insensitive_search(make_contest, make_entry, make_user, organiser):
+    contest = make_contest(max_entries_per_person=None)
+    leader = make_user("thi@example.vn", name="Nguyễn Thị Đào")
+    make_entry(contest, leader=leader, submit=True)
+    make_entry(contest, submit=True)
+    for query in ("nguyen thi", "NGUYỄN THỊ", "dao", "đào nguyen"):
+        found, total = services.search_entries(organiser, services.EntryFilters(query=query))
+        assert total == 1 and found[0].leader_id == leader.id, query
+    found, total = services.search_entries(organiser, services.EntryFilters(query="100%_"))
+    assert total == 0
+    found, total = services.search_entries(organiser, services.EntryFilters(query="TN1-0002"))
+    assert total == 1
+
+
+def test_consents_and_ethnicity_need_the_statistics_consent(make_contest, make_user):
+    contest = make_contest()
+    leader = make_user("dantoc@example.vn", name="Đinh Văn Hiền")
+    entry = services.start_entry(
+        leader,
+        contest,
+        title="Du lịch cộng đồng Hrê",
+        track_id=None,
+        leader=person("Đinh Văn Hiền", ethnicity="Hrê"),
+        consents={"process_entry": True},
+    )
+    assert entry.leader_member.ethnicity == ""  # not kept without the sensitive_stats consent
+    from app.privacy import services as privacy
+
+    assert not privacy.has_consent("user", leader.id, "sensitive_stats")
+    assert privacy.has_consent("user", leader.id, "process_entry")
+    with pytest.raises(Invalid):
+        services.start_entry(
+            make_user("khongdongy@example.vn"),
+            contest,
+            title="Không đồng ý",
+            track_id=None,
+            leader=person(),
+            consents={"process_entry": False},
+        )
