@@ -142,6 +142,8 @@ def format_score(value: Decimal | int | None, places: int = 2) -> str:
 def _plain(value: Decimal) -> str:
     """Short Vietnamese text for a limit: 25 → '25', 7.5 → '7,5'."""
     text = f"{value.normalize(_CTX):f}" if value == value.to_integral_value() else f"{value:f}"
+    if len(text) > 20:  # a pasted 300-digit number should not fill the error message
+        text = text[:20] + "…"
     return text.replace(".", ",")
 
 
@@ -194,6 +196,20 @@ class Criterion:
     kind: str = POINTS
     weight: Decimal = Decimal(1)
     description: str = ""
+
+    def __post_init__(self):
+        # Accept ints and strings from callers and JSON; Rubric checks the values themselves.
+        for name in ("max_points", "weight"):
+            value = getattr(self, name)
+            if not isinstance(value, Decimal):
+                try:
+                    object.__setattr__(self, name, Decimal(str(value)))
+                except InvalidOperation as exc:
+                    raise RubricInvalid(
+                        f"Tiêu chí «{self.name}»: «{value}» không phải là một số.",
+                        field=self.id,
+                        code="rubric_number",
+                    ) from exc
 
     @classmethod
     def points(cls, id: str, name: str, max_points: Any, description: str = "") -> Criterion:
@@ -462,6 +478,12 @@ class Component:
     name: str
     max_points: Decimal = Decimal(10)
     weight: Decimal = Decimal(1)
+
+    def __post_init__(self):
+        for name in ("max_points", "weight"):
+            value = getattr(self, name)
+            if not isinstance(value, Decimal):
+                object.__setattr__(self, name, Decimal(str(value)))
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,15 @@ def test_malformed_rubrics_are_refused(criteria, message):
 def test_rubric_from_bad_data_is_refused():
     with pytest.raises(RubricInvalid):
         Rubric.from_data([{"id": "a", "name": "A", "max_points": "mười"}])
+    with pytest.raises(RubricInvalid, match="«mười» không phải là một số"):
+        Criterion("a", "Ý tưởng", "mười")
+    assert Criterion("a", "Ý tưởng", 12).max_points == D(12)  # plain numbers are accepted
+
+
+def test_a_huge_pasted_number_gives_a_short_message():
+    with pytest.raises(SheetInvalid) as info:
+        validate_sheet(DEFAULT_RUBRIC, dict(FULL, doi_moi="9" * 300))
+    assert len(info.value.message) < 120
 
 
 # ---------------------------------------------------------------------------------------------
