@@ -115,7 +115,10 @@ def edit_entry(entry_id: int):
         if "startup_registered_on" in form and form.startup_registered_on.errors:
             data.startup_registered_on = entry.startup_registered_on  # keep the last good date
         try:
-            result = services.save_entry(current_user, entry, data, uploads=request.files)
+            uploads = {
+                name.removeprefix("file_"): f for name, f in request.files.items() if name.startswith("file_")
+            }
+            result = services.save_entry(current_user, entry, data, uploads=uploads)
         except DomainError as error:
             apply_error(form, error)
             status = error.status

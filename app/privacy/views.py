@@ -1,9 +1,165 @@
-"""Privacy pages (the person's own data and requests are added with the contests package)."""
+"""Privacy pages: "my data" (see, correct, download, withdraw a consent, ask for deletion) and the
+staff queue of data requests with their due dates."""
 
-from app.privacy import bp
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from app.accounts.access import role_required
+from app.accounts.models import Role
+from app.accounts.views import apply_error
+from app.errors import DomainError
+from app.privacy import bp, services
+from app.privacy.notices import PURPOSES
 from app.privacy.services import purposes_for
 
 
 @bp.app_context_processor
 def privacy_helpers():
     return {"privacy_purposes": purposes_for}
+
+
+class DataRequestForm(FlaskForm):
+    kind = SelectField(
+        "Loại yêu cầu",
+        choices=[("", "— Chọn —")] + list(services.REQUEST_KINDS.items()),
+        validate_choice=False,
+    )
+    details = TextAreaField(
+        "Nội dung (bắt buộc với yêu cầu sửa hoặc yêu cầu khác)", validators=[Length(max=4000)]
+    )
+
+
+class ResolveForm(FlaskForm):
+    outcome = RadioField(
+        "Kết quả",
+        choices=[("done", "Đã xử lý"), ("refused", "Từ chối (ghi rõ lý do)")],
+        validators=[DataRequired("Vui lòng chọn kết quả xử lý.")],
+    )
+    note = TextAreaField("Nội dung phản hồi gửi người yêu cầu", validators=[Length(max=4000)])
+
+
+class PostForm(FlaskForm):
+    """A button that only carries the CSRF token."""
+
+
+def _my_data_page(request_form, status=200):
+    from app.contests.services import entries_about, is_editable
+
+    consents = services.current_consents("user", current_user.id)
+    return render_template(
+        "privacy/my_data.html",
+        consents=consents,
+        purposes=PURPOSES,
+        entries=entries_about(current_user),
+        entry_editable=lambda e: e.leader_id == current_user.id and is_editable(e, actor=current_user),
+        requests=services.my_requests(current_user),
+        request_form=request_form,
+        post_form=PostForm(),
+        kinds=services.REQUEST_KINDS,
+        statuses=services.REQUEST_STATUSES,
+    ), status
+
+
+@bp.get("/")
+@login_required
+def my_data():
+    return _my_data_page(DataRequestForm())
+
+
+@bp.get("/tai-ve")
+@login_required
+def download_my_data():
+    data = services.personal_data(current_user)
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": "attachment; filename=du-lieu-ca-nhan.json",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.post("/dong-y/<purpose>/rut")
+@login_required
+def withdraw_consent(purpose: str):
+    if not PostForm().validate_on_submit():
+        abort(400)
+    try:
+        services.withdraw("user", current_user.id, purpose, actor=current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        label = PURPOSES[purpose].label if purpose in PURPOSES else purpose
+        flash(f"Đã rút lại sự đồng ý: {label}", "success")
+    return redirect(url_for("privacy.my_data") + "#dong-y")
+
+
+@bp.post("/yeu-cau")
+@login_required
+def file_request():
+    form = DataRequestForm()
+    if form.validate_on_submit():
+        try:
+            row = services.file_data_request(current_user, form.kind.data, form.details.data or "")
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            from app.localtime import format_datetime
+
+            flash(
+                f"Đã gửi yêu cầu. Ban tổ chức sẽ phản hồi qua email trước {format_datetime(row.due_at)}.",
+                "success",
+            )
+            return redirect(url_for("privacy.my_data") + "#yeu-cau")
+    return _my_data_page(form, 422)
+
+
+@bp.get("/hang-doi")
+@role_required(Role.ORGANISER)
+def request_queue():
+    status = request.args.get("trang_thai", "open")
+    if status not in services.REQUEST_STATUSES and status != "":
+        status = "open"
+    page = request.args.get("trang", "1")
+    rows, total = services.request_queue(current_user, status=status, page=int(page) if page.isdigit() else 1)
+    from app.localtime import utcnow
+
+    return render_template(
+        "privacy/queue.html",
+        rows=rows,
+        total=total,
+        status=status,
+        statuses=services.REQUEST_STATUSES,
+        kinds=services.REQUEST_KINDS,
+        now=utcnow(),
+        form=ResolveForm(),
+        page=int(page) if page.isdigit() else 1,
+        page_size=services.REQUESTS_PAGE_SIZE,
+    )
+
+
+@bp.post("/hang-doi/<int:request_id>")
+@role_required(Role.ORGANISER)
+def resolve_request(request_id: int):
+    form = ResolveForm()
+    if form.validate_on_submit():
+        try:
+            services.resolve_request(current_user, request_id, form.outcome.data, form.note.data or "")
+        except DomainError as error:
+            if error.status in (403, 404):
+                raise
+            flash(error.message, "error")
+        else:
+            flash("Đã ghi kết quả và gửi phản hồi cho người yêu cầu.", "success")
+    else:
+        flash(" ".join(sum(form.errors.values(), [])) or "Biểu mẫu không hợp lệ.", "error")
+    return redirect(url_for("privacy.request_queue"))
