@@ -75,14 +75,8 @@ def make_contest(organiser):
 
 
 def person(name="Nguyễn Văn An", born=date(2000, 5, 17), **extra) -> MemberData:
-    return MemberData(
-        full_name=name,
-        birth_date=born,
-        sex="nam",
-        organisation="Trường ĐH Phạm Văn Đồng",
-        commune_code=COMMUNE,
-        **extra,
-    )
+    values = {"sex": "nam", "organisation": "Trường ĐH Phạm Văn Đồng", "commune_code": COMMUNE, **extra}
+    return MemberData(full_name=name, birth_date=born, **values)
 
 
 @pytest.fixture
