@@ -45,7 +45,7 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test — lint, the suite on SQLite, again on a throwaway PostgreSQL, then the browser tests
-test: install-dev chromium lint test-sqlite test-postgres test-e2e
+test: install-dev chromium libreoffice lint test-sqlite test-postgres test-e2e
 
 test-sqlite: install-dev
 	$(BIN)/pytest -m "not e2e" -q
@@ -60,6 +60,13 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Cài Chromium (gói Debian) cho kiểm thử trình duyệt…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# LibreOffice Calc (headless, no GUI) and poppler-utils: the export tests convert workbooks to PDF.
+libreoffice:
+	@{ command -v soffice && command -v pdftotext; } >/dev/null 2>&1 || { \
+		echo "Cài LibreOffice Calc (không giao diện) và poppler-utils cho kiểm thử xuất Excel…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			libreoffice-calc-nogui poppler-utils >/dev/null; }
 
 lint: install-dev
 	$(BIN)/ruff check .
