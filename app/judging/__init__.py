@@ -2,4 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("judging", __name__)
+bp = Blueprint("judging", __name__, url_prefix="/cham-diem")
+
+from app.judging import views  # noqa: E402,F401
