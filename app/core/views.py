@@ -10,6 +10,9 @@ from app.extensions import db
 HELP_TOPICS = {
     "tai-khoan": "Tài khoản và mật khẩu",
     "quan-tri": "Dành cho quản trị hệ thống",
+    "du-thi": "Đăng ký dự thi và nộp hồ sơ",
+    "ban-to-chuc-cuoc-thi": "Ban tổ chức: cấu hình cuộc thi và thẩm định hồ sơ",
+    "du-lieu-ca-nhan": "Dữ liệu cá nhân của bạn",
 }
 
 

@@ -345,3 +345,11 @@ def test_leader_data_member_form_validation(client, applicant, make_contest):
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Ngày không hợp lệ" in html and 'value="Trần Thị Bình"' in html
+
+
+def test_help_pages_for_applicants_and_organisers(client):
+    index = client.get("/tro-giup").get_data(as_text=True)
+    for slug in ("du-thi", "ban-to-chuc-cuoc-thi", "du-lieu-ca-nhan"):
+        assert f"/tro-giup/{slug}" in index
+        response = client.get(f"/tro-giup/{slug}")
+        assert response.status_code == 200 and "<h1>" in response.get_data(as_text=True)
