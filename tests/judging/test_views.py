@@ -1,0 +1,298 @@
+"""Judging pages through the test client: the score sheet (blind HTML, errors, locking, concurrent
+edits), permissions, invitations, organisers' pages and applicants' results."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.extensions import db
+from app.judging import services
+from app.judging.models import SheetStatus
+from tests.conftest import csrf_from, submit
+from tests.judging.conftest import FULL, scores
+
+
+def sheet_url(world, entry):
+    return f"/cham-diem/vong/{world.round.id}/ho-so/{entry.id}"
+
+
+def form_data(values: dict[str, str], version, action="save", **extra):
+    data = {f"score-{k}": v for k, v in values.items()}
+    data.update({"version": str(version), "action": action, **extra})
+    return data
+
+
+@pytest.fixture
+def judged(world, login):
+    """Judge 1 assigned entry 1, logged in."""
+    services.assign_judge(world.organiser, world.round, world.judges[0].id, world.entries[0].id)
+    login("gk1@example.vn")
+    return world
+
+
+def _version(world, entry, judge=None):
+    db.session.expire_all()
+    return services.get_sheet_for_judge(judge or world.judges[0], world.round.id, entry.id).version
+
+
+def test_dashboard_lists_assigned_entries_with_progress(judged, client):
+    html = client.get("/cham-diem/").get_data(as_text=True)
+    assert "Đã nộp 0/1 phiếu" in html
+    assert judged.entries[0].code in html and judged.entries[1].code not in html
+    assert "Chấm điểm" in html  # the nav item
+
+
+def test_blind_sheet_html_leaks_no_team_identity(judged, client):
+    entry = judged.entries[0]
+    response = client.get(sheet_url(judged, entry))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert entry.title in html and "Tính đổi mới sáng tạo" in html
+    assert "Ý tưởng mới so với giải pháp hiện có" in html  # the criterion's guidance
+    for member in entry.members:
+        assert member.full_name not in html
+        assert not member.email or member.email not in html
+        assert not member.phone or member.phone not in html
+    assert entry.organisation not in html and entry.commune_name not in html
+    assert "[đã ẩn]" in html  # the leader's name written in the summary
+
+
+def test_blind_sheet_hides_file_names_and_downloads_under_a_neutral_name(judged, client, app):
+    from app.contests.models import EntryFile
+    from app.contests.services import file_path
+
+    entry = judged.entries[0]
+    row = EntryFile(
+        entry_id=entry.id,
+        slot_key="thuyet-minh",
+        stored_name="ab" + "c" * 30 + ".pdf",
+        original_name="Thuyết minh - Nguyễn Thị Hoa - HTX Nghĩa Hà.pdf",
+        kind="pdf",
+        size=9,
+        sha256="0" * 64,
+    )
+    db.session.add(row)
+    db.session.commit()
+    path = file_path(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"%PDF-1.4\n")
+    html = client.get(sheet_url(judged, entry)).get_data(as_text=True)
+    assert "Nguyễn Thị Hoa" not in html and "HTX Nghĩa Hà" not in html and "Tài liệu" in html
+    response = client.get(f"{sheet_url(judged, entry)}/tep/{row.id}")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert "Hoa" not in disposition and f"{entry.code}-thuyet-minh.pdf" in disposition
+    other = judged.entries[1]
+    assert client.get(f"/cham-diem/vong/{judged.round.id}/ho-so/{other.id}/tep/{row.id}").status_code == 404
+
+
+def test_open_round_sheet_shows_the_team(judged, client):
+    judged.round.blind = False
+    db.session.commit()
+    html = client.get(sheet_url(judged, judged.entries[0])).get_data(as_text=True)
+    assert judged.entries[0].members[0].full_name in html
+
+
+def test_unassigned_entry_is_404_for_a_judge_and_forbidden_for_an_applicant(judged, client, make_user, login):
+    assert client.get(sheet_url(judged, judged.entries[1])).status_code == 404
+    response = client.post(sheet_url(judged, judged.entries[1]), data={"csrf_token": "x"})
+    assert response.status_code in (400, 404)  # CSRF or not found, never a save
+    client.post(
+        "/tai-khoan/dang-xuat", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))}
+    )
+    make_user("ts@example.vn", roles=("applicant",), name="Huỳnh Văn Nam")
+    login("ts@example.vn")
+    assert client.get(sheet_url(judged, judged.entries[0])).status_code == 403
+
+
+def test_save_draft_then_submit_locks_the_sheet(judged, client):
+    entry = judged.entries[0]
+    url = sheet_url(judged, entry)
+    response = submit(
+        client, url, form_data({"doi_moi": "18,5"}, _version(judged, entry), **{"comment-doi_moi": "Mới"})
+    )
+    assert response.status_code == 302
+    html = client.get(url).get_data(as_text=True)
+    assert "Đã lưu bản nháp." in html and 'value="18.5"' in html and "Mới</textarea>" in html
+    response = submit(client, url, form_data(FULL, _version(judged, entry), action="submit"))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/cham-diem/")
+    html = client.get(url).get_data(as_text=True)
+    assert "Phiếu đã nộp và được khoá" in html and "disabled" in html
+    # A hand-made POST against the locked sheet is refused and changes nothing.
+    response = submit(client, url, form_data(scores(doi_moi="1"), _version(judged, entry), action="submit"))
+    assert response.status_code == 409
+    assert "đã nộp và đã được khoá" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert services.get_sheet_for_judge(judged.judges[0], judged.round.id, entry.id).scores["doi_moi"] == "20"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("30", "phải từ 0 đến 25"), ("abc", "phải là một số"), ("", "chưa được chấm điểm")],
+)
+def test_bad_scores_are_refused_with_the_criterion_named_and_typed_values_kept(
+    judged, client, value, expected
+):
+    entry = judged.entries[0]
+    typed = scores(doi_moi=value, ke_hoach="12")
+    response = submit(
+        client, sheet_url(judged, entry), form_data(typed, _version(judged, entry), action="submit")
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f"Tính đổi mới sáng tạo» {expected}" in html or f"«Tính đổi mới sáng tạo» {expected}" in html
+    assert 'id="score-ke_hoach" name="score-ke_hoach"' in html and 'value="12"' in html
+    assert f'value="{value}"' in html
+    assert 'aria-invalid="true"' in html
+    db.session.expire_all()
+    assert (
+        services.get_sheet_for_judge(judged.judges[0], judged.round.id, entry.id).status == SheetStatus.TODO
+    )
+
+
+def test_the_later_of_two_devices_is_refused_with_its_values_kept_and_the_saved_ones_shown(
+    judged, client, app
+):
+    entry = judged.entries[0]
+    url = sheet_url(judged, entry)
+    page = client.get(url).get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    token = csrf_from(page)
+    phone = client.post(url, data={**form_data({"doi_moi": "21"}, version), "csrf_token": token})
+    assert phone.status_code == 302
+    laptop = client.post(
+        url, data={**form_data({"doi_moi": "9", "ke_hoach": "7"}, version), "csrf_token": token}
+    )
+    assert laptop.status_code == 409
+    html = laptop.get_data(as_text=True)
+    assert "vừa được lưu từ một thiết bị hoặc cửa sổ khác" in html
+    assert 'value="9"' in html and 'value="7"' in html  # the laptop's typing is still on the page
+    assert "Điểm đã lưu từ thiết bị khác: <strong>21</strong>" in html
+    new_version = re.search(r'name="version" value="(\d+)"', html).group(1)
+    assert new_version != version
+    db.session.expire_all()
+    assert services.get_sheet_for_judge(judged.judges[0], judged.round.id, entry.id).scores == {
+        "doi_moi": "21"
+    }
+    # Having seen both, the judge saves again from the laptop: now it is deliberate and accepted.
+    again = client.post(
+        url, data={**form_data({"doi_moi": "9", "ke_hoach": "7"}, new_version), "csrf_token": token}
+    )
+    assert again.status_code == 302
+
+
+def test_judge_declares_a_conflict_from_the_sheet(judged, client):
+    entry = judged.entries[0]
+    url = f"{sheet_url(judged, entry)}/xung-dot"
+    response = submit(client, url, {"kind": "other", "note": ""}, page=sheet_url(judged, entry))
+    assert response.status_code == 422 and "mô tả ngắn gọn" in response.get_data(as_text=True)
+    response = submit(client, url, {"kind": "relative", "note": "Em họ"}, page=sheet_url(judged, entry))
+    assert response.status_code == 302
+    assert client.get(sheet_url(judged, entry)).status_code == 404
+
+
+def test_invitation_link_creates_a_judge_account(world, client, outbox):
+    services.invite_judge(world.organiser, world.round, "moi@example.vn", "Đinh Thị Mới")
+    link = re.search(r"(/cham-diem/loi-moi/\S+)", outbox[-1].get_content()).group(1)
+    page = client.get(link)
+    assert page.status_code == 200 and "Đinh Thị Mới" in page.get_data(as_text=True)
+    bad = submit(client, link, {"full_name": "Đinh Thị Mới", "password": "ngan", "password_confirm": "ngan"})
+    assert bad.status_code == 422
+    ok = submit(
+        client,
+        link,
+        {"full_name": "Đinh Thị Mới", "password": "ChamThi2024", "password_confirm": "ChamThi2024"},
+    )
+    assert ok.status_code == 302
+    assert client.get("/cham-diem/").status_code == 200  # signed in as the new judge
+    used = client.get(link)
+    assert used.status_code == 400 and "đã được chấp nhận" in used.get_data(as_text=True)
+
+
+ORGANISER_PAGES = ["", "/sua", "/thang-diem", "/quy-tac", "/xung-dot", "/phan-cong", "/tien-do", "/ket-qua"]
+
+
+def test_organiser_pages_render_and_others_are_refused(world, client, login, make_user):
+    services.auto_assign(world.organiser, world.round, 2)
+    for sheet in services.round_assignments(world.round)[:5]:
+        services.save_sheet(sheet.judge, sheet, FULL, {}, "", sheet.version, submit=True)
+    login("btc@example.vn")
+    assert "Sơ khảo" in client.get("/cham-diem/quan-ly").get_data(as_text=True)
+    base = f"/cham-diem/quan-ly/vong/{world.round.id}"
+    for suffix in ORGANISER_PAGES:
+        response = client.get(base + suffix)
+        assert response.status_code == 200, suffix
+    assert client.get(f"/cham-diem/quan-ly/cuoc-thi/{world.contest.id}/vong-moi").status_code == 200
+    client.post(
+        "/tai-khoan/dang-xuat", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))}
+    )
+    login("gk1@example.vn")
+    for suffix in ORGANISER_PAGES:
+        assert client.get(base + suffix).status_code == 403
+
+
+def test_organiser_runs_the_round_through_the_pages(world, client, login, outbox):
+    login("btc@example.vn")
+    base = f"/cham-diem/quan-ly/vong/{world.round.id}"
+    response = submit(client, base + "/phan-cong", {"action": "auto", "k": "2"}, follow=True)
+    assert "Đã phân công tự động: thêm 12" in response.get_data(as_text=True)
+    response = submit(client, base + "/nhac", {}, page=base + "/tien-do", follow=True)
+    assert "Đã gửi email nhắc tới 4 giám khảo." in response.get_data(as_text=True)
+    for sheet in services.round_assignments(world.round):
+        services.save_sheet(sheet.judge, sheet, FULL, {}, "", sheet.version, submit=True)
+    response = submit(client, base + "/ket-qua", {"action": "publish"}, follow=True)
+    html = response.get_data(as_text=True)
+    assert "Đã công bố kết quả của 6 hồ sơ." in html
+
+
+def test_edit_round_rejects_bad_input_with_messages(world, client, login):
+    login("btc@example.vn")
+    url = f"/cham-diem/quan-ly/vong/{world.round.id}/sua"
+    response = submit(
+        client, url, {"name": "", "method": "mean", "judges_per_entry": "0", "min_average": "năm"}
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Vui lòng nhập tên vòng chấm." in html and "từ 1 đến 15" in html
+    response = submit(
+        client, url, {"name": "Sơ khảo", "method": "mean", "judges_per_entry": "3", "min_average": "năm"}
+    )
+    assert response.status_code == 422 and "phải là một số" in response.get_data(as_text=True)
+
+
+def test_rubric_page_saves_criteria_and_reports_bad_rows(world, client, login):
+    login("btc@example.vn")
+    url = f"/cham-diem/quan-ly/vong/{world.round.id}/thang-diem"
+    data = {
+        "rows": "2",
+        "name-0": "Ý tưởng",
+        "kind-0": "points",
+        "max_points-0": "abc",
+        "weight-0": "1",
+        "name-1": "Thuyết trình",
+        "kind-1": "scale",
+        "weight-1": "10",
+    }
+    response = submit(client, url, data)
+    assert response.status_code == 422 and "phải là số" in response.get_data(as_text=True)
+    data["max_points-0"] = "50"
+    assert submit(client, url, data).status_code == 302
+    db.session.expire_all()
+    assert services.rubric_of(services.get_round(world.round.id)).max_total == 100
+
+
+def test_applicant_sees_the_result_only_after_publishing(world, client, login, make_user):
+    leader = make_user("doi1@example.vn", roles=("applicant",), name="Nguyễn Thị Hoa")
+    world.entries[0].leader_id = leader.id
+    db.session.commit()
+    services.auto_assign(world.organiser, world.round, 2)
+    for sheet in services.round_assignments(world.round):
+        services.save_sheet(sheet.judge, sheet, FULL, {}, "", sheet.version, submit=True)
+    login("doi1@example.vn")
+    html = client.get("/cham-diem/ket-qua-cua-toi").get_data(as_text=True)
+    assert "Chưa có kết quả nào được công bố" in html
+    services.publish_results(world.organiser, world.round)
+    html = client.get("/cham-diem/ket-qua-cua-toi").get_data(as_text=True)
+    assert world.entries[0].title in html and "Xếp hạng" in html and world.entries[1].title not in html
