@@ -135,7 +135,7 @@ def test_entry_journey_then_screening(page, live_server, shoot, tmp_path):
     page.get_by_label("Email").fill("bantochuc@example.vn")
     page.get_by_label("Mật khẩu").fill("ToChuc2024x")
     page.get_by_role("button", name="Đăng nhập").click()
-    page.get_by_role("link", name="Hồ sơ", exact=True).first.click()
+    page.get_by_role("link", name="Hồ sơ dự thi").click()
     page.get_by_label("Tìm (mã, tên ý tưởng").fill("mi quang pham thi")
     page.get_by_role("button", name="Lọc").click()
     shoot("organiser-list")
