@@ -1,0 +1,169 @@
+"""Demo judging data: rounds for the demo contests, a panel of judges, balanced assignments and
+realistic scores — complete for most judges, partial (drafts, untouched sheets) for the demo judge.
+
+Idempotent: a contest that already has rounds is left as it is. Runs after the contests seed.
+Everything goes through the judging services, so the demo obeys the same rules as real use.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+
+from app.accounts import services as accounts
+from app.accounts.models import User
+from app.contests import services as contests
+from app.contests.models import Contest
+from app.extensions import db
+from app.judging import services
+from app.judging.models import Round
+from app.localtime import local_to_utc
+
+JUDGE_PASSWORD = "ChamDiem@2024"
+# email, name, organisation
+PANEL = [
+    ("giamkhao@demo.kndmst.vn", "Nguyễn Minh Tuấn", "Trường Đại học Phạm Văn Đồng"),
+    ("gk.lehoang@demo.kndmst.vn", "Lê Hoàng Nam", "Trung tâm Hỗ trợ khởi nghiệp tỉnh"),
+    ("gk.phanlan@demo.kndmst.vn", "Phan Thị Lan", "Ngân hàng Nông nghiệp chi nhánh Quảng Ngãi"),
+    ("gk.hoson@demo.kndmst.vn", "Hồ Văn Sơn", "Hiệp hội Doanh nghiệp tỉnh"),
+    ("gk.tranmai@demo.kndmst.vn", "Trần Thị Ngọc Mai", "Quỹ đầu tư khởi nghiệp Miền Trung"),
+]
+COMMENTS = [
+    "Ý tưởng gắn với sản phẩm địa phương, cần làm rõ thị trường.",
+    "Kế hoạch tài chính còn sơ sài.",
+    "Đội có kinh nghiệm thực tế, sản phẩm mẫu thuyết phục.",
+    "Nên tính thêm chi phí vận chuyển và bảo quản.",
+    "",
+]
+
+
+def _user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _panel() -> list[User]:
+    judges = []
+    for email, name, organisation in PANEL:
+        user = _user(email)
+        if user is None:
+            user, _ = accounts.create_user(email, "judge", password=JUDGE_PASSWORD, full_name=name)
+        profile = services._profile(user)
+        if not profile.organisation:
+            profile.organisation = organisation
+        judges.append(user)
+    db.session.commit()
+    return judges
+
+
+def _score(rng: random.Random, quality: float, bias: float, crit) -> str:
+    """A plausible score for one criterion: the entry's quality, the judge's leniency, some noise."""
+    share = min(max(quality + bias + rng.gauss(0, 0.07), 0.05), 1.0)
+    if crit.kind == "scale":
+        return str(min(max(round(1 + 4 * share), 1), 5))
+    value = (Decimal(str(share)) * crit.max_points * 2).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 2
+    return str(value)
+
+
+def _fill(round_: Round, rng: random.Random, *, partial_judge: User | None) -> None:
+    rubric = services.rubric_of(round_)
+    quality = {e.id: rng.uniform(0.45, 0.9) for e in services.round_entries(round_)}
+    bias = {}
+    for index, sheet in enumerate(services.round_assignments(round_)):
+        judge = sheet.judge
+        bias.setdefault(judge.id, rng.uniform(-0.08, 0.08))
+        values = {c.id: _score(rng, quality[sheet.entry_id], bias[judge.id], c) for c in rubric.criteria}
+        comments = {rubric.criteria[0].id: rng.choice(COMMENTS)}
+        if partial_judge is not None and judge.id == partial_judge.id:
+            mine = index % 4
+            if mine == 0:
+                continue  # untouched
+            if mine == 1:  # a draft with half of the criteria
+                half = dict(list(values.items())[: len(values) // 2])
+                services.save_sheet(judge, sheet, half, comments, "", sheet.version)
+                continue
+        services.save_sheet(
+            judge, sheet, values, comments, "Đề nghị hội đồng xem xét.", sheet.version, submit=True
+        )
+
+
+def _round(
+    contest: Contest, organiser, judges: list[User], settings: services.RoundSettings, entry_ids=None
+) -> Round:
+    round_ = services.create_round(organiser, contest, settings)
+    services.add_entries(organiser, round_, entry_ids)
+    for judge in judges:
+        services.add_judge(organiser, round_, judge.email)
+    services.auto_assign(organiser, round_)
+    return round_
+
+
+def seed() -> None:
+    organiser = _user("bantochuc@demo.kndmst.vn") or _user("admin@demo.kndmst.vn")
+    if organiser is None:
+        return
+    rng = random.Random(4)
+    judges = None
+    idea = db.session.scalar(select(Contest).where(Contest.slug == "y-tuong-kndmst-2024"))
+    if idea is not None and not services.contest_rounds(idea):
+        judges = judges or _panel()
+        first = _round(
+            idea,
+            organiser,
+            judges[:4],
+            services.RoundSettings(
+                name="Sơ khảo",
+                description="Chấm hồ sơ thuyết minh; chấm ẩn danh. Mỗi hồ sơ do 3 giám khảo chấm.",
+                opens_at=local_to_utc(datetime(2024, 9, 5, 8, 0)),
+                closes_at=local_to_utc(datetime(2024, 9, 20, 17, 0)),
+                blind=True,
+                judges_per_entry=3,
+                top_n=8,
+                min_average="50",
+            ),
+        )
+        _fill(first, rng, partial_judge=judges[0])
+        services.create_round(
+            organiser,
+            idea,
+            services.RoundSettings(
+                name="Chung kết",
+                description="Thuyết trình trực tiếp 8 phút, hỏi đáp 10 phút.",
+                opens_at=local_to_utc(datetime(2024, 10, 12, 8, 0)),
+                closes_at=local_to_utc(datetime(2024, 10, 12, 17, 0)),
+                method="trimmed_mean",
+                judges_per_entry=5,
+            ),
+        )
+    final = db.session.scalar(select(Contest).where(Contest.slug == "kndmst-quang-ngai-lan-5"))
+    if final is not None and not services.contest_rounds(final):
+        judges = judges or _panel()
+        live = _round(
+            final,
+            organiser,
+            judges,
+            services.RoundSettings(
+                name="Chung kết",
+                description="Chung kết lần thứ 5: thuyết trình trực tiếp, giám khảo chấm trên điện thoại.",
+                opens_at=local_to_utc(datetime(2024, 3, 15, 8, 0)),
+                closes_at=local_to_utc(datetime(2024, 3, 15, 17, 0)),
+                judges_per_entry=5,
+            ),
+            [e.id for e in contests.list_finalists(final)],
+        )
+        services.save_prize_plan(
+            organiser,
+            live,
+            {
+                "Bảng Ý tưởng": {"nhat": 1, "nhi": 1, "ba": 1, "khuyen_khich": 2},
+                "Bảng Dự án": {"nhat": 1, "nhi": 1, "ba": 1, "khuyen_khich": 1},
+            },
+            [{"name": "Giải ý tưởng sáng tạo nhất", "criterion": "doi_moi", "count": 1}],
+        )
+        _fill(live, rng, partial_judge=None)
+        # The demo judge asked to look again at two sheets of the final: reopened, with the reason.
+        mine = [a for a in services.round_assignments(live) if a.judge_id == judges[0].id][:2]
+        for sheet in mine:
+            services.reopen_sheet(organiser, live, sheet.id, "Giám khảo đề nghị xem lại sau phần hỏi đáp.")
