@@ -275,6 +275,14 @@ class TeamMember(db.Model):
     def sex_label(self) -> str:
         return SEX_LABELS.get(self.sex, "")
 
+    @property
+    def phone_display(self) -> str:
+        """+84912345678 → 0912 345 678."""
+        if not self.phone.startswith("+84"):
+            return self.phone
+        national = "0" + self.phone[3:]
+        return f"{national[:4]} {national[4:7]} {national[7:]}"
+
 
 class EntryFile(db.Model):
     """An uploaded document, stored under UPLOAD_DIR with a generated name; one per slot."""
