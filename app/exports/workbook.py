@@ -67,6 +67,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -184,20 +185,39 @@ def write_workbook(
     """Write the sheets, in order, as one .xlsx file to a path or a binary stream."""
     day = report_date or datetime.now(LOCAL_TZ).date()
     workbook = Workbook(write_only=True)
+    # The default ("Normal") font sets the unit of column widths. Excel's default, Calibri, is
+    # missing on most Linux machines, where LibreOffice then draws every column wider than Excel
+    # does; Times New Roman has a metric twin everywhere (Liberation Serif).
+    workbook._fonts = IndexedList([Font(name=FONT_NAME, sz=11, family=1)])
     styles = _Styles(workbook)
     layouts: list[SheetLayout] = []
     used_names: set[str] = set()
-    for sheet in sheets:
-        worksheet = _StreamingSheet(parent=workbook, title=_sheet_name(sheet.name, used_names))
-        workbook._add_sheet(worksheet)
-        if isinstance(sheet, NotesSheet):
-            layouts.append(_write_notes(worksheet, sheet, styles, letterhead, day))
-        else:
-            layouts.append(_write_table(worksheet, sheet, styles, letterhead, day))
-    if not layouts:
-        raise ValueError("A workbook needs at least one sheet")
+    try:
+        for sheet in sheets:
+            worksheet = _StreamingSheet(parent=workbook, title=_sheet_name(sheet.name, used_names))
+            workbook._add_sheet(worksheet)
+            if isinstance(sheet, NotesSheet):
+                layouts.append(_write_notes(worksheet, sheet, styles, letterhead, day))
+            else:
+                layouts.append(_write_table(worksheet, sheet, styles, letterhead, day))
+        if not layouts:
+            raise ValueError("A workbook needs at least one sheet")
+    except BaseException:
+        _discard(workbook)  # nothing has been written to the target yet
+        raise
     workbook.save(target)
     return layouts
+
+
+def _discard(workbook: Workbook) -> None:
+    """Close the half-written sheet streams in order and delete their temporary files."""
+    for worksheet in workbook.worksheets:
+        writer = worksheet._writer
+        if worksheet._rows is not None:
+            worksheet._rows.close()
+        if writer is not None:
+            writer.close()
+            writer.cleanup()
 
 
 def workbook_bytes(sheets: Iterable[Sheet | NotesSheet], **kwargs: Any) -> bytes:
@@ -356,7 +376,7 @@ class _ColumnWriter:
         self.column = column
         fmt = column.number_format or NUMBER_FORMATS[column.kind]
         horizontal = {"text": "left", "date": "center", "datetime": "center"}.get(column.kind, "right")
-        indent = 0 if horizontal == "center" else 1  # keeps text off the cell borders
+        indent = 1 if horizontal == "right" else 0  # keeps a number off the text to its right
         common = dict(size=11, bold=bold, border=True, vertical="center", number_format=fmt, indent=indent)
         self.style = styles.get(horizontal=horizontal, wrap=column.kind == "text", **common)
         if column.kind == "text":
@@ -416,30 +436,59 @@ class _ColumnWriter:
 # does so on edit, so rows that wrap get an explicit height from an estimate of their lines.
 
 
-def _chars_per_line(
-    width: float, size: float = 11, bold: bool = False, upper: bool = False, indent: int = 0
-) -> int:
-    """About how many characters of Times New Roman fit in a column of ``width`` Excel units."""
-    pixels = width * 7 - 5 - 10 * indent  # a width unit is a '0' in Calibri 11 (7 px); indent ~10 px
-    char = size * 96 / 72 * (0.64 if upper else 0.42) * (1.08 if bold else 1.0)
-    return max(1, int(pixels / char))
+# Advance widths of Times New Roman (and of its metric twin Liberation Serif) for ASCII 32-126,
+# in thousandths of an em. A Vietnamese letter takes the width of its base letter.
+_TIMES_WIDTHS = dict(
+    zip(
+        map(chr, range(32, 127)),
+        (
+            250, 333, 408, 500, 500, 833, 778, 180, 333, 333, 500, 564, 250, 333, 250, 278, 500, 500, 500,
+            500, 500, 500, 500, 500, 500, 500, 278, 278, 564, 564, 564, 444, 921, 722, 667, 667, 722, 611,
+            556, 722, 722, 333, 389, 722, 611, 889, 722, 722, 556, 722, 667, 556, 611, 722, 722, 944, 722,
+            722, 611, 333, 278, 333, 469, 500, 333, 444, 500, 444, 500, 444, 333, 500, 500, 278, 278, 500,
+            278, 778, 500, 500, 500, 500, 333, 389, 278, 500, 500, 722, 500, 500, 444, 480, 200, 480, 541,
+        ),
+        strict=True,
+    )
+)  # fmt: skip
+_SPACE_EM = 0.25
+_WIDEST_EM = 0.65  # no real text averages more per character (all capitals, bold: 0.62)
 
 
-def _wrapped_lines(text: str, limit: int) -> int:
-    """Lines that ``text`` takes when wrapped at word boundaries to ``limit`` characters."""
+@lru_cache(maxsize=8_192)  # names and organisations repeat; a bounded cache keeps memory flat
+def _word_em(word: str) -> float:
+    total = 0
+    for char in word:
+        width = _TIMES_WIDTHS.get(char)
+        if width is None:
+            base = unicodedata.normalize("NFD", char)[0]
+            width = _TIMES_WIDTHS.get(base) or (1000 if unicodedata.east_asian_width(char) in "WF" else 600)
+        total += width
+    return total / 1000
+
+
+def _line_em(width: float, size: float = 11, bold: bool = False, indent: int = 0) -> float:
+    """How many ems of text fit on one line of a column ``width`` Excel units wide."""
+    pixels = width * 7 - 5 - 10 * indent  # a unit is the '0' of the 11 pt default font (7 px)
+    return max(pixels, 1) / (size * 96 / 72 * (1.08 if bold else 1.0))
+
+
+def _wrapped_lines(text: str, line_em: float) -> int:
+    """Lines that ``text`` takes when wrapped at spaces into lines of ``line_em`` ems."""
     lines = 0
     for paragraph in text.split("\n"):
         lines += 1
-        used = 0
+        used = 0.0
         for word in paragraph.split():
-            size = len(word)
-            if used and used + 1 + size <= limit:
-                used += 1 + size
+            width = _word_em(word)
+            if used and used + _SPACE_EM + width <= line_em:
+                used += _SPACE_EM + width
                 continue
             if used:
                 lines += 1
-            lines += (size - 1) // limit  # a word longer than the line is broken
-            used = size % limit or limit
+            extra = max(math.ceil(width / line_em) - 1, 0)  # a word longer than the line is broken
+            lines += extra
+            used = width - extra * line_em
     return lines
 
 
@@ -533,6 +582,11 @@ class _Layout:
                 )
         self.append(cells, height)
 
+    def header_block_rows(self, subtitle: Sequence[str]) -> int:
+        """Rows taken by header_block: letterhead (stacked on a one-column sheet), blank, title,
+        subtitle lines, blank."""
+        return (4 if self.left == self.right else 2) + 1 + 1 + len(subtitle) + 1
+
     def header_block(self, letterhead: Letterhead, title: str, subtitle: Sequence[str]) -> None:
         center = dict(horizontal="center", size=12)
         lines = [
@@ -551,11 +605,11 @@ class _Layout:
         self.blank()
         full, total = (1, self.ncols), sum(self.widths)
         title = title.upper()
-        lines = _wrapped_lines(title, _chars_per_line(total, 14, bold=True, upper=True))
+        lines = _wrapped_lines(title, _line_em(total, 14, bold=True))
         cell = self.text(title, bold=True, horizontal="center", size=14, wrap=True)
         self.merged_line([(full, cell)], _row_height(lines, 14) + 4)
         for line in subtitle:
-            lines = _wrapped_lines(line, _chars_per_line(total, 12))
+            lines = _wrapped_lines(line, _line_em(total, 12))
             cell = self.text(line, italic=True, horizontal="center", size=12, wrap=True)
             self.merged_line([(full, cell)], _row_height(lines, 12) if lines > 1 else None)
         self.blank()
@@ -614,7 +668,7 @@ def _write_table(
     last_column = get_column_letter(len(all_columns))
 
     # Everything written before the rows (views, column widths) must be set before the first append.
-    header_row = 2 + 1 + 1 + len(sheet.subtitle) + 1 + 1
+    header_row = layout.header_block_rows(sheet.subtitle) + 1
     ws.freeze_panes = f"A{header_row + 1}"
     layout.page_setup(header_row)
     layout.header_block(letterhead, sheet.title, sheet.subtitle)
@@ -622,17 +676,19 @@ def _write_table(
 
     header_style = dict(bold=True, size=11, horizontal="center", wrap=True, border=True, fill="D9E2F3")
     lines = max(
-        _wrapped_lines(column.header, _chars_per_line(w, bold=True))
+        _wrapped_lines(column.header, _line_em(w, bold=True))
         for column, w in zip(all_columns, widths, strict=True)
     )
     layout.append([layout.text(column.header, **header_style) for column in all_columns], _row_height(lines))
 
     offset = 1 if sheet.numbered else 0
     writers = [_ColumnWriter(ws, column, styles) for column in columns]
+    # (index, ems per line, length below which no text can wrap) of each text column
     wrapping = [
-        (index, _chars_per_line(widths[index + offset], indent=1))
+        (index, line_em, line_em / _WIDEST_EM)
         for index, column in enumerate(columns)
         if column.kind == "text"
+        for line_em in [_line_em(widths[index + offset])]
     ]
     stt = _StyledCell(ws, styles.get(size=11, border=True, horizontal="center", number_format="0"))
     width = len(columns)
@@ -648,10 +704,10 @@ def _write_table(
             column = next(w.column.header for w, v in zip(writers, values, strict=True) if _fails(w, v))
             raise ValueError(f"Sheet {sheet.name!r}, data row {count}, column {column!r}: {error}") from error
         lines = 1
-        for index, limit in wrapping:
+        for index, line_em, short in wrapping:
             text = cells[index]._value
-            if text is not None and (len(text) > limit or "\n" in text):
-                lines = max(lines, _wrapped_lines(text, limit))
+            if text is not None and (len(text) > short or "\n" in text):
+                lines = max(lines, _wrapped_lines(text, line_em))
         if offset:
             stt._value = count
             cells.insert(0, stt)
@@ -709,8 +765,8 @@ def _write_notes(
     text_style = dict(size=12, vertical="top", wrap=True, border=True, indent=1)
     for label, text in sheet.items:
         lines = max(
-            _wrapped_lines(_clean_text(label), _chars_per_line(widths[0], 12, bold=True, indent=1)),
-            _wrapped_lines(_clean_text(text), _chars_per_line(widths[1], 12, indent=1)),
+            _wrapped_lines(_clean_text(label), _line_em(widths[0], 12, bold=True, indent=1)),
+            _wrapped_lines(_clean_text(text), _line_em(widths[1], 12, indent=1)),
         )
         layout.append(
             [layout.text(label, **label_style), layout.text(text, **text_style)], _row_height(lines, 12)
