@@ -253,13 +253,15 @@ def _entries(contest: Contest, plan: list[str], rng: random.Random, people: _Peo
         db.session.add(entry)
         db.session.flush()
         if is_paper:
-            privacy.record_choices(
+            consents = privacy.record_choices(
                 "team_member", leader.id, "entry", {"process_entry": True}, source="paper", keyed_by=organiser
             )
         else:
-            privacy.record_choices(
+            consents = privacy.record_choices(
                 "user", leader_user.id, "entry", {"process_entry": True, "publish_awards": rng.random() < 0.7}
             )
+        for consent in consents:
+            consent.given_at = created
         events = [
             ("created", "", "draft", "Nhập hồ sơ giấy thay cho thí sinh" if is_paper else "Tạo bản nháp")
         ]
