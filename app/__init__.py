@@ -86,6 +86,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")  # in-memory databases answer "memory": harmless
+    # In WAL mode NORMAL never corrupts the database; a power cut may lose the last commits but
+    # it skips an fsync per commit, which halves the cost of small writes (gate check-ins).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

@@ -184,6 +184,8 @@ class Checkin(db.Model):
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     undo_reason: Mapped[str] = mapped_column(String(300), default="")
+    # The scanner's scan_id that created this check-in: a retry finds it here (UNIQUE per event).
+    scan_id: Mapped[str | None] = mapped_column(String(64))
 
     attendee: Mapped[Attendee] = relationship()
     staff = relationship("User", foreign_keys=[staff_id])
@@ -198,6 +200,7 @@ class Checkin(db.Model):
             sqlite_where=text("undone_at IS NULL"),
             postgresql_where=text("undone_at IS NULL"),
         ),
+        UniqueConstraint("event_id", "scan_id"),
         Index("ix_event_checkins_event_at", "event_id", "at"),
         Index("ix_event_checkins_attendee", "attendee_id"),
     )

@@ -9,15 +9,16 @@ one round trip, on SQLite and PostgreSQL alike, without an exception on the comm
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import re
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import JSON, and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Role, User
@@ -30,6 +31,7 @@ from app.extensions import db
 from app.localtime import format_datetime, to_local, utcnow
 from app.mail.services import send_email
 from app.privacy import services as privacy
+from app.types import UTCDateTime
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_SLUGS = {"quan-ly"}  # /su-kien/quan-ly is the organisers' list
@@ -70,10 +72,153 @@ def ticket_key() -> bytes:
     return key
 
 
-def _insert(model):
-    """INSERT with ON CONFLICT support for the session's backend."""
+# The check-in path runs the same few statements thousands of times a minute at the gates: they
+# are built once per backend with bind parameters and run on the session's connection, so each
+# request pays for neither statement construction nor ORM bookkeeping.
+_STATEMENTS: dict[tuple[str, str], object] = {}
+
+
+def _statement(name: str):
     dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    stmt = _STATEMENTS.get((name, dialect))
+    if stmt is None:
+        stmt = _STATEMENTS[(name, dialect)] = _BUILDERS[name](dialect)
+    return stmt
+
+
+_WRITER_THREAD_LOCK = threading.Lock()
+_WRITER_LOCK_FILES: dict[str, object] = {}
+
+
+@contextlib.contextmanager
+def _sqlite_writer():
+    """Queue SQLite writers of the check-in path on a file lock (a no-op on PostgreSQL).
+
+    SQLite lets one connection write at a time; a connection that finds the database locked
+    sleeps and retries in its busy handler (naps of 1 to 100 ms), and at a busy gate those naps,
+    not the work, become the latency. A blocking flock hands the turn to the next writer (in any
+    gunicorn worker) the moment it is released. Correctness never depends on this lock: the
+    unique indexes decide; this only removes the sleeping.
+    """
+    bind = db.session.get_bind()
+    database = bind.url.database if bind.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with _WRITER_THREAD_LOCK:  # flock is per open file: threads of one process queue here first
+        handle = _WRITER_LOCK_FILES.get(database)
+        if handle is None:
+            handle = _WRITER_LOCK_FILES[database] = open(database + ".writer-lock", "a+b")  # noqa: SIM115
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _run(name: str, params: dict):
+    return db.session.connection().execute(_statement(name), params)
+
+
+def _build_device(_dialect):
+    d, e = DeviceToken.__table__.c, Event.__table__.c
+    return (
+        select(
+            d.id, d.name, d.revoked_at, e.id.label("event_id"), e.slug, e.name.label("event_name"), e.gates
+        )
+        .select_from(DeviceToken.__table__.join(Event.__table__, e.id == d.event_id))
+        .where(d.token_hash == bindparam("token_hash"))
+    )
+
+
+def _build_ticket(_dialect):
+    t, a = Ticket.__table__.c, Attendee.__table__.c
+    return (
+        select(
+            t.id.label("ticket_id"),
+            t.event_id,
+            t.revoked_at,
+            a.id.label("attendee_id"),
+            a.full_name,
+            a.category,
+            a.organisation,
+            a.group_name,
+        )
+        .select_from(Ticket.__table__.join(Attendee.__table__, a.id == t.attendee_id))
+        .where(t.code == bindparam("code"))
+    )
+
+
+def _build_insert_checkin(_dialect):
+    # Plain SQL: the same text runs on SQLite (≥ 3.35) and PostgreSQL, and (unlike an upsert
+    # construct) is compiled once. DO NOTHING covers the partial unique index on active check-ins.
+    return text(
+        "INSERT INTO event_checkins"
+        " (event_id, ticket_id, attendee_id, at, gate, staff_id, device_id, scan_id, undo_reason)"
+        " VALUES (:event_id, :ticket_id, :attendee_id, :at, :gate, :staff_id, :device_id, :scan_id, '')"
+        " ON CONFLICT DO NOTHING RETURNING id"
+    ).bindparams(bindparam("at", type_=UTCDateTime()))
+
+
+def _build_insert_scan(_dialect):
+    return text(
+        "INSERT INTO event_scans (event_id, scan_id, result, response, at)"
+        " VALUES (:event_id, :scan_id, :result, :response, :at)"
+        " ON CONFLICT DO NOTHING RETURNING id"
+    ).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("response", type_=JSON()))
+
+
+def _build_active_checkin(_dialect):
+    c, u, d = Checkin.__table__.c, User.__table__.c, DeviceToken.__table__.c
+    return (
+        select(c.id, c.at, c.gate, u.full_name.label("full_name_staff"), d.name.label("device_name"))
+        .select_from(
+            Checkin.__table__.outerjoin(User.__table__, u.id == c.staff_id).outerjoin(
+                DeviceToken.__table__, d.id == c.device_id
+            )
+        )
+        .where(c.ticket_id == bindparam("ticket_id"), c.undone_at.is_(None))
+    )
+
+
+def _build_checkin_by_scan(_dialect):
+    c, u, d, a = Checkin.__table__.c, User.__table__.c, DeviceToken.__table__.c, Attendee.__table__.c
+    return (
+        select(
+            c.id,
+            c.at,
+            c.gate,
+            u.full_name.label("full_name_staff"),
+            d.name.label("device_name"),
+            a.id.label("attendee_id"),
+            a.full_name,
+            a.category,
+            a.organisation,
+            a.group_name,
+        )
+        .select_from(
+            Checkin.__table__.join(Attendee.__table__, a.id == c.attendee_id)
+            .outerjoin(User.__table__, u.id == c.staff_id)
+            .outerjoin(DeviceToken.__table__, d.id == c.device_id)
+        )
+        .where(c.event_id == bindparam("event_id"), c.scan_id == bindparam("scan_id"))
+    )
+
+
+def _build_stored_scan(_dialect):
+    c = Scan.__table__.c
+    return select(c.response).where(c.event_id == bindparam("event_id"), c.scan_id == bindparam("scan_id"))
+
+
+_BUILDERS = {
+    "device": _build_device,
+    "ticket": _build_ticket,
+    "insert_checkin": _build_insert_checkin,
+    "insert_scan": _build_insert_scan,
+    "active_checkin": _build_active_checkin,
+    "stored_scan": _build_stored_scan,
+    "checkin_by_scan": _build_checkin_by_scan,
+}
 
 
 def _hash_token(token: str) -> str:
@@ -340,25 +485,18 @@ class ScanScope:
 
 def scope_for_device(slug: str, token: str) -> ScanScope:
     """A device's bearer token: unknown or revoked → 401; a token of another event → 403."""
-    row = db.session.execute(
-        select(
-            DeviceToken.id,
-            DeviceToken.name,
-            DeviceToken.revoked_at,
-            Event.id.label("event_id"),
-            Event.slug,
-            Event.name.label("event_name"),
-            Event.gates,
-        )
-        .join(Event, Event.id == DeviceToken.event_id)
-        .where(DeviceToken.token_hash == _hash_token(token))
-    ).first()
+    row = _run("device", {"token_hash": _hash_token(token)}).first()
     if row is None or row.revoked_at is not None:
         raise NotAuthenticated("Mã thiết bị không hợp lệ hoặc đã bị thu hồi.", code="unauthorized")
     if row.slug != slug:
         raise PermissionDenied("Mã thiết bị này dành cho sự kiện khác.", code="forbidden")
     return ScanScope(
-        row.event_id, row.slug, row.event_name, list(row.gates), device_id=row.id, label=row.name
+        row.event_id,
+        row.slug,
+        row.event_name,
+        list(row.gates),
+        device_id=row.id,
+        label=f"Thiết bị: {row.name}",
     )
 
 
@@ -644,17 +782,12 @@ def _answer(result: str, **extra) -> dict:
 
 
 def _active_checkin(ticket_id: int):
-    return db.session.execute(
-        select(Checkin.id, Checkin.at, Checkin.gate, User.full_name, DeviceToken.name.label("device_name"))
-        .outerjoin(User, User.id == Checkin.staff_id)
-        .outerjoin(DeviceToken, DeviceToken.id == Checkin.device_id)
-        .where(Checkin.ticket_id == ticket_id, Checkin.undone_at.is_(None))
-    ).first()
+    return _run("active_checkin", {"ticket_id": ticket_id}).first()
 
 
 def _staff_label(row) -> str:
-    if row.full_name:
-        return row.full_name
+    if row.full_name_staff:
+        return row.full_name_staff
     return f"Thiết bị: {row.device_name}" if row.device_name else ""
 
 
@@ -692,84 +825,101 @@ def _clean_scanned_at(value, now: datetime) -> datetime:
     return min(when, now)
 
 
-def _stored_answer(event_id: int, scan_id: str) -> dict:
-    response = db.session.scalar(
-        select(Scan.response).where(Scan.event_id == event_id, Scan.scan_id == scan_id)
+def _stored_answer(event_id: int, scan_id: str) -> dict | None:
+    """The answer already given to a scan_id, or None. Answers that created a check-in are rebuilt
+    from that check-in (its row carries the scan_id); the others were stored verbatim."""
+    response = _run("stored_scan", {"event_id": event_id, "scan_id": scan_id}).scalar()
+    if response is not None:
+        return {**response, "replayed": True}
+    row = _run("checkin_by_scan", {"event_id": event_id, "scan_id": scan_id}).first()
+    if row is None:
+        return None
+    answer = _answer(
+        "ok", attendee=_attendee_json(row), checkin=_checkin_json(row.id, row.at, row.gate, _staff_label(row))
     )
-    if response is None:  # cannot happen once a conflict was seen, but never answer nothing
-        raise Conflict("Lượt quét đang được xử lý, vui lòng thử lại.", code="scan_in_progress")
-    return {**response, "replayed": True}
+    return {**answer, "replayed": True}
 
 
 def _remember(scope: ScanScope, scan_id: str | None, answer: dict, now: datetime) -> dict | None:
-    """Store the first answer to a scan_id in the same transaction. Returns the stored answer when
-    another request already answered this scan_id (then this transaction is rolled back)."""
+    """Store an answer that created no check-in, in the caller's transaction. Returns the earlier
+    answer when another request already answered this scan_id (this transaction is rolled back)."""
     if scan_id is None:
         return None
-    claimed = db.session.execute(
-        _insert(Scan)
-        .values(event_id=scope.event_id, scan_id=scan_id, result=answer["result"], response=answer, at=now)
-        .on_conflict_do_nothing()
-        .returning(Scan.id)
+    claimed = _run(
+        "insert_scan",
+        {
+            "event_id": scope.event_id,
+            "scan_id": scan_id,
+            "result": answer["result"],
+            "response": answer,
+            "at": now,
+        },
     ).scalar()
     if claimed is None:
         db.session.rollback()
-        return _stored_answer(scope.event_id, scan_id)
+        return _stored_answer(scope.event_id, scan_id) or _busy()
     return None
 
 
-def _try_checkin(scope: ScanScope, ticket_row, gate: str, at: datetime) -> dict:
-    """Insert the check-in unless the ticket already has an active one; the index decides."""
+def _busy():
+    raise Conflict("Lượt quét đang được xử lý ở nơi khác, vui lòng quét lại.", code="busy")
+
+
+def _insert_checkin(scope: ScanScope, ticket_row, gate: str, at: datetime, scan_id: str | None) -> int | None:
+    return _run(
+        "insert_checkin",
+        {
+            "event_id": scope.event_id,
+            "ticket_id": ticket_row.ticket_id,
+            "attendee_id": ticket_row.attendee_id,
+            "at": at,
+            "gate": gate,
+            "staff_id": scope.staff_id,
+            "device_id": scope.device_id,
+            "scan_id": scan_id,
+        },
+    ).scalar()
+
+
+def _ok(scope: ScanScope, ticket_row, checkin_id: int, gate: str, at: datetime) -> dict:
+    return _answer(
+        "ok", attendee=_attendee_json(ticket_row), checkin=_checkin_json(checkin_id, at, gate, scope.label)
+    )
+
+
+def _already(ticket_row, first) -> dict:
+    first_json = _checkin_json(first.id, first.at, first.gate, _staff_label(first))
+    return _answer(
+        "already_checked_in",
+        attendee=_attendee_json(ticket_row),
+        checkin=first_json,
+        first_checkin=first_json,
+    )
+
+
+def _try_checkin(scope: ScanScope, ticket_row, gate: str, at: datetime, scan_id: str | None = None) -> dict:
+    """Insert the check-in unless the ticket already has an active one (or this scan_id already made
+    one): the unique indexes decide. Commits a new check-in; otherwise leaves nothing written."""
     for _attempt in range(3):
-        new_id = db.session.execute(
-            _insert(Checkin)
-            .values(
-                event_id=scope.event_id,
-                ticket_id=ticket_row.ticket_id,
-                attendee_id=ticket_row.attendee_id,
-                at=at,
-                gate=gate,
-                staff_id=scope.staff_id,
-                device_id=scope.device_id,
-                undo_reason="",
-            )
-            .on_conflict_do_nothing()
-            .returning(Checkin.id)
-        ).scalar()
-        if new_id is not None:
-            return _answer(
-                "ok",
-                attendee=_attendee_json(ticket_row),
-                checkin=_checkin_json(new_id, at, gate, scope.label),
-            )
+        with _sqlite_writer():
+            new_id = _insert_checkin(scope, ticket_row, gate, at, scan_id)
+            if new_id is not None:
+                db.session.commit()
+                return _ok(scope, ticket_row, new_id, gate, at)
+            db.session.rollback()  # nothing was written; end the transaction (and SQLite's lock)
+        if scan_id is not None:
+            replay = _stored_answer(scope.event_id, scan_id)
+            if replay is not None:
+                return replay
         first = _active_checkin(ticket_row.ticket_id)
         if first is not None:
-            first_json = _checkin_json(first.id, first.at, first.gate, _staff_label(first))
-            return _answer(
-                "already_checked_in",
-                attendee=_attendee_json(ticket_row),
-                checkin=first_json,
-                first_checkin=first_json,
-            )
+            return _already(ticket_row, first)
         # The blocking check-in was undone between our INSERT and SELECT: try again.
-    raise Conflict("Vé đang được check-in ở nơi khác, vui lòng quét lại.", code="busy")
+    _busy()
 
 
 def _ticket_row(code: str):
-    return db.session.execute(
-        select(
-            Ticket.id.label("ticket_id"),
-            Ticket.event_id,
-            Ticket.revoked_at,
-            Attendee.id.label("attendee_id"),
-            Attendee.full_name,
-            Attendee.category,
-            Attendee.organisation,
-            Attendee.group_name,
-        )
-        .join(Attendee, Attendee.id == Ticket.attendee_id)
-        .where(Ticket.code == code)
-    ).first()
+    return _run("ticket", {"code": code}).first()
 
 
 def record_checkin(
@@ -778,7 +928,8 @@ def record_checkin(
     """Answer one scan (SPEC §9): ok / already_checked_in / invalid / revoked / wrong_event.
 
     `scanned` is whatever the scanner read (bare code or ticket URL). A repeated `scan_id` returns
-    the first answer and creates nothing.
+    the first answer and creates nothing: a check-in row carries the scan_id that created it
+    (UNIQUE per event), and every other answer is stored in event_scans (UNIQUE per event).
     """
     if not isinstance(scanned, str) or len(scanned) > 2000:
         raise Invalid("Thiếu nội dung mã quét (code).", field="code", code="invalid_code_field")
@@ -786,6 +937,10 @@ def record_checkin(
     scan_id = _clean_scan_id(scan_id)
     now = utcnow()
     at = _clean_scanned_at(scanned_at, now)
+    if scan_id is not None:
+        stored = _run("stored_scan", {"event_id": scope.event_id, "scan_id": scan_id}).scalar()
+        if stored is not None:  # a retry of a scan that created nothing: same answer again
+            return {**stored, "replayed": True}
     code = tickets.extract_code(scanned)
     row = _ticket_row(code) if tickets.is_valid_code(ticket_key(), code) else None
     if row is None:
@@ -796,12 +951,16 @@ def record_checkin(
     elif row.revoked_at is not None:
         answer = _answer("revoked", attendee=_attendee_json(row))
     else:
-        answer = _try_checkin(scope, row, gate, at)
-    stored = _remember(scope, scan_id, answer, now)
-    if stored is not None:
-        return stored
-    db.session.commit()
-    return answer
+        answer = _try_checkin(scope, row, gate, at, scan_id)
+        if answer["result"] == "ok":
+            return answer  # committed, or replayed
+    if scan_id is None:
+        return answer
+    with _sqlite_writer():
+        stored = _remember(scope, scan_id, answer, now)
+        if stored is None:
+            db.session.commit()
+    return answer if stored is None else stored
 
 
 def undo_checkin(scope: ScanScope, checkin_id: int, reason: str) -> Checkin:
@@ -843,10 +1002,10 @@ def walk_in(scope: ScanScope, data: dict, choices: dict[str, bool], *, gate=None
     """Register someone at the desk and check them in at once (ticket + check-in, one transaction)."""
     gate = _clean_gate(scope, gate)
     scan_id = _clean_scan_id(scan_id)
-    if scan_id and (
-        db.session.scalar(select(Scan.id).where(Scan.event_id == scope.event_id, Scan.scan_id == scan_id))
-    ):
-        return _stored_answer(scope.event_id, scan_id)
+    if scan_id:
+        replay = _stored_answer(scope.event_id, scan_id)
+        if replay is not None:
+            return replay
     event = db.session.get(Event, scope.event_id)
     actor = scope.user if scope.user is not None else None
     attendee = _register(event, data, source="desk", actor=actor, choices=choices)
@@ -855,9 +1014,9 @@ def walk_in(scope: ScanScope, data: dict, choices: dict[str, bool], *, gate=None
     )
     now = utcnow()
     row = _ticket_row(ticket.code)
-    answer = _try_checkin(scope, row, gate, now)
-    answer["walk_in"] = True
-    answer["ticket_code"] = ticket.code
+    # One transaction: the registration, its ticket and the check-in stand or fall together.
+    checkin_id = _insert_checkin(scope, row, gate, now, None)
+    answer = {**_ok(scope, row, checkin_id, gate, now), "walk_in": True, "ticket_code": ticket.code}
     stored = _remember(scope, scan_id, answer, now)
     if stored is not None:
         return stored
@@ -895,10 +1054,9 @@ def checkin_group(scope: ScanScope, group_name: str, *, gate=None) -> dict:
         raise NotFound("Không tìm thấy đoàn này.", code="not_found")
     now = utcnow()
     checked, already = [], []
-    for row in rows:
+    for row in rows:  # one short transaction each: a delegation never holds the gate's lock long
         answer = _try_checkin(scope, row, gate, now)
         (checked if answer["result"] == "ok" else already).append(answer)
-    db.session.commit()
     return {
         "result": "ok",
         "group": group,

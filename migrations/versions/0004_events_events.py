@@ -141,13 +141,15 @@ def upgrade():
     sa.Column('undone_at', app.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('undone_by_id', sa.Integer(), nullable=True),
     sa.Column('undo_reason', sa.String(length=300), nullable=False),
+    sa.Column('scan_id', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['attendee_id'], ['event_attendees.id'], name=op.f('fk_event_checkins_attendee_id_event_attendees'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['device_id'], ['event_device_tokens.id'], name=op.f('fk_event_checkins_device_id_event_device_tokens'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_checkins_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['staff_id'], ['users.id'], name=op.f('fk_event_checkins_staff_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['ticket_id'], ['event_tickets.id'], name=op.f('fk_event_checkins_ticket_id_event_tickets'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['undone_by_id'], ['users.id'], name=op.f('fk_event_checkins_undone_by_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_checkins'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_checkins')),
+    sa.UniqueConstraint('event_id', 'scan_id', name=op.f('uq_event_checkins_event_id_scan_id')),
     )
     with op.batch_alter_table('event_checkins', schema=None) as batch_op:
         batch_op.create_index('ix_event_checkins_attendee', ['attendee_id'], unique=False)

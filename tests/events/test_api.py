@@ -21,6 +21,10 @@ def post_scan(client, event, token, code, **extra):
     )
 
 
+def all_rows(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
 def active_checkins(ticket_id=None):
     stmt = select(func.count()).select_from(Checkin).where(Checkin.undone_at.is_(None))
     if ticket_id is not None:
@@ -158,13 +162,21 @@ def test_retried_scan_id_returns_first_answer_and_creates_nothing(client, event,
     scan_id = str(uuid.uuid4())
     first = post_scan(client, event, device_token, code, scan_id=scan_id).get_json()
     assert first["result"] == "ok"
+    rows_before = (all_rows(Checkin), all_rows(Scan))
     for _ in range(3):
         retry = post_scan(client, event, device_token, code, scan_id=scan_id).get_json()
         assert retry["result"] == "ok"
         assert retry["checkin"] == first["checkin"]
         assert retry["replayed"] is True
     assert active_checkins() == 1
-    assert db.session.scalar(select(func.count()).select_from(Scan)) == 1
+    assert (all_rows(Checkin), all_rows(Scan)) == rows_before
+
+    # A scan that created no check-in ("already") is replayed too, even once the ticket is free.
+    other_scan = str(uuid.uuid4())
+    assert (
+        post_scan(client, event, device_token, code, scan_id=other_scan).get_json()["result"]
+        == "already_checked_in"
+    )
 
     # Even after an undo, retrying the old scan_id answers the same and does not check in again.
     undo = client.delete(
@@ -176,7 +188,10 @@ def test_retried_scan_id_returns_first_answer_and_creates_nothing(client, event,
     retry = post_scan(client, event, device_token, code, scan_id=scan_id).get_json()
     assert retry["result"] == "ok" and retry["checkin"]["id"] == first["checkin"]["id"]
     assert active_checkins() == 0
-    assert db.session.scalar(select(func.count()).select_from(Checkin)) == 1
+    late = post_scan(client, event, device_token, code, scan_id=other_scan).get_json()
+    assert late["result"] == "already_checked_in" and late["replayed"] is True
+    assert active_checkins() == 0
+    assert all_rows(Checkin) == 1
 
 
 def test_undo_needs_reason_is_audited_and_allows_a_new_checkin(client, event, register, device_token):
@@ -343,7 +358,7 @@ def test_concurrent_retries_of_one_scan_id_create_one_checkin(
     assert {a["result"] for a in answers} == {"ok"}
     assert len({a["checkin"]["id"] for a in answers}) == 1
     assert active_checkins() == 1
-    assert db.session.scalar(select(func.count()).select_from(Scan)) == 1
+    assert all_rows(Checkin) == 1
 
 
 @pytest.mark.parametrize("n_people", [20])

@@ -1,0 +1,381 @@
+#!/usr/bin/env python3
+"""Load benchmark of the check-in API (issue 5), on SQLite and on PostgreSQL.
+
+For each backend: a fresh database migrated to heads, one event seeded with --tickets tickets (bulk
+insert) and a device token; the app under gunicorn (--workers sync-free gthread workers, as in
+production); wrk (apt package, installed by `make bench` when missing) with --connections
+concurrent clients on the same 2 cores. In the same run and the same server it measures:
+
+  1. the trivial endpoint GET /healthz (one `SELECT 1`; the project's lightest route), and
+  2. POST /api/v1/events/<slug>/checkins, each request a *distinct* ticket with its own scan_id,
+
+then prints requests per second, p50/p95/p99 latency, errors, and the ratios (check-in throughput
+/ trivial throughput, check-in p99 / trivial p99), and checks the database: every "ok" answer
+has exactly one check-in row and no ticket has two active check-ins.
+
+    .venv/bin/python bench/bench_checkin.py                 # both backends
+    .venv/bin/python bench/bench_checkin.py --backend sqlite --duration 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv" / "bin"
+LUA = ROOT / "bench" / "checkin.lua"
+SLUG = "bench-checkin"
+TARGETS = {"throughput_ratio": 0.5, "p99_ratio": 2.0}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("wrk chưa có: cài gói Debian wrk…", flush=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "wrk"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+    return shutil.which("wrk") or "wrk"
+
+
+def seed(env: dict, n_tickets: int, codes_file: Path) -> str:
+    """Migrate, then bulk-insert one event with n tickets; returns a device token."""
+    subprocess.run(
+        [str(VENV / "flask"), "--app", "wsgi", "db", "upgrade", "heads"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    from datetime import timedelta
+
+    from sqlalchemy import insert, select
+
+    from app import create_app
+    from app.events import services, tickets
+    from app.events.models import Attendee, Event, Ticket
+    from app.extensions import db
+    from app.localtime import utcnow
+
+    app = create_app()
+    with app.app_context():
+        now = utcnow()
+        event = Event(
+            slug=SLUG,
+            name="Benchmark check-in",
+            venue="",
+            description="",
+            starts_at=now,
+            ends_at=now + timedelta(hours=8),
+            capacity=None,
+            registered_count=n_tickets,
+            categories=["Khách tham quan"],
+            gates=["Cổng A", "Cổng B"],
+            is_published=False,
+        )
+        db.session.add(event)
+        db.session.commit()
+        key = services.ticket_key()
+        batch = 5000
+        codes = []
+        for start in range(0, n_tickets, batch):
+            rows = [
+                {
+                    "event_id": event.id,
+                    "full_name": f"Khách Thứ {i}",
+                    "phone": None,
+                    "email": None,
+                    "organisation": "",
+                    "category": "Khách tham quan",
+                    "group_name": "",
+                    "search_text": f"khach thu {i}",
+                    "source": "organiser",
+                    "created_at": now,
+                }
+                for i in range(start, min(start + batch, n_tickets))
+            ]
+            db.session.execute(insert(Attendee), rows)
+            ids = db.session.scalars(
+                select(Attendee.id)
+                .where(Attendee.event_id == event.id)
+                .order_by(Attendee.id)
+                .offset(start)
+                .limit(batch)
+            ).all()
+            chunk = [tickets.new_code(key) for _ in ids]
+            codes.extend(chunk)
+            db.session.execute(
+                insert(Ticket),
+                [
+                    {
+                        "event_id": event.id,
+                        "attendee_id": aid,
+                        "code": code,
+                        "issued_at": now,
+                        "revoked_reason": "",
+                    }
+                    for aid, code in zip(ids, chunk, strict=True)
+                ],
+            )
+            db.session.commit()
+        _row, token = services.create_device_token(None, event, "Máy benchmark")
+        db.session.remove()
+        db.engine.dispose()
+    codes_file.write_text("\n".join(codes) + "\n")
+    return token
+
+
+def db_check(env: dict) -> dict:
+    from sqlalchemy import func, select
+
+    from app import create_app
+    from app.events.models import Checkin, Event
+    from app.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        event_id = db.session.scalar(select(Event.id).where(Event.slug == SLUG))
+        rows = db.session.scalar(
+            select(func.count()).select_from(Checkin).where(Checkin.event_id == event_id)
+        )
+        doubles = db.session.scalar(
+            select(func.count()).select_from(
+                select(Checkin.ticket_id)
+                .where(Checkin.event_id == event_id, Checkin.undone_at.is_(None))
+                .group_by(Checkin.ticket_id)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        )
+        db.session.remove()
+        db.engine.dispose()
+    return {"checkin_rows": rows, "double_checkins": doubles}
+
+
+def wrk(url: str, args, extra_env: dict) -> dict:
+    cmd = [
+        ensure_wrk(),
+        "-t",
+        str(args.wrk_threads),
+        "-c",
+        str(args.connections),
+        "-d",
+        f"{args.duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        url,
+    ]
+    env = {**os.environ, "WRK_THREADS": str(args.wrk_threads), **extra_env}
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    result = json.loads(line[len("RESULT ") :])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def run_backend(backend: str, args) -> dict:
+    work = Path(tempfile.mkdtemp(prefix=f"bench-checkin-{backend}-"))
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "INSTANCE_PATH": str(work),
+        "SESSION_COOKIE_SECURE": "0",
+        "RATELIMIT_ENABLED": "0",
+    }
+    if backend == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{work / 'bench.db'}"
+    elif not env.get("DATABASE_URL", "").startswith("postgresql"):
+        raise SystemExit(
+            "PostgreSQL: chạy qua scripts/with-postgres.sh (bench_checkin.py tự làm khi --backend both)"
+        )
+    codes_file = work / "codes.txt"
+    t0 = time.perf_counter()
+    token = seed(env, args.tickets, codes_file)
+    seed_s = time.perf_counter() - t0
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(VENV / "gunicorn"),
+            "-w",
+            str(args.workers),
+            "-k",
+            args.worker_class,
+            "--threads",
+            str(args.threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        # Warm both paths (imports, statement caches, connection pools) before measuring.
+        short = argparse.Namespace(**{**vars(args), "duration": 2})
+        wrk(base + "/healthz", short, {})
+        codes = codes_file.read_text().split()
+        share = len(codes) // (args.rounds + 1)
+        path = f"/api/v1/events/{SLUG}/checkins"
+
+        def checkin_run(n: int, opts) -> dict:
+            part = work / f"codes-{n}.txt"
+            part.write_text("\n".join(codes[n * share : (n + 1) * share]) + "\n")
+            return wrk(
+                base + path,
+                opts,
+                {"CODES_FILE": str(part), "DEVICE_TOKEN": token, "CHECKIN_PATH": path, "RUN_ID": f"r{n}"},
+            )
+
+        warm = checkin_run(args.rounds, short)  # warm-up on its own slice of tickets
+        # Alternate the two endpoints round by round so that a burst of load from anything else
+        # on the machine hits both alike; the median round of each is reported.
+        trivial_rounds, checkin_rounds = [], []
+        for n in range(args.rounds):
+            trivial_rounds.append(wrk(base + "/healthz", args, {}))
+            checkin_rounds.append(checkin_run(n, args))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    checks = db_check(env)
+    shutil.rmtree(work, ignore_errors=True)
+
+    def median(rounds):
+        return sorted(rounds, key=lambda m: m["rps"])[len(rounds) // 2]
+
+    totals = {
+        k: sum(m[k] for m in [warm, *checkin_rounds])
+        for k in ("ok", "already", "other", "socket_errors", "non_200")
+    }
+    totals["trivial_errors"] = sum(m["socket_errors"] + m["non_200"] for m in trivial_rounds)
+    return {
+        "backend": backend,
+        "seed_seconds": round(seed_s, 1),
+        "tickets": args.tickets,
+        "connections": args.connections,
+        "trivial": median(trivial_rounds),
+        "checkin": median(checkin_rounds),
+        "totals": totals,
+        "rounds": {
+            "trivial": [round(m["rps"]) for m in trivial_rounds],
+            "checkin": [round(m["rps"]) for m in checkin_rounds],
+        },
+        **checks,
+    }
+
+
+def report(r: dict) -> bool:
+    t, c, totals = r["trivial"], r["checkin"], r["totals"]
+    ratio = c["rps"] / t["rps"]
+    p99_ratio = c["p99_us"] / max(t["p99_us"], 1)
+    errors = totals["socket_errors"] + totals["non_200"] + totals["other"] + totals["trivial_errors"]
+    # Every "ok" answer created one row; rows beyond that belong to requests still in flight
+    # when wrk stopped (at most one per connection per run, answered after wrk stopped reading).
+    in_flight = r["checkin_rows"] - totals["ok"]
+    rows_ok = 0 <= in_flight <= r["connections"] * (len(r["rounds"]["checkin"]) + 1)
+    print(
+        f"\n== {r['backend']} — {r['tickets']} vé (seed {r['seed_seconds']} s), {r['connections']} kết nối =="
+    )
+    print(f"{'endpoint (vòng giữa)':<22}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    for name, m in (("GET /healthz", t), ("POST …/checkins", c)):
+        print(
+            f"{name:<22}{m['rps']:>10.0f}{m['p50_us'] / 1000:>9.2f}{m['p95_us'] / 1000:>9.2f}{m['p99_us'] / 1000:>9.2f}"
+        )
+    print(f"các vòng (req/s): trivial {r['rounds']['trivial']}, check-in {r['rounds']['checkin']}")
+    print(
+        f"check-in: {totals['ok']} ok, {totals['already']} already, {totals['other']} khác, "
+        f"{totals['non_200']} HTTP≠200, {totals['socket_errors']} lỗi socket; {r['checkin_rows']} dòng check-in "
+        f"({in_flight} của yêu cầu dở dang khi wrk dừng); vé check-in hai lần: {r['double_checkins']}"
+    )
+    print(
+        f"tỉ lệ thông lượng check-in / trivial = {ratio:.0%} (mục tiêu ≥ {TARGETS['throughput_ratio']:.0%}); "
+        f"p99 check-in / trivial = {p99_ratio:.2f}× (mục tiêu ≤ {TARGETS['p99_ratio']:.0f}×)"
+    )
+    passed = (
+        ratio >= TARGETS["throughput_ratio"]
+        and p99_ratio <= TARGETS["p99_ratio"]
+        and errors == 0
+        and r["double_checkins"] == 0
+        and rows_ok
+        and totals["already"] == 0
+    )
+    print("ĐẠT" if passed else "CHƯA ĐẠT", "— lỗi:", errors)
+    print("JSON " + json.dumps({**r, "throughput_ratio": round(ratio, 3), "p99_ratio": round(p99_ratio, 3)}))
+    return passed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--tickets", type=int, default=40000)
+    parser.add_argument("--duration", type=int, default=5, help="giây mỗi phép đo")
+    parser.add_argument("--rounds", type=int, default=3, help="số vòng xen kẽ trivial / check-in")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="luồng mỗi worker (gthread)")
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
+    args = parser.parse_args()
+    ensure_wrk()
+    ok = True
+    if args.backend in ("sqlite", "both"):
+        ok &= report(run_backend("sqlite", args))
+    if args.backend == "postgres":
+        ok &= report(run_backend("postgres", args))
+    if args.backend == "both":
+        passthrough = [a for a in sys.argv[1:] if not a.startswith("--backend")]
+        status = subprocess.run(
+            [
+                "bash",
+                str(ROOT / "scripts" / "with-postgres.sh"),
+                sys.executable,
+                __file__,
+                "--backend",
+                "postgres",
+                *passthrough,
+            ],
+            cwd=ROOT,
+        ).returncode
+        ok &= status == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
