@@ -282,8 +282,8 @@ def round_detail(round_id: int):
         candidates=services.candidate_entries(round_),
         judges=services.round_judges(round_),
         invitations=services.list_invitations(round_),
-        invite_form=forms.InviteForm(),
-        add_form=forms.AddJudgeForm(),
+        invite_form=forms.InviteForm(prefix="invite"),
+        add_form=forms.AddJudgeForm(prefix="add"),
         progress=services.round_progress(round_),
         now_utc=utcnow(),
     )
@@ -323,7 +323,7 @@ def remove_entry(round_id: int, entry_id: int):
 @role_required(Role.ORGANISER)
 def invite_judge(round_id: int):
     round_ = services.get_round_for_organiser(current_user, round_id)
-    form = forms.InviteForm()
+    form = forms.InviteForm(prefix="invite")
     if form.validate_on_submit():
         try:
             services.invite_judge(
@@ -342,7 +342,7 @@ def invite_judge(round_id: int):
 @role_required(Role.ORGANISER)
 def add_judge(round_id: int):
     round_ = services.get_round_for_organiser(current_user, round_id)
-    form = forms.AddJudgeForm()
+    form = forms.AddJudgeForm(prefix="add")
     if form.validate_on_submit():
         try:
             user = services.add_judge(current_user, round_, form.email.data)
