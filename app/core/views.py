@@ -13,6 +13,10 @@ HELP_TOPICS = {
     "du-thi": "Đăng ký dự thi và nộp hồ sơ",
     "ban-to-chuc-cuoc-thi": "Ban tổ chức: cấu hình cuộc thi và thẩm định hồ sơ",
     "du-lieu-ca-nhan": "Dữ liệu cá nhân của bạn",
+    "cham-diem": "Giám khảo: chấm điểm trên điện thoại",
+    "to-chuc-cham-thi": "Ban tổ chức: vòng chấm, giám khảo, kết quả",
+    "quet-ve": "Tình nguyện viên: quét vé và check-in",
+    "to-chuc-su-kien": "Ban tổ chức: sự kiện, vé và check-in",
 }
 
 

@@ -37,7 +37,14 @@ def _back(endpoint: str, round_id: int, **kwargs):
 
 @bp.app_context_processor
 def judging_helpers():
-    return {"format_score": scoring.format_score, "method_labels": scoring.METHOD_LABELS}
+    def judging_has_results() -> bool:
+        return current_user.is_authenticated and services.has_published_results(current_user)
+
+    return {
+        "format_score": scoring.format_score,
+        "method_labels": scoring.METHOD_LABELS,
+        "judging_has_results": judging_has_results,
+    }
 
 
 # --- judges --------------------------------------------------------------------------------------
@@ -445,6 +452,14 @@ def rules(round_id: int):
                         for i in range(count)
                     ],
                 )
+            elif part == "component_scores":
+                values = {}
+                for entry_id in services.round_entry_ids(round_):
+                    for comp in round_.components:
+                        key = f"cs-{entry_id}-{comp['id']}"
+                        if key in request.form:
+                            values[(entry_id, comp["id"])] = request.form.get(key, "")
+                services.save_component_scores(current_user, round_, values)
             elif part == "prizes":
                 tracks = {}
                 for index, track in enumerate(services.track_names(round_)):
@@ -482,6 +497,8 @@ def rules(round_id: int):
             rubric=services.rubric_of(round_),
             tracks=services.track_names(round_),
             prize_names=scoring.PRIZE_NAMES,
+            entries=services.round_entries(round_) if round_.components else [],
+            component_values=services.component_values(round_),
         ),
         422 if error else 200,
     )

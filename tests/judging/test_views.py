@@ -292,7 +292,32 @@ def test_applicant_sees_the_result_only_after_publishing(world, client, login, m
         services.save_sheet(sheet.judge, sheet, FULL, {}, "", sheet.version, submit=True)
     login("doi1@example.vn")
     html = client.get("/cham-diem/ket-qua-cua-toi").get_data(as_text=True)
-    assert "Chưa có kết quả nào được công bố" in html
+    assert "Chưa có kết quả nào được công bố" in html and ">Kết quả chấm</a>" not in html
     services.publish_results(world.organiser, world.round)
     html = client.get("/cham-diem/ket-qua-cua-toi").get_data(as_text=True)
     assert world.entries[0].title in html and "Xếp hạng" in html and world.entries[1].title not in html
+    assert ">Kết quả chấm</a>" in html  # the nav now leads there
+
+
+def test_component_scores_are_entered_on_the_rules_page(world, client, login):
+    services.save_components(
+        world.organiser, world.round, [{"name": "Bình chọn của khán giả", "max_points": "10"}]
+    )
+    comp = world.round.components[0]["id"]
+    login("btc@example.vn")
+    url = f"/cham-diem/quan-ly/vong/{world.round.id}/quy-tac"
+    entry = world.entries[0]
+    response = submit(client, url, {"part": "component_scores", f"cs-{entry.id}-{comp}": "12"})
+    assert response.status_code == 422 and "phải từ 0 đến 10" in response.get_data(as_text=True)
+    assert (
+        submit(client, url, {"part": "component_scores", f"cs-{entry.id}-{comp}": "8,5"}).status_code == 302
+    )
+    assert services.component_values(world.round) == {(entry.id, comp): "8.5"}
+    assert 'value="8,5"' in client.get(url).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("slug", ["cham-diem", "to-chuc-cham-thi"])
+def test_help_pages_for_judges_and_organisers(client, slug):
+    html = client.get(f"/tro-giup/{slug}").get_data(as_text=True)
+    assert "Chấm" in html or "chấm" in html
+    assert client.get("/tro-giup").get_data(as_text=True).count(f"/tro-giup/{slug}") == 1
