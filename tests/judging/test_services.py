@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from app.audit.models import AuditEvent
@@ -533,3 +535,27 @@ def test_component_scores_are_checked_and_kept_apart(world):
     services.save_component_scores(world.organiser, world.round, {(world.entries[0].id, comp): "7,5"})
     assert services.component_values(world.round) == {(world.entries[0].id, comp): "7.5"}
     assert all(comp not in c for c in (x["id"] for x in world.round.rubric))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n_entries=st.integers(1, 25),
+    n_judges=st.integers(1, 8),
+    k=st.integers(1, 4),
+    blocked_bits=st.lists(st.booleans(), min_size=200, max_size=200),
+    with_conflicts=st.booleans(),
+)
+def test_balanced_assignment_properties(n_entries, n_judges, k, blocked_bits, with_conflicts):
+    entries = list(range(1, n_entries + 1))
+    judges = list(range(100, 100 + n_judges))
+    pairs_all = [(j, e) for e in entries for j in judges]
+    blocked = {p for p, bit in zip(pairs_all, blocked_bits, strict=False) if bit and with_conflicts}
+    new, missing = services.balanced_assignment(entries, judges, set(), blocked, k)
+    assert not {(j, e) for e, j in new} & blocked  # never a conflicted pair
+    for e in entries:
+        free = sum(1 for j in judges if (j, e) not in blocked)
+        got = sum(1 for x, _ in new if x == e)
+        assert got == min(k, free) and missing.get(e, 0) == max(0, k - free)
+    if not blocked:
+        loads = [sum(1 for _, j in new if j == judge) for judge in judges]
+        assert max(loads) - min(loads) <= 1
