@@ -646,7 +646,7 @@ def send_ticket_email(attendee: Attendee) -> bool:
         "mail/event_ticket.txt",
         attendee=attendee,
         event=attendee.event,
-        url=ticket_url(ticket.code),
+        code=ticket.code,  # the template builds the link: from the CLI it needs BASE_URL's host
     )
 
 
@@ -1199,6 +1199,108 @@ def list_groups(event: Event) -> list[tuple[str, int]]:
 # --- linked contest ------------------------------------------------------------------------------
 
 
-def sync_contest_attendees(actor, event: Event) -> int:
-    """Register the linked contest's finalists and judges (once each). Returns how many were added."""
-    return 0
+def _category_like(event: Event, word: str) -> str:
+    for category in event.categories:
+        if word in tickets.fold(category):
+            return category
+    return event.categories[0]
+
+
+def linked_contest(event: Event):
+    if not event.contest_id:
+        return None
+    from app.contests.models import Contest
+
+    return db.session.get(Contest, event.contest_id)
+
+
+def sync_contest_attendees(actor, event: Event, *, notify: bool = True) -> dict:
+    """Register the linked contest's finalists (each team as a delegation) and judges, once each.
+
+    Runs again safely: people already registered (same account, or same phone) are skipped. Uses
+    the contests package's read-only services `list_finalists` and `contest_judges`. No event
+    consent is recorded for them: their data comes from the contest entry (its own consent) and
+    the judges' invitation, and they registered nothing themselves.
+    """
+    from app.contests import services as contests
+
+    contest = linked_contest(event)
+    if contest is None:
+        return {"added": 0, "skipped": 0, "full": 0}
+    existing_users = set(
+        db.session.scalars(
+            select(Attendee.user_id).where(Attendee.event_id == event.id, Attendee.user_id.is_not(None))
+        )
+    )
+    existing_phones = set(
+        db.session.scalars(
+            select(Attendee.phone).where(Attendee.event_id == event.id, Attendee.phone.is_not(None))
+        )
+    )
+    existing_names = set(
+        db.session.execute(
+            select(Attendee.full_name, Attendee.group_name).where(Attendee.event_id == event.id)
+        ).all()
+    )
+    people = []
+    finalist_category = _category_like(event, "thi sinh")
+    for entry in contests.list_finalists(contest):
+        group = f"{entry.code} – {entry.title}"[:200] if entry.code else (entry.title or "")[:200]
+        for member in entry.members:
+            people.append(
+                (
+                    member.full_name,
+                    member.phone or None,
+                    member.email or None,
+                    member.organisation,
+                    finalist_category,
+                    group,
+                    member.user_id,
+                )
+            )
+    judge_category = _category_like(event, "giam khao")
+    for judge in contests.contest_judges(contest):
+        people.append(
+            (judge.full_name, judge.phone, judge.email, "", judge_category, "Ban giám khảo", judge.id)
+        )
+    added, skipped, full, new_attendees = 0, 0, 0, []
+    for name, phone, email, organisation, category, group, user_id in people:
+        if (
+            (user_id and user_id in existing_users)
+            or (phone and phone in existing_phones)
+            or (name, group) in existing_names
+        ):
+            skipped += 1
+            continue
+        try:
+            _take_place(event)
+        except Conflict:
+            full += 1
+            continue
+        attendee = Attendee(
+            event_id=event.id,
+            full_name=name,
+            phone=phone,
+            email=email,
+            organisation=organisation or "",
+            category=category,
+            group_name=group,
+            search_text=tickets.search_key(name, phone, organisation),
+            source="contest",
+            user_id=user_id,
+            created_by_id=getattr(actor, "id", None),
+        )
+        db.session.add(attendee)
+        db.session.flush()
+        _new_ticket(attendee)
+        existing_users.add(user_id)
+        existing_phones.add(phone)
+        existing_names.add((name, group))
+        new_attendees.append(attendee)
+        added += 1
+    record(actor, "event.contest_sync", "event", event.id, contest=contest.slug, added=added, full=full)
+    db.session.commit()
+    if notify:
+        for attendee in new_attendees:
+            send_ticket_email(attendee)
+    return {"added": added, "skipped": skipped, "full": full}

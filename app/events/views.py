@@ -272,6 +272,7 @@ def _dashboard(event, *, staff_form=None, device_form=None, new_token=None, stat
             device_form=device_form or forms.DeviceForm(prefix="device"),
             new_token=new_token,
             stats=services.event_stats(event.id),
+            contest=services.linked_contest(event),
         ),
         status,
     )
@@ -339,6 +340,21 @@ def revoke_device(slug: str, device_id: int):
     services.revoke_device_token(current_user, event, device_id)
     flash("Đã thu hồi mã thiết bị. Thiết bị đó không còn check-in được.", "info")
     return redirect(url_for("events.manage_event", slug=slug) + "#thiet-bi")
+
+
+@bp.post("/su-kien/quan-ly/<slug>/dong-bo-cuoc-thi")
+@role_required(Role.ORGANISER)
+def sync_contest(slug: str):
+    event = services.get_event(slug)
+    if not forms.FlaskForm().validate_on_submit():
+        abort(400)
+    services.require_manager(current_user, event)
+    result = services.sync_contest_attendees(current_user, event)
+    message = f"Đã đăng ký tự động {result['added']} người từ cuộc thi ({result['skipped']} người đã có)."
+    if result["full"]:
+        message += f" {result['full']} người chưa đăng ký được vì sự kiện đã đủ chỗ."
+    flash(message, "success" if not result["full"] else "warning")
+    return redirect(url_for("events.manage_event", slug=slug))
 
 
 @bp.route("/su-kien/quan-ly/<slug>/dang-ky-ho", methods=["GET", "POST"])

@@ -1,0 +1,174 @@
+"""Event rules without HTTP: capacity, tickets, cancel, undo, search, linked contest, demo data."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.errors import Conflict, Invalid, PermissionDenied
+from app.events import services
+from app.events.models import Attendee, Checkin, Event, Ticket
+from app.extensions import db
+
+CONSENT = {"process_registration": True}
+
+
+def test_capacity_counts_and_cancel_frees_a_place(make_event, register, organiser):
+    event = make_event(slug="nho", capacity=2)
+    a = register(event)
+    register(event)
+    with pytest.raises(Conflict) as full:
+        register(event)
+    assert full.value.code == "full"
+    services.cancel_registration(organiser, a, "Khách báo bận")
+    assert db.session.get(Event, event.id).registered_count == 1
+    assert a.active_ticket is None
+    register(event)
+    with pytest.raises(Invalid):
+        services.cancel_registration(organiser, a, "")
+
+
+def test_one_active_ticket_per_attendee_is_a_database_rule(event, register):
+    attendee = register(event)
+    db.session.add(Ticket(event_id=event.id, attendee_id=attendee.id, code="x" * 39))
+    with pytest.raises(Exception):  # noqa: B017 - IntegrityError from the partial unique index
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_one_active_checkin_per_ticket_is_a_database_rule(event, register, device_scope):
+    attendee = register(event)
+    ticket = attendee.active_ticket
+    first = services.record_checkin(device_scope, ticket.code)
+    db.session.add(Checkin(event_id=event.id, ticket_id=ticket.id, attendee_id=attendee.id, gate="Cổng B"))
+    with pytest.raises(Exception):  # noqa: B017
+        db.session.flush()
+    db.session.rollback()
+    services.undo_checkin(device_scope, first["checkin"]["id"], "Nhầm vé")
+    assert services.record_checkin(device_scope, ticket.code)["result"] == "ok"
+    assert db.session.scalar(select(func.count()).select_from(Checkin)) == 2
+
+
+def test_only_organisers_manage(event, make_user, register):
+    volunteer = make_user("tnv@example.vn", roles=("checkin_staff",))
+    with pytest.raises(PermissionDenied):
+        services.create_device_token(volunteer, event, "Máy")
+    with pytest.raises(PermissionDenied):
+        services.reissue_ticket(volunteer, register(event), "Mất vé")
+
+
+def test_search_is_accent_insensitive(event, register, device_scope):
+    register(event, "Nguyễn Thị Hồng Đào")
+    register(event, "Đặng Văn Ơn", phone="0987654321")
+    register(event, "Nguyen Thi Mai")
+    names = lambda q: sorted(r["name"] for r in services.search_attendees(device_scope, q))  # noqa: E731
+    assert names("nguyen thi") == ["Nguyen Thi Mai", "Nguyễn Thị Hồng Đào"]
+    assert names("NGUYỄN THỊ hồng") == ["Nguyễn Thị Hồng Đào"]
+    assert names("dang van on") == ["Đặng Văn Ơn"]
+    assert names("0987 654") == ["Đặng Văn Ơn"]
+    assert names("+84987654321") == ["Đặng Văn Ơn"]
+    assert names("dao nguyen") == ["Nguyễn Thị Hồng Đào"]
+
+
+def test_offline_scan_keeps_its_own_time_within_reason(event, register, device_scope):
+    from datetime import timedelta
+
+    from app.localtime import utcnow
+
+    earlier = utcnow() - timedelta(minutes=20)
+    answer = services.record_checkin(
+        device_scope, register(event).active_ticket.code, scanned_at=earlier.isoformat()
+    )
+    assert answer["checkin"]["at"] == earlier.isoformat()
+    future = (utcnow() + timedelta(days=2)).isoformat()
+    later = services.record_checkin(device_scope, register(event).active_ticket.code, scanned_at=future)
+    assert later["checkin"]["at"] < future
+
+
+def test_linked_contest_registers_finalists_and_judges_once(app, make_event, organiser, make_user):
+    from datetime import timedelta
+
+    from app.contests.models import Contest, ContestStaff, Entry, EntryStatus, TeamMember
+    from app.localtime import utcnow
+
+    now = utcnow()
+    contest = Contest(
+        slug="thu-nghiem",
+        name="Cuộc thi thử",
+        year=2024,
+        description="",
+        rules_text="",
+        code_prefix="KN24",
+        last_code_number=0,
+        opens_at=now - timedelta(days=30),
+        closes_at=now - timedelta(days=1),
+        is_published=True,
+        team_min=1,
+        team_max=5,
+    )
+    db.session.add(contest)
+    db.session.flush()
+    judge = make_user("gk@example.vn", roles=("judge",), name="Giám Khảo Một")
+    db.session.add(ContestStaff(contest_id=contest.id, user_id=judge.id, role="judge"))
+    leader = make_user("leader@example.vn", roles=("applicant",), name="Trưởng Nhóm")
+    entry = Entry(
+        contest_id=contest.id,
+        leader_id=leader.id,
+        status=EntryStatus.FINALIST.value,
+        code="KN24-0001",
+        code_number=1,
+        title="Máy sấy nông sản năng lượng mặt trời",
+    )
+    db.session.add(entry)
+    db.session.flush()
+    db.session.add_all(
+        [
+            TeamMember(
+                entry_id=entry.id,
+                user_id=leader.id,
+                is_leader=True,
+                full_name="Trưởng Nhóm",
+                phone="+84905000001",
+            ),
+            TeamMember(entry_id=entry.id, full_name="Thành Viên Hai", phone=""),
+        ]
+    )
+    db.session.commit()
+
+    event = make_event(slug="chung-ket-thu", contest_id=contest.id)  # linking registers them at once
+    rows = db.session.scalars(select(Attendee).where(Attendee.event_id == event.id)).all()
+    assert sorted((a.full_name, a.category, a.group_name) for a in rows) == [
+        ("Giám Khảo Một", "Khách tham quan", "Ban giám khảo"),
+        ("Thành Viên Hai", "Thí sinh", "KN24-0001 – Máy sấy nông sản năng lượng mặt trời"),
+        ("Trưởng Nhóm", "Thí sinh", "KN24-0001 – Máy sấy nông sản năng lượng mặt trời"),
+    ]
+    assert all(a.active_ticket for a in rows)
+    again = services.sync_contest_attendees(organiser, event)
+    assert again == {"added": 0, "skipped": 3, "full": 0}
+
+
+def test_demo_seed_is_fast_idempotent_and_complete(app, make_user):
+    from app.accounts import demo as accounts_demo
+    from app.events import demo
+
+    accounts_demo.seed()
+    demo.seed()
+    demo.seed()
+    festival = services.get_event(demo.FESTIVAL)
+    assert festival.registered_count == 2000
+    assert (
+        db.session.scalar(select(func.count()).select_from(Attendee).where(Attendee.event_id == festival.id))
+        == 2000
+    )
+    checked = db.session.scalar(
+        select(func.count()).select_from(Checkin).where(Checkin.event_id == festival.id)
+    )
+    assert 500 < checked < 1000
+    stats = services.event_stats(festival.id)
+    assert len(stats["by_gate"]) == 3 and len(stats["by_category"]) == 6
+    scope = services.scope_for_device(demo.FESTIVAL, demo.demo_device_token())
+    assert scope.event_id == festival.id
+    staff_user = db.session.scalar(select(services.User).where(services.User.email == demo.CHECKIN_EMAIL))
+    assert services.can_scan(staff_user, festival) and services.can_scan(
+        staff_user, services.get_event(demo.FINAL)
+    )
