@@ -37,12 +37,23 @@ right_name="", left_note="(Ký, ghi rõ họ tên)", right_note="(Ký, ghi rõ h
     "Quảng Ngãi, ngày 05 tháng 3 năm 2024" (days below 10 and months 1–2 get a leading zero,
     as Decree 30/2020/NĐ-CP asks).
 
+Layout: the government header block (UBND … / SỞ … on the left, the national motto on the right,
+merged cells — the only ones), the upper-case title and subtitles, a blank row, the header row
+(frozen, repeated on every printed page, autofilter over header + data), the data with STT, an
+optional totals row, then the place/date line and the signature block (centred without merging),
+"Trang n/N" in the page footer, A4 landscape fitted to one page wide. Fonts are Times New Roman.
+Text cells wrap, and a row that wraps gets a height estimated from Times New Roman's metrics.
+A4 landscape holds about 150 width units at 100 %; wider sheets are scaled down to fit, so keep the
+sum of widths near that. Sort rows before passing them (``app.exports.collation.name_sort_key``
+for people). If a row is bad, nothing is written to ``target``.
+
 Cell rules: numbers are numbers, dates are dates (aware datetimes are converted to
 Asia/Ho_Chi_Minh, naive ones are taken as UTC like everywhere in this project; Excel has no time
 zones so the cell holds the local wall time), None is an empty cell. Text is NFC, loses the
 control characters XML cannot carry, is cut at Excel's 32,767 characters, and is never a formula:
-text starting with = + - @ (or a tab/CR) is stored as a string with Excel's quote prefix, so
-editing the cell does not turn it into one. A value of the wrong type for its column
+text starting with = + - @ (or a tab/CR/LF) is stored as a string with Excel's quote prefix, so
+editing the cell does not turn it into one. "int" shows thousands separators (#,##0): give codes
+and years as text. Decimals are stored as given (round in the caller if a rule says so). A value of the wrong type for its column
 (a str in a "decimal" column, NaN …) raises ``ValueError`` naming the sheet, row and column.
 """
 
@@ -65,7 +76,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
-from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
+from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -326,8 +337,10 @@ class _Styles:
             if fill:
                 array.fillId = wb._fills.add(PatternFill("solid", start_color=fill, end_color=fill))
             # Built-in formats keep their ids, as openpyxl's own number_format setter does.
-            builtin = BUILTIN_FORMATS_REVERSE.get(number_format)
-            array.numFmtId = builtin if builtin is not None else wb._number_formats.add(number_format) + 164
+            if number_format in BUILTIN_FORMATS_REVERSE:
+                array.numFmtId = BUILTIN_FORMATS_REVERSE[number_format]
+            else:
+                array.numFmtId = BUILTIN_FORMATS_MAX_SIZE + wb._number_formats.add(number_format)
             array.quotePrefix = int(quote_prefix)
             style = _Style(array, wb._cell_styles.add(array))
             self._cache[key] = style
@@ -348,6 +361,8 @@ def _clean_text(value: Any) -> str:
         text = unicodedata.normalize("NFC", text)
     if ILLEGAL_CHARACTERS_RE.search(text):
         text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if "\r" in text:  # Windows line ends from pasted text: Excel wants bare line feeds
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text[:EXCEL_MAX_TEXT]
 
 
@@ -432,8 +447,8 @@ class _ColumnWriter:
 
 
 # --- layout ---------------------------------------------------------------------------------
-# LibreOffice does not grow rows for wrapped text in files it did not write, and Excel only
-# does so on edit, so rows that wrap get an explicit height from an estimate of their lines.
+# LibreOffice (7.4 here) does not grow rows for wrapped text in a file it did not write, so a
+# row that wraps gets an explicit height from an estimate of its lines, the same in every reader.
 
 
 # Advance widths of Times New Roman (and of its metric twin Liberation Serif) for ASCII 32-126,
