@@ -224,6 +224,16 @@ def update_round(actor, round_: Round, settings: RoundSettings) -> Round:
     return round_
 
 
+def delete_round(actor, round_: Round) -> None:
+    """Remove a round created by mistake: refused once any sheet has scores or results are out."""
+    get_round_for_organiser(actor, round_.id)
+    if round_.published_at is not None or _scored_count(round_):
+        raise Conflict("Vòng chấm đã có điểm hoặc đã công bố kết quả nên không thể xoá.")
+    record(actor, "judging.round_delete", "round", round_.id, name=round_.name, contest_id=round_.contest_id)
+    db.session.delete(round_)
+    db.session.commit()
+
+
 def _scored_count(round_: Round) -> int:
     return db.session.scalar(
         select(func.count(Assignment.id)).where(
@@ -625,6 +635,20 @@ def list_invitations(round_: Round) -> list[JudgeInvitation]:
             .order_by(JudgeInvitation.id.desc())
         )
     )
+
+
+def revoke_invitation(actor, round_: Round, invitation_id: int) -> None:
+    """Cancel an invitation that has not been accepted: its link stops working."""
+    get_round_for_organiser(actor, round_.id)
+    invitation = db.session.get(JudgeInvitation, invitation_id)
+    if invitation is None or invitation.round_id != round_.id:
+        raise NotFound("Không tìm thấy thư mời.")
+    if invitation.accepted_at is not None:
+        raise Conflict("Thư mời đã được chấp nhận; hãy bỏ giám khảo khỏi vòng nếu cần.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        record(actor, "judging.invitation_revoke", "round", round_.id, invitation_id=invitation.id)
+    db.session.commit()
 
 
 def check_invitation(raw: str) -> JudgeInvitation:

@@ -345,6 +345,32 @@ def invite_judge(round_id: int):
     return _back("judging.round_detail", round_id)
 
 
+@bp.post("/quan-ly/vong/<int:round_id>/thu-moi/<int:invitation_id>/huy")
+@role_required(Role.ORGANISER)
+def revoke_invitation(round_id: int, invitation_id: int):
+    round_ = services.get_round_for_organiser(current_user, round_id)
+    try:
+        services.revoke_invitation(current_user, round_, invitation_id)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("Đã huỷ thư mời; liên kết trong thư không còn dùng được.", "success")
+    return _back("judging.round_detail", round_id)
+
+
+@bp.post("/quan-ly/vong/<int:round_id>/xoa")
+@role_required(Role.ORGANISER)
+def delete_round(round_id: int):
+    round_ = services.get_round_for_organiser(current_user, round_id)
+    try:
+        services.delete_round(current_user, round_)
+    except DomainError as error:
+        flash(error.message, "error")
+        return _back("judging.round_detail", round_id)
+    flash("Đã xoá vòng chấm.", "success")
+    return redirect(url_for("judging.rounds"))
+
+
 @bp.post("/quan-ly/vong/<int:round_id>/giam-khao")
 @role_required(Role.ORGANISER)
 def add_judge(round_id: int):

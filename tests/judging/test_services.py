@@ -559,3 +559,22 @@ def test_balanced_assignment_properties(n_entries, n_judges, k, blocked_bits, wi
     if not blocked:
         loads = [sum(1 for _, j in new if j == judge) for judge in judges]
         assert max(loads) - min(loads) <= 1
+
+
+def test_a_revoked_invitation_link_stops_working(world, outbox):
+    invitation = services.invite_judge(world.organiser, world.round, "huy@example.vn", "Lý Thị Huỷ")
+    token = _token_from(outbox)
+    services.revoke_invitation(world.organiser, world.round, invitation.id)
+    with pytest.raises(Invalid, match="không hợp lệ"):
+        services.accept_invitation(token, full_name="Lý Thị Huỷ", password="ChamThi2024")
+
+
+def test_a_round_is_deleted_only_before_any_score(world):
+    spare = services.create_round(world.organiser, world.contest, services.RoundSettings(name="Bán kết"))
+    services.delete_round(world.organiser, spare)
+    assert [r.name for r in services.contest_rounds(world.contest)] == ["Sơ khảo"]
+    _assign_all(world)
+    sheet = services.round_assignments(world.round)[0]
+    services.save_sheet(sheet.judge, sheet, {"doi_moi": "5"}, {}, "", sheet.version)
+    with pytest.raises(Conflict, match="không thể xoá"):
+        services.delete_round(world.organiser, world.round)
