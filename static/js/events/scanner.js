@@ -18,8 +18,9 @@ const LABELS = {
   invalid: { icon: "✖", title: "Mã vé không hợp lệ", cls: "error" },
   revoked: { icon: "✖", title: "Vé đã bị thu hồi", cls: "error" },
   wrong_event: { icon: "✖", title: "Vé của sự kiện khác", cls: "error" },
-  queued: { icon: "⏳", title: "Đã lưu, chờ có mạng", cls: "queued" },
+  queued: { icon: "◷", title: "Đã lưu, chờ có mạng", cls: "queued" },
   failed: { icon: "✖", title: "Không gửi được", cls: "error" },
+  undone: { icon: "↺", title: "Đã huỷ check-in", cls: "info" },
 };
 
 // --- storage ----------------------------------------------------------------------------------
@@ -284,6 +285,7 @@ async function toggleCamera() {
     scanner.destroy();
     scanner = null;
     button.textContent = "Bật camera";
+    message.textContent = "Camera đã tắt.";
     root.classList.remove("camera-on");
     return;
   }
@@ -340,7 +342,7 @@ $("undo-form").addEventListener("submit", async (event) => {
     save("recent", recent);
     renderRecent();
     $("undo-dialog").close();
-    setResult("queued", "Đã huỷ check-in", [undoTarget.name, `Lý do: ${reason}`]);
+    setResult("undone", "Đã huỷ check-in", [undoTarget.name, `Lý do: ${reason}`]);
   } catch (err) {
     $("undo-message").textContent = err.message;
   }
