@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from playwright.sync_api import expect
+
 from app.contests import services
 from app.localtime import to_local, utcnow
 from tests.conftest import assert_accessible_form, assert_fits_width
@@ -59,7 +61,7 @@ def add_member(page, name, phone, born):
     page.get_by_label("Giới tính").select_option("nu")
     page.get_by_label("Xã/phường (từ 01/7/2025)").select_option(COMMUNE)
     page.get_by_role("button", name="Lưu thành viên").click()
-    assert page.get_by_text("Đã lưu thông tin thành viên.").is_visible()
+    expect(page.get_by_text("Đã lưu thông tin thành viên.")).to_be_visible()
 
 
 def test_entry_journey_then_screening(page, live_server, shoot, tmp_path):
@@ -96,11 +98,11 @@ def test_entry_journey_then_screening(page, live_server, shoot, tmp_path):
     page.get_by_label("Xã/phường (từ 01/7/2025)").select_option(COMMUNE)
     shoot("start-form")
     page.get_by_role("button", name="Tạo bản nháp").click()
-    assert page.get_by_text("Bạn cần đánh dấu ô đồng ý này").first.is_visible()  # required box left empty
+    expect(page.get_by_text("Bạn cần đánh dấu ô đồng ý này").first).to_be_visible()  # required box left empty
     assert page.get_by_label("Tên ý tưởng/dự án").input_value() == "Mì Quảng khô đóng gói cho du khách"
     page.locator("#consent_process_entry").check()
     page.get_by_role("button", name="Tạo bản nháp").click()
-    assert page.get_by_text("Đã tạo bản nháp").is_visible()
+    expect(page.get_by_text("Đã tạo bản nháp")).to_be_visible()
 
     # Fill the dossier, attach the PDF, save the draft.
     page.get_by_label("Lĩnh vực").select_option("Du lịch, dịch vụ")
@@ -112,8 +114,8 @@ def test_entry_journey_then_screening(page, live_server, shoot, tmp_path):
     page.get_by_label("Tôi cam đoan").check()
     assert_accessible_form(page)
     page.get_by_role("button", name="Lưu nháp").click()
-    assert page.get_by_text("Đã lưu.").is_visible()
-    assert page.get_by_text("Thuyết minh ý tưởng.pdf").first.is_visible()
+    expect(page.get_by_text("Đã lưu.")).to_be_visible()
+    expect(page.get_by_text("Thuyết minh ý tưởng.pdf").first).to_be_visible()
     shoot("draft-saved")
     assert_fits_width(page)
 
@@ -122,9 +124,9 @@ def test_entry_journey_then_screening(page, live_server, shoot, tmp_path):
     shoot("members")
 
     page.get_by_role("link", name="Kiểm tra và nộp bài").click()
-    assert page.get_by_text("Hồ sơ đã đủ điều kiện").is_visible()
+    expect(page.get_by_text("Hồ sơ đã đủ điều kiện")).to_be_visible()
     page.get_by_role("button", name="Nộp bài").click()
-    assert page.get_by_text("Đã nộp bài thành công. Mã hồ sơ của bạn: KN26-0001").is_visible()
+    expect(page.get_by_text("Đã nộp bài thành công. Mã hồ sơ của bạn: KN26-0001")).to_be_visible()
     assert page.locator(".entry-code").first.inner_text() == "KN26-0001"
     shoot("submitted")
     assert_fits_width(page)
@@ -141,11 +143,11 @@ def test_entry_journey_then_screening(page, live_server, shoot, tmp_path):
     shoot("organiser-list")
     assert_fits_width(page)
     page.get_by_role("link", name="Mì Quảng khô đóng gói cho du khách").click()
-    assert page.get_by_text("hồ sơ đáp ứng các điều kiện").is_visible()
+    expect(page.get_by_text("hồ sơ đáp ứng các điều kiện")).to_be_visible()
     page.get_by_label("Hợp lệ", exact=True).check()
     page.get_by_label("Lý do / ghi chú").fill("Đủ hồ sơ theo thể lệ.")
     page.get_by_role("button", name="Ghi kết quả và thông báo cho thí sinh").click()
-    assert page.get_by_text("Đã ghi kết quả thẩm định: Hợp lệ").is_visible()
+    expect(page.get_by_text("Đã ghi kết quả thẩm định: Hợp lệ")).to_be_visible()
     shoot("screened")
     assert_fits_width(page)
     with live_server.app.app_context():
