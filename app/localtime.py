@@ -42,10 +42,12 @@ def format_datetime(value: datetime | None, seconds: bool = False) -> str:
 
 
 def format_long_date(value: date | datetime) -> str:
-    """'ngày 05 tháng 3 năm 2024', the form used in official documents."""
+    """'ngày 05 tháng 3 năm 2024', the form of official documents (Decree 30/2020: days below 10
+    and months 1 and 2 take a leading zero)."""
     if isinstance(value, datetime):
         value = to_local(value)
-    return f"ngày {value.day:02d} tháng {value.month} năm {value.year}"
+    month = f"{value.month:02d}" if value.month < 3 else str(value.month)
+    return f"ngày {value.day:02d} tháng {month} năm {value.year}"
 
 
 def register_template_filters(app: Flask) -> None:

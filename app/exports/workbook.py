@@ -70,7 +70,6 @@ from decimal import Decimal
 from functools import lru_cache
 from io import BytesIO
 from typing import Any, BinaryIO, Literal
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -83,9 +82,10 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from app.localtime import LOCAL_TZ, format_long_date
+
 ColumnKind = Literal["text", "int", "decimal", "percent", "date", "datetime"]
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FONT_NAME = "Times New Roman"  # the font of Vietnamese administrative documents (Decree 30/2020)
 MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 
@@ -181,9 +181,8 @@ class SheetLayout:
 
 
 def place_date_line(place: str, day: date) -> str:
-    """'Quảng Ngãi, ngày 05 tháng 3 năm 2024' — leading zeros for days < 10 and months 1 and 2."""
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+    """'Quảng Ngãi, ngày 05 tháng 3 năm 2024' (the date part is localtime.format_long_date)."""
+    return f"{place}, {format_long_date(day)}"
 
 
 def write_workbook(
