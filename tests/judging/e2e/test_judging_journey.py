@@ -157,6 +157,13 @@ def test_second_judges_blind_sheet_shows_no_names(page, live_server, shoot):
 
 def test_organiser_round_pages_fit_a_phone_and_label_every_input(page, live_server, shoot):
     info = _setup(live_server.app)
+    with live_server.app.app_context():  # judge A works where entry 3's team works: a flag
+        from app.accounts.services import find_user_by_email
+        from app.extensions import db
+        from app.judging import services
+
+        services.update_profile(find_user_by_email("gka@example.vn"), info["orgs"][2], "")
+        db.session.remove()
     _login(page, live_server.url, "btc@example.vn", "ToChuc2024x")
     page.get_by_role("link", name="Vòng chấm").click()
     page.get_by_role("link", name="Sơ khảo").click()
@@ -175,6 +182,17 @@ def test_organiser_round_pages_fit_a_phone_and_label_every_input(page, live_serv
         assert_fits_width(page)
         assert_accessible_form(page)
         shoot(step)
+    # Confirm the flagged conflict: judge A's sheet for entry 3 goes away.
+    page.locator("nav.round-tabs").get_by_role("link", name="Xung đột lợi ích").click()
+    flagged = page.locator("tr", has_text=info["codes"][2])
+    assert "Chờ ban tổ chức xác nhận" in flagged.inner_text()
+    flagged.get_by_role("button", name="Xác nhận xung đột").click()
+    assert page.get_by_text("Đã lưu quyết định về xung đột lợi ích.").is_visible()
+    assert "Đã xác nhận" in page.locator("tr", has_text=info["codes"][2]).inner_text()
+    page.locator("nav.round-tabs").get_by_role("link", name="Phân công").click()
+    row = page.locator("tr", has_text=info["codes"][2])
+    assert "Xung đột" in row.inner_text()
+
     # Reopen a submitted sheet from the progress page: the judge's sheet becomes editable again.
     page.locator("nav.round-tabs").get_by_role("link", name="Tiến độ").click()
     sheet = page.locator("details", has_text=info["codes"][0])
