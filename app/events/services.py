@@ -132,9 +132,17 @@ def _build_device(_dialect):
 
 
 def _build_ticket(_dialect):
-    t, a = Ticket.__table__.c, Attendee.__table__.c
+    t, a, sc = Ticket.__table__.c, Attendee.__table__.c, Scan.__table__.c
+    # The answer already stored for this scan_id (a retry) comes back in the same round trip.
+    stored = (
+        select(sc.response)
+        .where(sc.event_id == bindparam("event_id"), sc.scan_id == bindparam("scan_id"))
+        .scalar_subquery()
+        .label("stored")
+    )
     return (
         select(
+            stored,
             t.id.label("ticket_id"),
             t.event_id,
             t.revoked_at,
@@ -918,8 +926,8 @@ def _try_checkin(scope: ScanScope, ticket_row, gate: str, at: datetime, scan_id:
     _busy()
 
 
-def _ticket_row(code: str):
-    return _run("ticket", {"code": code}).first()
+def _ticket_row(code: str, event_id: int | None = None, scan_id: str | None = None):
+    return _run("ticket", {"code": code, "event_id": event_id, "scan_id": scan_id}).first()
 
 
 def record_checkin(
@@ -937,12 +945,15 @@ def record_checkin(
     scan_id = _clean_scan_id(scan_id)
     now = utcnow()
     at = _clean_scanned_at(scanned_at, now)
-    if scan_id is not None:
-        stored = _run("stored_scan", {"event_id": scope.event_id, "scan_id": scan_id}).scalar()
-        if stored is not None:  # a retry of a scan that created nothing: same answer again
-            return {**stored, "replayed": True}
     code = tickets.extract_code(scanned)
-    row = _ticket_row(code) if tickets.is_valid_code(ticket_key(), code) else None
+    row = _ticket_row(code, scope.event_id, scan_id) if tickets.is_valid_code(ticket_key(), code) else None
+    if scan_id is not None:
+        if row is not None:
+            stored = row.stored
+        else:
+            stored = _run("stored_scan", {"event_id": scope.event_id, "scan_id": scan_id}).scalar()
+        if stored is not None:  # a retry of a scan that created nothing: the same answer again
+            return {**stored, "replayed": True}
     if row is None:
         answer = _answer("invalid")
     elif row.event_id != scope.event_id:
