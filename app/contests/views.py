@@ -3,7 +3,7 @@ input, call one service, show the result or the error."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from app.accounts.access import role_required
@@ -14,10 +14,6 @@ from app.contests.files import KIND_LABELS, MIME_TYPES
 from app.contests.models import STATUS_LABELS, EntryStatus
 from app.errors import Conflict, DomainError, Invalid
 from app.privacy.forms import consent_choices
-
-# The whole dossier (all slots) may be sent in one save; each slot's own limit is checked by the
-# service, so a too-big file is refused with the rest of the form kept.
-UPLOAD_REQUEST_LIMIT = 80 * 1024 * 1024
 
 
 @bp.app_context_processor
@@ -33,6 +29,18 @@ def contest_helpers():
         "open_contests": services.open_contests,
         "form_field_labels": services.FORM_FIELDS,
     }
+
+
+@bp.errorhandler(413)
+def too_large(_error):
+    """A body above MAX_CONTENT_LENGTH is refused unread (CSRF protection parses forms before any view),
+    so nothing of it can be saved: say so and lead back to the draft, whose last saved state is intact
+    (the page's draft keeper offers what was typed since). Each slot's own, smaller limit is checked by
+    the service with the rest of the form saved."""
+    entry_id = (request.view_args or {}).get("entry_id")
+    back = url_for("contests.edit_entry", entry_id=entry_id) if entry_id else url_for("contests.my_entries")
+    limit = round(current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024), 1)
+    return render_template("contests/too_large.html", back=back, limit=limit), 413
 
 
 def _status(form) -> int:
@@ -100,8 +108,6 @@ def _entry_form(entry):
 @bp.route("/bai-du-thi/<int:entry_id>/sua", methods=["GET", "POST"])
 @login_required
 def edit_entry(entry_id: int):
-    if request.method == "POST":
-        request.max_content_length = UPLOAD_REQUEST_LIMIT
     entry = services.get_entry_for_leader(current_user, entry_id)
     form = _entry_form(entry)
     if request.method == "GET":

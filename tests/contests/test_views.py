@@ -353,3 +353,21 @@ def test_help_pages_for_applicants_and_organisers(client):
         assert f"/tro-giup/{slug}" in index
         response = client.get(f"/tro-giup/{slug}")
         assert response.status_code == 200 and "<h1>" in response.get_data(as_text=True)
+
+
+def test_a_body_too_large_to_read_leads_back_to_the_intact_draft(client, applicant, make_contest, app):
+    contest = make_contest()
+    start(client, contest)
+    entry = db.session.query(Entry).one()
+    post_entry(client, entry.id, entry_form(contest, summary="Bản đã lưu"))
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    response = post_entry(
+        client, entry.id, entry_form(contest), {"file_thuyet-minh": (PDF + b"0" * 8000, "a.pdf")}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert (
+        "Tệp quá lớn" in html and f"/bai-du-thi/{entry.id}/sua" in html and "Bản nháp đã lưu trước đó" in html
+    )
+    db.session.expire_all()
+    assert db.session.get(Entry, entry.id).summary == "Bản đã lưu"

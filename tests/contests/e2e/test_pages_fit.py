@@ -1,6 +1,8 @@
 """The organiser's contest form, entry list and the applicant's "my data" page fit a phone and are
 labelled (screenshots for review)."""
 
+from playwright.sync_api import expect
+
 from tests.conftest import assert_accessible_form, assert_fits_width
 
 
@@ -31,12 +33,12 @@ def test_demo_pages_fit(page, live_server, shoot):
     assert_fits_width(page)
     shoot("contest-form")
     page.goto(base + "/quan-ly/cuoc-thi/kndmst-quang-ngai-lan-5")
-    assert page.get_by_text("Không có quyền truy cập").is_visible()
+    expect(page.get_by_text("Không có quyền truy cập")).to_be_visible()
     page.get_by_role("button", name="Đăng xuất").click()
 
     login(page, base, "thisinh@demo.kndmst.vn", "DuThi@2024")
     page.get_by_role("link", name="Dữ liệu của tôi").click()
-    assert page.get_by_role("heading", name="Dữ liệu của tôi").is_visible()
+    expect(page.get_by_role("heading", name="Dữ liệu của tôi")).to_be_visible()
     assert_accessible_form(page)
     assert_fits_width(page)
     shoot("my-data")
