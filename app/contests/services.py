@@ -646,7 +646,9 @@ def _history(entry: Entry, actor, action: str, *, before: str = "", after: str =
 def _refresh_search(entry: Entry) -> None:
     parts = [entry.code or "", entry.title, entry.organisation, entry.commune_name, entry.field]
     for member in entry.members:
-        parts += [member.full_name, member.organisation, member.phone, member.email]
+        # Phones both as stored (+84…) and as people type them (0…).
+        national = "0" + member.phone[3:] if member.phone.startswith("+84") else ""
+        parts += [member.full_name, member.organisation, member.phone, national, member.email]
     entry.search_text = fold(" | ".join(p for p in parts if p))
 
 

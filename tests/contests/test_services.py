@@ -432,3 +432,11 @@ def test_consents_and_ethnicity_need_the_statistics_consent(make_contest, make_u
             leader=person(),
             consents={"process_entry": False},
         )
+
+
+def test_search_by_phone_as_people_type_it(make_contest, make_entry, organiser):
+    contest = make_contest()
+    make_entry(contest, members=[person("Trần Văn Bình", phone="0905 777 888")], submit=True)
+    for query in ("0905777888", "+84905777888", "binh"):
+        _found, total = services.search_entries(organiser, services.EntryFilters(query=query))
+        assert total == 1, query

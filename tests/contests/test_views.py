@@ -371,3 +371,30 @@ def test_a_body_too_large_to_read_leads_back_to_the_intact_draft(client, applica
     )
     db.session.expire_all()
     assert db.session.get(Entry, entry.id).summary == "Bản đã lưu"
+
+
+def test_organiser_adds_and_removes_contest_staff(client, make_contest, make_user, login, organiser):
+    contest = make_contest()
+    make_user("phunu@example.vn", name="Đỗ Thị Mai")
+    login(organiser.email)
+    page = f"/quan-ly/cuoc-thi/{contest.slug}"
+    url = f"{page}/nhan-su"
+    response = submit(client, url, {"email": "khongco@example.vn", "role": "organiser"}, page=page)
+    assert "Chưa có tài khoản với email này" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    submit(
+        client,
+        url,
+        {"email": "PhuNu@example.vn", "role": "organiser", "organisation": "Hội LHPN tỉnh"},
+        page=page,
+    )
+    response = submit(client, url, {"email": "phunu@example.vn", "role": "organiser"}, page=page)
+    assert "đã là ban tổ chức" in client.get(response.headers["Location"]).get_data(as_text=True)
+    html = client.get(page).get_data(as_text=True)
+    assert "Đỗ Thị Mai" in html and "Hội LHPN tỉnh" in html
+    staff = services.contest_staff(contest)
+    assert [(s.user.email, s.role) for s in staff] == [("phunu@example.vn", "organiser")]
+    assert services.manageable_contests(staff[0].user) == [contest]
+    response = submit(client, f"{url}/{staff[0].id}/xoa", {}, page=page)
+    assert response.status_code == 302 and services.contest_staff(contest) == []
