@@ -74,8 +74,24 @@ def _clean(text: str | None, limit: int) -> str:
     return " ".join((text or "").split())[:limit] if limit <= 200 else (text or "").strip()[:limit]
 
 
-def _as_invalid(exc: scoring.ScoringError) -> Invalid:
-    return Invalid(exc.message, field=exc.field, code=exc.code)
+RACE = "Dữ liệu vừa được thay đổi cùng lúc ở nơi khác. Vui lòng tải lại trang và thử lại."
+
+
+def _flush() -> None:
+    """Flush; a uniqueness rule broken by a simultaneous request becomes a Conflict, not a 500."""
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict(RACE) from exc
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict(RACE) from exc
 
 
 # --- rounds --------------------------------------------------------------------------------------
@@ -231,7 +247,7 @@ def delete_round(actor, round_: Round) -> None:
         raise Conflict("Vòng chấm đã có điểm hoặc đã công bố kết quả nên không thể xoá.")
     record(actor, "judging.round_delete", "round", round_.id, name=round_.name, contest_id=round_.contest_id)
     db.session.delete(round_)
-    db.session.commit()
+    _commit()
 
 
 def _scored_count(round_: Round) -> int:
@@ -301,7 +317,7 @@ def save_rubric(actor, round_: Round, rows: list[dict]) -> scoring.Rubric:
     plan["side"] = [s for s in plan.get("side", []) if not s.get("criterion") or s["criterion"] in ids]
     round_.prize_plan = plan
     record(actor, "judging.rubric_save", "round", round_.id, rubric=round_.rubric)
-    db.session.commit()
+    _commit()
     return rubric
 
 
@@ -328,7 +344,7 @@ def save_tie_breaks(actor, round_: Round, keys: list[str]) -> None:
             raise Invalid("Tiêu chí phân định đồng hạng không hợp lệ.", field="tie_breaks")
     round_.tie_breaks = chosen
     record(actor, "judging.tie_breaks_save", "round", round_.id, tie_breaks=chosen)
-    db.session.commit()
+    _commit()
 
 
 def save_components(actor, round_: Round, rows: list[dict]) -> None:
@@ -365,7 +381,7 @@ def save_components(actor, round_: Round, rows: list[dict]) -> None:
     round_.components = items
     round_.tie_breaks = [k for k in round_.tie_breaks if k["kind"] != "component" or k["ref"] in kept]
     record(actor, "judging.components_save", "round", round_.id, components=items)
-    db.session.commit()
+    _commit()
 
 
 def _components(round_: Round) -> list[scoring.Component]:
@@ -429,7 +445,7 @@ def save_component_scores(actor, round_: Round, values: dict[tuple[int, str], st
         round_.id,
         values={f"{e}:{c}": v for (e, c), v in values.items()},
     )
-    db.session.commit()
+    _commit()
 
 
 def save_prize_plan(actor, round_: Round, tracks: dict[str, dict[str, int]], side: list[dict]) -> None:
@@ -461,7 +477,7 @@ def save_prize_plan(actor, round_: Round, tracks: dict[str, dict[str, int]], sid
         clean_side.append({"id": side_id, "name": name, "count": count, "criterion": item["criterion"]})
     round_.prize_plan = {"tracks": clean_tracks, "side": clean_side}
     record(actor, "judging.prizes_save", "round", round_.id, plan=round_.prize_plan)
-    db.session.commit()
+    _commit()
 
 
 # --- entries of a round --------------------------------------------------------------------------
@@ -511,10 +527,10 @@ def add_entries(actor, round_: Round, entry_ids: list[int] | None = None) -> int
             )
         db.session.add(RoundEntry(round_id=round_.id, entry_id=entry_id))
         added += 1
-    db.session.flush()
+    _flush()
     _flag_conflicts(round_)
     record(actor, "judging.entries_add", "round", round_.id, entry_ids=wanted)
-    db.session.commit()
+    _commit()
     return added
 
 
@@ -539,7 +555,7 @@ def remove_entry(actor, round_: Round, entry_id: int) -> None:
     )
     db.session.delete(row)
     record(actor, "judging.entry_remove", "round", round_.id, entry_id=entry_id)
-    db.session.commit()
+    _commit()
 
 
 def set_panel_decision(actor, round_: Round, entry_id: int, value: str) -> None:
@@ -563,7 +579,7 @@ def set_panel_decision(actor, round_: Round, entry_id: int, value: str) -> None:
         text = str(number)
     row.panel_decision = text
     record(actor, "judging.panel_decision", "round", round_.id, entry_id=entry_id, value=text)
-    db.session.commit()
+    _commit()
 
 
 # --- judges, invitations, profiles --------------------------------------------------------------
@@ -611,9 +627,9 @@ def invite_judge(actor, round_: Round, email: str, full_name: str, organisation:
         expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
     )
     db.session.add(invitation)
-    db.session.flush()
+    _flush()
     record(actor, "judging.invite", "round", round_.id, email=email_n, invitation_id=invitation.id)
-    db.session.commit()
+    _commit()
     send_email(
         email_n,
         f"Thư mời chấm {round_.name} – {round_.contest.name}",
@@ -648,7 +664,7 @@ def revoke_invitation(actor, round_: Round, invitation_id: int) -> None:
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         record(actor, "judging.invitation_revoke", "round", round_.id, invitation_id=invitation.id)
-    db.session.commit()
+    _commit()
 
 
 def check_invitation(raw: str) -> JudgeInvitation:
@@ -712,10 +728,10 @@ def accept_invitation(
         select(RoundJudge.id).where(RoundJudge.round_id == round_.id, RoundJudge.user_id == account.id)
     ):
         db.session.add(RoundJudge(round_id=round_.id, user_id=account.id))
-    db.session.flush()
+    _flush()
     _flag_conflicts(round_)
     record(account, "judging.invitation_accept", "round", round_.id, invitation_id=invitation.id)
-    db.session.commit()
+    _commit()
     return account
 
 
@@ -757,10 +773,10 @@ def add_judge(actor, round_: Round, email: str) -> User:
         raise Conflict(f"{user.full_name} đã là giám khảo của vòng này.", field="email")
     _ensure_contest_judge(actor.id, round_.contest, user, _profile(user).organisation)
     db.session.add(RoundJudge(round_id=round_.id, user_id=user.id))
-    db.session.flush()
+    _flush()
     _flag_conflicts(round_)
     record(actor, "judging.judge_add", "round", round_.id, user_id=user.id)
-    db.session.commit()
+    _commit()
     return user
 
 
@@ -785,7 +801,7 @@ def remove_judge(actor, round_: Round, user_id: int) -> None:
     )
     db.session.delete(row)
     record(actor, "judging.judge_remove", "round", round_.id, user_id=user_id)
-    db.session.commit()
+    _commit()
 
 
 def _profile(user: User) -> JudgeProfile:
@@ -821,13 +837,13 @@ def update_profile(user: User, organisation: str, commune_code: str, expertise: 
     profile.commune_name = name
     profile.expertise = _clean(expertise, 200)
     profile.updated_at = utcnow()
-    db.session.flush()
+    _flush()
     for round_ in db.session.scalars(
         select(Round).join(RoundJudge, RoundJudge.round_id == Round.id).where(RoundJudge.user_id == user.id)
     ):
         _flag_conflicts(round_)
     record(user, "judging.profile_update", "user", user.id, organisation=profile.organisation, commune=code)
-    db.session.commit()
+    _commit()
     return profile
 
 
@@ -989,7 +1005,7 @@ def declare_conflict(judge: User, round_id: int, entry_id: int, kind: str, note:
     row.decided_by_id, row.decided_at = judge.id, utcnow()
     _drop_conflicted_assignments(judge, judge.id, entry_id, "giám khảo khai báo xung đột lợi ích")
     record(judge, "judging.conflict_declare", "entry", entry_id, kind=kind, note=note, round_id=round_id)
-    db.session.commit()
+    _commit()
 
 
 def record_conflict(actor, round_: Round, judge_id: int, entry_id: int, kind: str, note: str = "") -> None:
@@ -1005,7 +1021,7 @@ def record_conflict(actor, round_: Round, judge_id: int, entry_id: int, kind: st
     row.decided_by_id, row.decided_at = actor.id, utcnow()
     _drop_conflicted_assignments(actor, judge_id, entry_id, "ban tổ chức ghi nhận xung đột lợi ích")
     record(actor, "judging.conflict_record", "entry", entry_id, judge_id=judge_id, kind=kind)
-    db.session.commit()
+    _commit()
 
 
 def decide_conflict(
@@ -1026,7 +1042,7 @@ def decide_conflict(
             actor, row.judge_id, row.entry_id, "ban tổ chức xác nhận xung đột lợi ích"
         )
     record(actor, "judging.conflict_decide", "conflict", row.id, confirm=confirm, note=row.decision_note)
-    db.session.commit()
+    _commit()
     return row
 
 
@@ -1068,7 +1084,7 @@ def assign_judge(actor, round_: Round, judge_id: int, entry_id: int) -> Assignme
         entry_id=entry_id,
         judge_id=judge_id,
     )
-    db.session.commit()
+    _commit()
     return row
 
 
@@ -1081,7 +1097,7 @@ def unassign(actor, round_: Round, assignment_id: int) -> None:
         raise Conflict("Giám khảo đã bắt đầu chấm hồ sơ này nên không thể bỏ phân công.")
     record(actor, "judging.unassign", "assignment", row.id, entry_id=row.entry_id, judge_id=row.judge_id)
     db.session.delete(row)
-    db.session.commit()
+    _commit()
 
 
 def balanced_assignment(
@@ -1188,7 +1204,7 @@ def auto_assign(actor, round_: Round, k: int | None = None) -> AssignmentReport:
         else:
             db.session.delete(row)
             report.removed += 1
-    db.session.flush()
+    _flush()
     new, missing = balanced_assignment(entries, judges, fixed, blocked, k)
     for e, j in sorted(new):
         db.session.add(
@@ -1210,7 +1226,7 @@ def auto_assign(actor, round_: Round, k: int | None = None) -> AssignmentReport:
         removed=report.removed,
         missing={str(e): n for e, n in missing.items()},
     )
-    db.session.commit()
+    _commit()
     return report
 
 
@@ -1350,7 +1366,7 @@ def reopen_sheet(actor, round_: Round, assignment_id: int, reason: str) -> Assig
     row.reopen_reason = reason
     row.updated_at = utcnow()
     record(actor, "judging.sheet_reopen", "assignment", row.id, reason=reason, scores=row.scores)
-    db.session.commit()
+    _commit()
     send_email(
         row.judge.email,
         f"Phiếu chấm được mở lại – {round_.name}",
@@ -1501,7 +1517,7 @@ def send_reminders(actor, round_: Round, judge_ids: list[int] | None = None) -> 
     progress = round_progress(round_)
     targets = [p for p in progress.judges if p.missing and (judge_ids is None or p.judge.id in judge_ids)]
     record(actor, "judging.remind", "round", round_.id, judge_ids=[p.judge.id for p in targets])
-    db.session.commit()
+    _commit()
     for item in targets:
         send_email(
             item.judge.email,
@@ -1676,7 +1692,7 @@ def set_override(actor, round_: Round, entry_id: int, decision: str, reason: str
         db.session.add(row)
     row.advance, row.reason, row.by_id, row.at = decision == "advance", reason, actor.id, utcnow()
     record(actor, "judging.override", "round", round_.id, entry_id=entry_id, decision=decision, reason=reason)
-    db.session.commit()
+    _commit()
 
 
 def _prize_names(result: RoundResults, entry_id: int) -> str:
@@ -1725,7 +1741,7 @@ def publish_results(actor, round_: Round) -> int:
     round_.published_at = now
     round_.published_by_id = actor.id
     record(actor, "judging.publish", "round", round_.id, entries=len(result.entries))
-    db.session.commit()
+    _commit()
     for entry in result.entries.values():
         _mail_result(entry, round_)
     return len(result.entries)
@@ -1787,10 +1803,10 @@ def advance_entries(actor, round_: Round) -> int:
         if final:
             _move_status(actor, entry, [EntryStatus.FINALIST], f"Vào {target.name}")
     round_.advanced_at = utcnow()
-    db.session.flush()
+    _flush()
     _flag_conflicts(target)
     record(actor, "judging.advance", "round", round_.id, to_round=target.id, entries=advancing)
-    db.session.commit()
+    _commit()
     return moved
 
 

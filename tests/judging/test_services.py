@@ -578,3 +578,34 @@ def test_a_round_is_deleted_only_before_any_score(world):
     services.save_sheet(sheet.judge, sheet, {"doi_moi": "5"}, {}, "", sheet.version)
     with pytest.raises(Conflict, match="không thể xoá"):
         services.delete_round(world.organiser, world.round)
+
+
+def test_a_simultaneous_request_breaking_a_unique_rule_is_a_conflict_not_a_crash(world):
+    from sqlalchemy import event, insert
+
+    from app.judging.models import RoundEntry
+
+    final = services.create_round(world.organiser, world.contest, services.RoundSettings(name="Chung kết"))
+    entry = world.entries[0]
+
+    fired = []
+
+    def other_request_first(session, _context, _instances):
+        # Another organiser's request adds the same entry and commits just before our flush.
+        if fired:
+            return
+        fired.append(True)
+        with db.engine.begin() as other:
+            other.execute(
+                insert(RoundEntry).values(
+                    round_id=final.id, entry_id=entry.id, panel_decision="", added_at=utcnow()
+                )
+            )
+
+    event.listen(db.session, "before_flush", other_request_first)
+    try:
+        with pytest.raises(Conflict, match="cùng lúc"):
+            services.add_entries(world.organiser, final, [entry.id])
+    finally:
+        event.remove(db.session, "before_flush", other_request_first)
+    assert services.round_entry_ids(final) == [entry.id]
