@@ -1324,7 +1324,44 @@ def status_counts(contest: Contest) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
-def remove_uploads_of(entry: Entry) -> None:
-    """Delete an entry's files from disk (used when data is erased)."""
-    for row in entry.files:
-        _unlink_later(file_path(row))
+ERASED_NAME = "Đã xoá theo yêu cầu"
+
+
+def erase_person(actor, user) -> int:
+    """Anonymise this person's rows in every entry (name, birth date, contacts, commune, ethnicity,
+    guardian) and delete the documents of the entries they led. Entries themselves stay, so codes,
+    counts and results still add up. The caller (privacy.erase_for_request) commits. Returns the
+    number of member rows erased."""
+    keys = [TeamMember.user_id == user.id, TeamMember.email == user.email]
+    if user.phone:
+        keys.append(TeamMember.phone == user.phone)
+    members = list(db.session.scalars(select(TeamMember).where(or_(*keys))))
+    touched: dict[int, Entry] = {}
+    for member in members:
+        member.full_name, member.birth_date, member.sex = ERASED_NAME, None, ""
+        member.phone = member.email = member.organisation = ""
+        member.commune_code = member.commune_name = member.district_code = member.district_name = ""
+        member.ethnicity = member.guardian_name = member.guardian_contact = ""
+        member.guardian_consent = False
+        member.user_id = None
+        touched[member.entry_id] = member.entry
+    paths = []
+    for entry in db.session.scalars(select(Entry).where(Entry.leader_id == user.id)):
+        touched[entry.id] = entry
+        entry.organisation = entry.commune_code = entry.commune_name = ""
+        for row in list(entry.files):
+            paths.append(file_path(row))
+            entry.files.remove(row)
+    for entry in touched.values():
+        _refresh_search(entry)
+        _history(
+            entry,
+            actor,
+            "erased",
+            note="Ẩn danh hoá dữ liệu cá nhân theo yêu cầu của người được xử lý dữ liệu",
+        )
+    record(actor, "contests.erase_person", "user", user.id, members=len(members), entries=len(touched))
+    db.session.flush()
+    for path in paths:  # removed from disk now; the rows go with the caller's commit
+        _unlink_later(path)
+    return len(members)

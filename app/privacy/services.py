@@ -302,3 +302,31 @@ def personal_data(user) -> dict:
             for r in my_requests(user)
         ],
     }
+
+
+def erase_for_request(actor, request_id: int):
+    """Carry out a deletion request: anonymise the person's data in contest entries, then close the
+    request with a note (the account itself is locked or deleted by an administrator)."""
+    from app.accounts.models import User
+    from app.contests.services import erase_person
+    from app.errors import Conflict
+    from app.privacy.models import DataRequest
+
+    _require_queue_access(actor)
+    row = db.session.get(DataRequest, request_id)
+    if row is None:
+        raise NotFound("Không tìm thấy yêu cầu.")
+    if row.kind != "deletion" or row.status != "open":
+        raise Conflict("Chỉ thực hiện được với yêu cầu xoá đang chờ xử lý.")
+    user = db.session.get(User, row.user_id) if row.user_id else None
+    if user is None:
+        raise Conflict("Tài khoản của người yêu cầu không còn; hãy ghi kết quả thủ công.")
+    count = erase_person(actor, user)
+    db.session.commit()
+    return resolve_request(
+        actor,
+        request_id,
+        "done",
+        f"Đã ẩn danh hoá thông tin của bạn trong {count} hồ sơ thành viên dự thi và xoá tài liệu của các "
+        "bài bạn làm trưởng nhóm. Tài khoản sẽ được quản trị hệ thống khoá và xoá.",
+    )

@@ -142,6 +142,7 @@ def request_queue():
         kinds=services.REQUEST_KINDS,
         now=utcnow(),
         form=ResolveForm(),
+        post_form=PostForm(),
         page=int(page) if page.isdigit() else 1,
         page_size=services.REQUESTS_PAGE_SIZE,
     )
@@ -162,4 +163,22 @@ def resolve_request(request_id: int):
             flash("Đã ghi kết quả và gửi phản hồi cho người yêu cầu.", "success")
     else:
         flash(" ".join(sum(form.errors.values(), [])) or "Biểu mẫu không hợp lệ.", "error")
+    return redirect(url_for("privacy.request_queue"))
+
+
+@bp.post("/hang-doi/<int:request_id>/an-danh")
+@role_required(Role.ORGANISER)
+def erase_for_request(request_id: int):
+    if not PostForm().validate_on_submit():
+        abort(400)
+    try:
+        services.erase_for_request(current_user, request_id)
+    except DomainError as error:
+        if error.status in (403, 404):
+            raise
+        flash(error.message, "error")
+    else:
+        flash(
+            "Đã ẩn danh hoá dữ liệu dự thi và gửi phản hồi. Nhờ quản trị hệ thống khoá tài khoản.", "success"
+        )
     return redirect(url_for("privacy.request_queue"))

@@ -13,7 +13,13 @@ from app.extensions import db
 from app.privacy import services
 from app.privacy.models import DataRequest
 from tests.conftest import csrf_from, submit
-from tests.contests.conftest import ALL_CONSENTS, make_contest, organiser, person  # noqa: F401 (fixtures)
+from tests.contests.conftest import (  # noqa: F401 (fixtures)
+    ALL_CONSENTS,
+    make_contest,
+    make_entry,
+    organiser,
+    person,
+)
 
 
 @pytest.fixture
@@ -123,3 +129,37 @@ def test_request_deletion_then_staff_resolve_it(client, applicant_with_entry, ma
 def test_anonymous_users_are_sent_to_login(client):
     response = client.get("/du-lieu-ca-nhan/")
     assert response.status_code == 302 and "/tai-khoan/dang-nhap" in response.headers["Location"]
+
+
+def test_staff_carry_out_a_deletion_request(client, make_user, make_contest, make_entry, login, outbox):  # noqa: F811
+    from app.contests.models import Entry, TeamMember
+
+    user = make_user("xoa@example.vn", name="Bùi Thị Xuân")
+    contest = make_contest()
+    led = make_entry(contest, leader=user, submit=True)
+    other = make_entry(contest, members=[person("Bùi Thị Xuân", email="xoa@example.vn")])
+    path = contests.file_path(led.files[0])
+    assert path.is_file()
+    row = services.file_data_request(user, "deletion")
+    make_user("so@example.vn", roles=("organiser",))
+    login("so@example.vn")
+    response = submit(
+        client, f"/du-lieu-ca-nhan/hang-doi/{row.id}/an-danh", {}, page="/du-lieu-ca-nhan/hang-doi"
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(DataRequest, row.id).status == "done"
+    names = {
+        m.full_name for m in db.session.query(TeamMember).filter(TeamMember.entry_id.in_([led.id, other.id]))
+    }
+    assert "Bùi Thị Xuân" not in names and contests.ERASED_NAME in names
+    erased = db.session.query(TeamMember).filter_by(full_name=contests.ERASED_NAME).all()
+    assert len(erased) == 2 and all(not (m.email or m.phone or m.birth_date) for m in erased)
+    assert db.session.get(Entry, led.id).files == [] and not path.exists()
+    assert db.session.get(Entry, led.id).code  # the entry itself (code, counts) stays
+    assert "ẩn danh" in outbox[-1].get_content() and outbox[-1]["To"] == "xoa@example.vn"
+    staff = make_user("so2@example.vn", roles=("organiser",))
+    assert (
+        contests.search_entries(staff, contests.EntryFilters(query="bui thi xuan", status="submitted"))[1]
+        == 0
+    )
