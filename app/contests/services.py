@@ -416,6 +416,16 @@ def open_contests(now: datetime | None = None) -> list[Contest]:
     )
 
 
+def upcoming_contests(now: datetime | None = None) -> list[Contest]:
+    """Published contests that have not opened yet, soonest first."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(Contest).where(Contest.is_published, Contest.opens_at > now).order_by(Contest.opens_at)
+        )
+    )
+
+
 def public_contests() -> list[Contest]:
     return list(
         db.session.scalars(select(Contest).where(Contest.is_published).order_by(Contest.opens_at.desc()))

@@ -27,6 +27,7 @@ def contest_helpers():
         "is_global_organiser": lambda: current_user.is_authenticated
         and services.is_global_organiser(current_user),
         "open_contests": services.open_contests,
+        "upcoming_contests": services.upcoming_contests,
         "form_field_labels": services.FORM_FIELDS,
     }
 

@@ -328,10 +328,21 @@ def test_contest_configuration_form(client, login, organiser):
     assert to_local(contest.closes_at).strftime("%d/%m/%Y %H:%M:%S") == "31/05/2027 23:59:59"
 
 
-def test_home_lists_open_contests(client, make_contest):
+def test_home_lists_open_and_upcoming_contests(client, make_contest):
+    from datetime import datetime
+
     contest = make_contest()
+    later = make_contest(
+        name="Cuộc thi ý tưởng năm sau",
+        opens_local=datetime(2099, 3, 1, 8, 0),
+        closes_local=datetime(2099, 5, 31, 23, 59),
+    )
+    hidden = make_contest(name="Cuộc thi chưa công khai", is_published=False)
     html = client.get("/").get_data(as_text=True)
     assert contest.name in html and "Cuộc thi đang nhận hồ sơ" in html
+    assert later.name in html and "08:00 01/03/2099" in html and "23:59 31/05/2099" in html
+    assert hidden.name not in html
+    assert client.get(f"/cuoc-thi/{hidden.slug}").status_code == 404
 
 
 def test_leader_data_member_form_validation(client, applicant, make_contest):
