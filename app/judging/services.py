@@ -1452,6 +1452,32 @@ def file_for_judge(judge, round_id: int, entry_id: int, file_id: int):
     return row, path, name
 
 
+@dataclass
+class SheetLine:
+    """One judge's sheet for an entry as organisers see it; total only for submitted sheets."""
+
+    assignment: Assignment
+    total: Decimal | None
+
+
+def entry_sheets(actor, round_: Round, entry_id: int) -> tuple[Entry, list[SheetLine]]:
+    """Every judge's sheet for one entry of the round (organisers), with the weighted totals from
+    scoring.weighted_total."""
+    get_round_for_organiser(actor, round_.id)
+    if entry_id not in set(round_entry_ids(round_)):
+        raise NotFound("Hồ sơ không thuộc vòng chấm này.")
+    rubric = rubric_of(round_)
+    lines = []
+    for row in round_assignments(round_):
+        if row.entry_id != entry_id:
+            continue
+        total = None
+        if row.status == SheetStatus.SUBMITTED.value:
+            total = scoring.weighted_total(rubric, scoring.validate_sheet(rubric, row.scores, submit=True))
+        lines.append(SheetLine(row, total))
+    return db.session.get(Entry, entry_id), lines
+
+
 # --- progress and reminders ------------------------------------------------------------------------
 
 

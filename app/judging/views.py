@@ -666,6 +666,21 @@ def reopen(round_id: int, assignment_id: int):
     return _back("judging.progress", round_id)
 
 
+@bp.get("/quan-ly/vong/<int:round_id>/ho-so/<int:entry_id>")
+@role_required(Role.ORGANISER)
+def entry_scores(round_id: int, entry_id: int):
+    round_ = services.get_round_for_organiser(current_user, round_id)
+    entry, lines = services.entry_sheets(current_user, round_, entry_id)
+    return render_template(
+        "judging/entry_scores.html",
+        round=round_,
+        entry=entry,
+        lines=lines,
+        rubric=services.rubric_of(round_),
+        reopen_form=forms.ReasonForm(),
+    )
+
+
 # --- organisers: results ------------------------------------------------------------------------------
 
 

@@ -321,3 +321,20 @@ def test_help_pages_for_judges_and_organisers(client, slug):
     html = client.get(f"/tro-giup/{slug}").get_data(as_text=True)
     assert "Chấm" in html or "chấm" in html
     assert client.get("/tro-giup").get_data(as_text=True).count(f"/tro-giup/{slug}") == 1
+
+
+def test_organiser_sees_each_judges_sheet_of_an_entry(world, client, login):
+    services.auto_assign(world.organiser, world.round, 2)
+    sheets = [a for a in services.round_assignments(world.round) if a.entry_id == world.entries[0].id]
+    services.save_sheet(
+        sheets[0].judge, sheets[0], FULL, {"doi_moi": "Rất mới"}, "Tốt", sheets[0].version, submit=True
+    )
+    services.save_sheet(sheets[1].judge, sheets[1], {"doi_moi": "7,25"}, {}, "", sheets[1].version)
+    login("btc@example.vn")
+    html = client.get(f"/cham-diem/quan-ly/vong/{world.round.id}/ho-so/{world.entries[0].id}").get_data(
+        as_text=True
+    )
+    assert sheets[0].judge.full_name in html and "76,00" in html and "Rất mới" in html  # 20+15+10+8+12+11
+    assert "7,25" in html and "Đang chấm (bản nháp)" in html
+    other = world.entries[1].id + 1000
+    assert client.get(f"/cham-diem/quan-ly/vong/{world.round.id}/ho-so/{other}").status_code == 404

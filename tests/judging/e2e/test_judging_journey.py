@@ -182,6 +182,12 @@ def test_organiser_round_pages_fit_a_phone_and_label_every_input(page, live_serv
         assert_fits_width(page)
         assert_accessible_form(page)
         shoot(step)
+    # From the ranking, one entry's sheets judge by judge.
+    page.locator("#ranking").get_by_role("link", name=info["codes"][0]).click()
+    assert page.get_by_text("Lê Hoàng Nam").first.is_visible() and page.get_by_text("52,00").is_visible()
+    assert_fits_width(page)
+    shoot("entry-scores")
+
     # Confirm the flagged conflict: judge A's sheet for entry 3 goes away.
     page.locator("nav.round-tabs").get_by_role("link", name="Xung đột lợi ích").click()
     flagged = page.locator("tr", has_text=info["codes"][2])
