@@ -21,4 +21,12 @@
   }
   inputs.forEach(function (input) { input.addEventListener("input", update); });
   update();
+
+  // Leaving the page with typed but unsaved scores asks first (the browser shows its own message).
+  var dirty = Boolean(document.getElementById("sheet-error"));  // refused save: typing not kept yet
+  form.addEventListener("input", function () { dirty = true; });
+  form.addEventListener("submit", function () { dirty = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) { event.preventDefault(); event.returnValue = ""; }
+  });
 })();
