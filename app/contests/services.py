@@ -199,6 +199,13 @@ def add_staff(actor, contest: Contest, email: str, role: str, organisation: str 
         )
     from app.accounts.models import UserRole
 
+    if role == StaffRole.ORGANISER and managed_contest_ids(user) is None and not is_global_organiser(actor):
+        # A row limits its holder to the contests listed: only Sở staff may do that to someone who
+        # currently manages every contest (a new co-organiser account, or a colleague).
+        raise PermissionDenied(
+            f"{user.full_name} đang quản lý mọi cuộc thi; chỉ cán bộ Sở mới thêm được người này.",
+            field="email",
+        )
     global_role = Role.ORGANISER if role == StaffRole.ORGANISER else Role.JUDGE
     if global_role not in user.roles:
         user.role_rows.append(UserRole(role=global_role.value))
@@ -228,6 +235,20 @@ def remove_staff(actor, contest: Contest, staff_id: int) -> None:
     if row.user_id == actor.id and row.role == StaffRole.ORGANISER:
         raise Conflict("Bạn không thể tự xoá mình khỏi Ban tổ chức.")
     db.session.delete(row)
+    db.session.flush()
+    user = row.user
+    if row.role == StaffRole.ORGANISER and not _organiser_rows(user) and Role.ADMIN not in user.roles:
+        # Without rows the global role would mean "Sở staff, every contest": take it back instead.
+        for role_row in [r for r in user.role_rows if r.role == Role.ORGANISER.value]:
+            user.role_rows.remove(role_row)
+        record(
+            actor,
+            "user.revoke_role",
+            "user",
+            user.id,
+            role=Role.ORGANISER.value,
+            reason="last contest removed",
+        )
     record(actor, "contest.remove_staff", "contest", contest.id, user_id=row.user_id, role=row.role)
     db.session.commit()
 

@@ -365,7 +365,15 @@ def add_staff(slug: str):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("Đã thêm vào danh sách.", "success")
+            flash(
+                "Đã thêm vào danh sách."
+                + (
+                    " Người này chỉ quản lý các cuộc thi có tên mình."
+                    if form.role.data == "organiser"
+                    else ""
+                ),
+                "success",
+            )
     else:
         flash(" ".join(sum(form.errors.values(), [])), "error")
     return redirect(url_for("contests.manage_contest", slug=contest.slug) + "#nhan-su")

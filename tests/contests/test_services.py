@@ -440,3 +440,20 @@ def test_search_by_phone_as_people_type_it(make_contest, make_entry, organiser):
     for query in ("0905777888", "+84905777888", "binh"):
         _found, total = services.search_entries(organiser, services.EntryFilters(query=query))
         assert total == 1, query
+
+
+def test_staff_rows_never_widen_or_narrow_access_by_accident(make_contest, make_user, organiser):
+    mine, other = make_contest(), make_contest()
+    doan = make_user("doan2@example.vn", roles=("organiser",))
+    row = services.add_staff(organiser, mine, doan.email, "organiser", "Tỉnh đoàn")
+    assert services.manageable_contests(doan) == [mine]
+    # A co-organiser cannot pin Sở staff (or a fresh organiser account) to their contest…
+    colleague = make_user("dongnghiep@example.vn", roles=("organiser",))
+    with pytest.raises(PermissionDenied):
+        services.add_staff(doan, mine, colleague.email, "organiser")
+    assert services.managed_contest_ids(colleague) is None
+    # …and one removed from their only contest loses the role instead of becoming Sở staff.
+    services.remove_staff(organiser, mine, row.id)
+    db.session.refresh(doan)
+    assert "organiser" not in {str(r) for r in doan.roles}
+    assert services.manageable_contests(doan) == [] and not services.can_manage_contest(doan, other)
