@@ -175,7 +175,9 @@ def test_max_entries_per_person_counts_membership_by_phone(make_contest, make_en
     contest = make_contest(max_entries_per_person=2)
     shared = person("Huỳnh Thị Mỹ", phone="0935 123 456")
     make_entry(contest, members=[shared], submit=True)
-    make_entry(contest, members=[person("Huỳnh Thị Mỹ", phone="+84935123456")], submit=True)
+    second = make_entry(contest, members=[person("Huỳnh Thị Mỹ", phone="+84935123456")])
+    assert problems_of(second) == []  # exactly at the limit: 1 other + this one = 2
+    services.submit_entry(second.leader, second)
     third = make_entry(contest, members=[person("Huỳnh Thị Mỹ", phone="84935123456")])
     messages = problems_of(third)
     assert any("đã tham gia 2 bài dự thi khác" in m and "tối đa 2 bài" in m for m in messages), messages
@@ -457,3 +459,16 @@ def test_staff_rows_never_widen_or_narrow_access_by_accident(make_contest, make_
     db.session.refresh(doan)
     assert "organiser" not in {str(r) for r in doan.roles}
     assert services.manageable_contests(doan) == [] and not services.can_manage_contest(doan, other)
+
+
+def test_a_co_organiser_of_the_contest_may_not_join_a_team(make_contest, make_entry, make_user, organiser):
+    contest = make_contest()
+    doan = make_user("bch@example.vn", roles=("organiser",), name="Lê Văn Thành")
+    doan.phone = "+84905999000"
+    db.session.commit()
+    services.add_staff(organiser, contest, doan.email, "organiser", "Tỉnh đoàn")
+    entry = make_entry(contest, members=[person("Lê Văn Thành", phone="0905 999 000")])  # matched by phone
+    assert any("Ban tổ chức hoặc Giám khảo" in m for m in problems_of(entry))
+    contest.staff_may_not_enter = False  # the rule is data: a contest may allow it
+    db.session.commit()
+    assert problems_of(entry) == []
