@@ -29,4 +29,12 @@ cp "$pkg/qr-scanner.min.js" "$pkg/qr-scanner-worker.min.js" static/vendor/qr-sca
 cp "$pkg/LICENSE" static/vendor/qr-scanner/LICENSE
 echo "qr-scanner 1.4.2" > static/vendor/qr-scanner/VERSION
 
+# Chart.js — MIT — the organisers' dashboard charts (exports). The UMD build defines window.Chart
+# and needs no bundler; static/js/exports/dashboard.js draws from data attributes (CSP: no inline JS).
+pkg=$(fetch chart.js@4.4.7 chartjs)
+mkdir -p static/vendor/chartjs
+cp "$pkg/dist/chart.umd.js" static/vendor/chartjs/chart.umd.min.js
+cp "$pkg/LICENSE.md" static/vendor/chartjs/LICENSE.md
+echo "chart.js 4.4.7" > static/vendor/chartjs/VERSION
+
 echo "vendored into static/vendor/:"; ls -R static/vendor

@@ -17,6 +17,7 @@ HELP_TOPICS = {
     "to-chuc-cham-thi": "Ban tổ chức: vòng chấm, giám khảo, kết quả",
     "quet-ve": "Tình nguyện viên: quét vé và check-in",
     "to-chuc-su-kien": "Ban tổ chức: sự kiện, vé và check-in",
+    "bao-cao": "Ban tổ chức: xuất Excel, báo cáo năm, biểu đồ và nhập danh sách",
 }
 
 

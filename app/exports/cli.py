@@ -1,0 +1,125 @@
+"""`flask --app wsgi export results|entries|judges|attendance|requests|report …` — the same .xlsx files
+as the web downloads, for the server's operator (no per-user permission: whoever runs the command
+already holds the database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from app.errors import DomainError
+
+
+def _write(export, output: str | None) -> None:
+    from app.exports import services
+
+    path = Path(output or export.filename)
+    if path.is_dir():
+        path = path / export.filename
+    try:
+        services.write_export(export, path)
+    except OSError as error:
+        raise click.ClickException(f"Không ghi được tệp {path}: {error.strerror or error}") from error
+    click.echo(f"Đã ghi {path} ({path.stat().st_size:,} byte).".replace(",", "."))
+
+
+def _run(build, output: str | None) -> None:
+    try:
+        export = build()
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    _write(export, output)
+
+
+OUTPUT = click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Tệp .xlsx cần ghi (hoặc một thư mục); mặc định: tên chuẩn, thư mục hiện tại.",
+)
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.group("export")
+    def export() -> None:
+        """Xuất Excel (.xlsx) giống tệp tải trên web: kết quả, hồ sơ, giám khảo, tham dự, yêu cầu dữ liệu, báo cáo năm."""
+
+    @export.command("results")
+    @click.option("--contest", "slug", required=True, metavar="SLUG", help="Đường dẫn (slug) của cuộc thi.")
+    @click.option(
+        "--round",
+        "position",
+        required=True,
+        type=click.IntRange(1),
+        metavar="N",
+        help="Vòng thứ N (1 = vòng đầu).",
+    )
+    @OUTPUT
+    def results(slug: str, position: int, output: str | None) -> None:
+        """Kết quả một vòng chấm: xếp hạng, điểm từng giám khảo × tiêu chí, phương pháp."""
+        from app.exports import services
+
+        _run(lambda: services.results_export(services.round_of(services.get_contest(slug), position)), output)
+
+    @export.command("judges")
+    @click.option("--contest", "slug", required=True, metavar="SLUG", help="Đường dẫn (slug) của cuộc thi.")
+    @click.option(
+        "--round",
+        "position",
+        required=True,
+        type=click.IntRange(1),
+        metavar="N",
+        help="Vòng thứ N (1 = vòng đầu).",
+    )
+    @OUTPUT
+    def judges(slug: str, position: int, output: str | None) -> None:
+        """Tiến độ chấm của từng giám khảo trong một vòng."""
+        from app.exports import services
+
+        _run(lambda: services.judges_export(services.round_of(services.get_contest(slug), position)), output)
+
+    @export.command("entries")
+    @click.option("--contest", "slug", required=True, metavar="SLUG", help="Đường dẫn (slug) của cuộc thi.")
+    @OUTPUT
+    def entries(slug: str, output: str | None) -> None:
+        """Hồ sơ dự thi (mỗi hồ sơ một dòng) và danh sách thành viên các nhóm."""
+        from app.exports import services
+
+        _run(lambda: services.entries_export(services.get_contest(slug)), output)
+
+    @export.command("attendance")
+    @click.option("--event", "slug", required=True, metavar="SLUG", help="Đường dẫn (slug) của sự kiện.")
+    @OUTPUT
+    def attendance(slug: str, output: str | None) -> None:
+        """Đăng ký tham dự và nhật ký check-in (thời gian, cổng, người quét) của một sự kiện."""
+        from app.exports import services
+
+        _run(lambda: services.attendance_export(services.get_event(slug)), output)
+
+    @export.command("requests")
+    @click.option(
+        "--status",
+        type=click.Choice(["open", "done", "refused", "all"]),
+        default="all",
+        show_default=True,
+        help="Chỉ các yêu cầu ở trạng thái này.",
+    )
+    @OUTPUT
+    def requests(status: str, output: str | None) -> None:
+        """Danh sách yêu cầu về dữ liệu cá nhân, hạn xử lý sớm nhất trước."""
+        from app.exports import services
+
+        _run(lambda: services.requests_export("" if status == "all" else status), output)
+
+    @export.command("report")
+    @click.option(
+        "--year", required=True, type=click.IntRange(2000, 2100), metavar="YYYY", help="Năm báo cáo."
+    )
+    @OUTPUT
+    def report(year: int, output: str | None) -> None:
+        """Báo cáo tổng hợp năm cho Sở: hồ sơ, người tham gia, sự kiện, chỉ tiêu kế hoạch."""
+        from app.exports import services
+
+        _run(lambda: services.report_export(year), output)
