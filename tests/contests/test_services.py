@@ -472,3 +472,59 @@ def test_a_co_organiser_of_the_contest_may_not_join_a_team(make_contest, make_en
     contest.staff_may_not_enter = False  # the rule is data: a contest may allow it
     db.session.commit()
     assert problems_of(entry) == []
+
+
+@pytest.mark.postgres_only
+def test_one_team_per_leader_holds_under_simultaneous_submits(
+    app, make_contest, make_entry, organiser, is_postgres
+):
+    if not is_postgres:
+        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises whole transactions")
+    contest = make_contest()
+    web = make_entry(contest)
+    paper = services.key_in_paper_entry(
+        organiser,
+        contest,
+        title="Cùng trưởng nhóm, nộp giấy",
+        track_id=contest.tracks[0].id,
+        leader=person(web.leader.full_name, email=web.leader.email),
+        consents={"process_entry": True},
+    )
+    services.save_entry(
+        organiser,
+        paper,
+        services.EntryData(
+            title=paper.title,
+            field="Khác",
+            summary="Tóm tắt",
+            answers={"problem": "x"},
+            declared_original=True,
+        ),
+        uploads={"thuyet-minh": upload(PDF, "scan.pdf")},
+    )
+    jobs = [(web.id, web.leader_id), (paper.id, organiser.id)]
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def submit(entry_id, actor_id):
+        from app.accounts.models import User
+
+        with app.app_context():
+            entry, actor = db.session.get(Entry, entry_id), db.session.get(User, actor_id)
+            barrier.wait()
+            try:
+                services.submit_entry(actor, entry)
+                outcomes.append("ok")
+            except services.NotEligible as exc:
+                outcomes.append(exc.problems[0].message)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes, key=len)[0] == "ok" and outcomes.count("ok") == 1, outcomes
+    assert any("mỗi người chỉ được làm trưởng nhóm một bài" in o for o in outcomes), outcomes
