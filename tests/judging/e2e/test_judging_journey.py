@@ -3,6 +3,8 @@ draft, submits; the organiser's ranking moves; another judge's blind sheet shows
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.conftest import DESKTOP, SCREENSHOT_DIR, assert_accessible_form, assert_fits_width
 from tests.judging.conftest import make_contest, make_entries
 
@@ -98,7 +100,7 @@ def test_judge_scores_on_a_phone_and_the_ranking_moves(page, browser, live_serve
     # The judge, on the page under test (phone or desktop), opens entry 1 from the dashboard.
     _login(page, live_server.url, "gka@example.vn", "ChamDiem2024")
     page.get_by_role("link", name="Chấm điểm").click()
-    assert page.get_by_text("Đã nộp 0/3 phiếu").is_visible()
+    expect(page.get_by_text("Đã nộp 0/3 phiếu")).to_be_visible()
     shoot("dashboard")
     page.get_by_role("link", name=code1).click()
     assert_accessible_form(page)
@@ -111,19 +113,21 @@ def test_judge_scores_on_a_phone_and_the_ranking_moves(page, browser, live_serve
     page.locator("#score-doi_moi").fill("30")
     page.locator("#comment-doi_moi").fill("Ý tưởng mới, có sản phẩm mẫu.")
     page.get_by_role("button", name="Nộp phiếu").click()
-    assert page.get_by_text("Điểm của tiêu chí «Tính đổi mới sáng tạo» phải từ 0 đến 25").first.is_visible()
+    expect(
+        page.get_by_text("Điểm của tiêu chí «Tính đổi mới sáng tạo» phải từ 0 đến 25").first
+    ).to_be_visible()
     assert page.locator("#score-thuong_mai_hoa").input_value() == "19"
     shoot("error")
 
     page.locator("#score-doi_moi").fill("24")
     page.get_by_role("button", name="Lưu nháp").click()
-    assert page.get_by_text("Đã lưu bản nháp.").is_visible()
+    expect(page.get_by_text("Đã lưu bản nháp.")).to_be_visible()
     assert page.locator("#score-doi_moi").input_value() == "24"
     assert page.locator("#sheet-total").inner_text() == "94,5"
     shoot("draft")
     page.get_by_role("button", name="Nộp phiếu").click()
-    assert page.get_by_text("Đã nộp phiếu chấm. Phiếu đã được khoá.").is_visible()
-    assert page.get_by_text("Đã nộp 1/3 phiếu").is_visible()
+    expect(page.get_by_text("Đã nộp phiếu chấm. Phiếu đã được khoá.")).to_be_visible()
+    expect(page.get_by_text("Đã nộp 1/3 phiếu")).to_be_visible()
     shoot("submitted")
     page.get_by_role("link", name=code1).click()
     assert page.locator("#score-doi_moi").is_disabled()
@@ -178,31 +182,34 @@ def test_organiser_round_pages_fit_a_phone_and_label_every_input(page, live_serv
     }
     for tab, step in tabs.items():
         page.locator("nav.round-tabs").get_by_role("link", name=tab).click()
-        assert page.locator("nav.round-tabs [aria-current=page]").inner_text() == tab
+        expect(page.locator("nav.round-tabs [aria-current=page]")).to_have_text(tab)
         assert_fits_width(page)
         assert_accessible_form(page)
         shoot(step)
     # From the ranking, one entry's sheets judge by judge.
     page.locator("#ranking").get_by_role("link", name=info["codes"][0]).click()
-    assert page.get_by_text("Lê Hoàng Nam").first.is_visible() and page.get_by_text("52,00").is_visible()
+    expect(page.get_by_text("52,00")).to_be_visible()
+    expect(page.get_by_text("Lê Hoàng Nam").first).to_be_visible()
     assert_fits_width(page)
     shoot("entry-scores")
 
     # Confirm the flagged conflict: judge A's sheet for entry 3 goes away.
     page.locator("nav.round-tabs").get_by_role("link", name="Xung đột lợi ích").click()
+    expect(page.locator("nav.round-tabs [aria-current=page]")).to_have_text("Xung đột lợi ích")
     flagged = page.locator("tr", has_text=info["codes"][2])
     assert "Chờ ban tổ chức xác nhận" in flagged.inner_text()
     flagged.get_by_role("button", name="Xác nhận xung đột").click()
-    assert page.get_by_text("Đã lưu quyết định về xung đột lợi ích.").is_visible()
+    expect(page.get_by_text("Đã lưu quyết định về xung đột lợi ích.")).to_be_visible()
     assert "Đã xác nhận" in page.locator("tr", has_text=info["codes"][2]).inner_text()
     page.locator("nav.round-tabs").get_by_role("link", name="Phân công").click()
-    row = page.locator("tr", has_text=info["codes"][2])
-    assert "Xung đột" in row.inner_text()
+    expect(page.locator("nav.round-tabs [aria-current=page]")).to_have_text("Phân công")
+    expect(page.locator("tr", has_text=info["codes"][2])).to_contain_text("Xung đột")
 
     # Reopen a submitted sheet from the progress page: the judge's sheet becomes editable again.
     page.locator("nav.round-tabs").get_by_role("link", name="Tiến độ").click()
+    expect(page.locator("nav.round-tabs [aria-current=page]")).to_have_text("Tiến độ")
     sheet = page.locator("details", has_text=info["codes"][0])
     sheet.locator("summary").click()
     sheet.get_by_label("Lý do mở lại").fill("Giám khảo đề nghị sửa điểm kế hoạch kinh doanh")
     sheet.get_by_role("button", name="Mở lại phiếu").click()
-    assert page.get_by_text("Đã mở lại phiếu chấm").is_visible()
+    expect(page.get_by_text("Đã mở lại phiếu chấm")).to_be_visible()
