@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Role, User
@@ -1561,17 +1562,26 @@ def send_reminders(actor, round_: Round, judge_ids: list[int] | None = None) -> 
 # --- results -------------------------------------------------------------------------------------
 
 
-def _entry_ref(entry: Entry) -> scoring.EntryRef:
-    return scoring.EntryRef(entry.id, entry.track.name if entry.track else "", entry.code or f"#{entry.id}")
-
-
 def round_data(round_: Round) -> scoring.RoundData:
     """The round as plain values for scoring.py: submitted sheets only."""
-    entries = round_entries(round_)
+    entries = [
+        scoring.EntryRef(entry_id, track or "", code or f"#{entry_id}")
+        for entry_id, code, track in db.session.execute(
+            select(Entry.id, Entry.code, Track.name)
+            .join(RoundEntry, RoundEntry.entry_id == Entry.id)
+            .outerjoin(Track, Track.id == Entry.track_id)
+            .where(RoundEntry.round_id == round_.id)
+            .order_by(Entry.code_number, Entry.id)
+        )
+    ]
+    # Three columns, not ORM objects: a round may hold tens of thousands of sheets.
     sheets = [
-        scoring.SheetScores(row.entry_id, row.judge_id, row.scores)
-        for row in round_assignments(round_)
-        if row.status == SheetStatus.SUBMITTED.value
+        scoring.SheetScores(entry_id, judge_id, scores)
+        for entry_id, judge_id, scores in db.session.execute(
+            select(Assignment.entry_id, Assignment.judge_id, Assignment.scores)
+            .where(Assignment.round_id == round_.id, Assignment.status == SheetStatus.SUBMITTED.value)
+            .order_by(Assignment.id)
+        )
     ]
     panel = {
         row.entry_id: row.panel_decision
@@ -1580,7 +1590,7 @@ def round_data(round_: Round) -> scoring.RoundData:
     }
     return scoring.RoundData(
         rubric=rubric_of(round_),
-        entries=[_entry_ref(e) for e in entries],
+        entries=entries,
         sheets=sheets,
         judge_names={j.id: j.full_name for j in round_judges(round_)},
         components=_components(round_),
@@ -1657,7 +1667,16 @@ class RoundResults:
 def compute_results(round_: Round) -> RoundResults:
     """Rank the round under every method (scoring.compare_methods), apply the advancement rule with
     the stored overrides, and award prizes when the round has a prize plan."""
-    entries = {e.id: e for e in round_entries(round_)}
+    # Members and files load only if a caller touches them (publishing mails the leader).
+    entries = {
+        e.id: e
+        for e in db.session.scalars(
+            select(Entry)
+            .join(RoundEntry, RoundEntry.entry_id == Entry.id)
+            .where(RoundEntry.round_id == round_.id)
+            .options(lazyload(Entry.members), lazyload(Entry.files))
+        )
+    }
     result = RoundResults(round_, entries)
     result.overrides = {o.entry_id: o for o in round_overrides(round_)}
     result.panel = {
