@@ -1324,10 +1324,10 @@ def search_entries(user, filters: EntryFilters) -> tuple[list[Entry], int]:
         stmt = stmt.where(Entry.status != EntryStatus.DRAFT.value)
     if filters.commune_code:
         stmt = stmt.where(Entry.commune_code == filters.commune_code)
-    if filters.organisation:
-        stmt = stmt.where(
-            func.lower(Entry.organisation).like(f"%{_like(filters.organisation.lower())}%", escape="\\")
-        )
+    if fold(filters.organisation):
+        # search_text holds the folded organisation: "hoi lhpn" finds "Hội LHPN" on every database
+        # (SQLite's lower() leaves Vietnamese capitals alone).
+        stmt = stmt.where(Entry.search_text.like(f"%{_like(fold(filters.organisation))}%", escape="\\"))
     needle = fold(filters.query)
     if needle:
         for word in needle.split():

@@ -528,3 +528,26 @@ def test_one_team_per_leader_holds_under_simultaneous_submits(
         t.join()
     assert sorted(outcomes, key=len)[0] == "ok" and outcomes.count("ok") == 1, outcomes
     assert any("mỗi người chỉ được làm trưởng nhóm một bài" in o for o in outcomes), outcomes
+
+
+def test_filters_by_track_field_status_commune_and_organisation(
+    make_contest, make_entry, make_user, organiser
+):
+    contest = make_contest(max_entries_per_person=None)
+    a = make_entry(contest, submit=True)
+    b = make_entry(contest, submit=True)
+    b.track, b.field, b.organisation = contest.tracks[1], "Du lịch", "Hội LHPN xã Bình Sơn"
+    services._refresh_search(b)
+    db.session.commit()
+    services.screen_entry(organiser, a, "eligible")
+
+    def ids(**kw):
+        return {e.id for e in services.search_entries(organiser, services.EntryFilters(**kw))[0]}
+
+    assert ids(contest_id=contest.id) == {a.id, b.id}
+    assert ids(track_id=contest.tracks[1].id) == {b.id}
+    assert ids(field="Du lịch") == {b.id}
+    assert ids(status="eligible") == {a.id}
+    assert ids(commune_code=a.commune_code) == {a.id, b.id}
+    assert ids(organisation="HỘI LHPN") == ids(organisation="hoi lhpn") == {b.id}
+    assert ids(status="draft") == set()
