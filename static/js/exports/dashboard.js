@@ -4,6 +4,15 @@
   "use strict";
   var COLOURS = ["#0b5394", "#e69138", "#6aa84f", "#a64d79", "#45818e", "#cc0000", "#7f6000"];
 
+  // Long category names (fields, communes) are cut with "…" on a bar axis: the table has them whole.
+  function shortLabel(horizontal) {
+    return function (value) {
+      var text = horizontal ? this.getLabelForValue(value) : value;
+      var max = window.innerWidth < 600 ? 18 : 30;
+      return horizontal && text.length > max ? text.slice(0, max - 1) + "…" : text;
+    };
+  }
+
   function draw(canvas) {
     var spec;
     try { spec = JSON.parse(canvas.getAttribute("data-chart")); } catch (e) { return; }
@@ -53,7 +62,7 @@
         plugins: { legend: { display: spec.series.length > 1, position: "bottom" } },
         scales: {
           x: { stacked: !!spec.stacked, ticks: { autoSkip: true, maxRotation: 0 } },
-          y: { stacked: !!spec.stacked, beginAtZero: true, ticks: { precision: 0 } }
+          y: { stacked: !!spec.stacked, beginAtZero: true, ticks: { precision: 0, callback: shortLabel(horizontal) } }
         }
       }
     });
