@@ -177,7 +177,23 @@ def db_check(env: dict) -> dict:
     return {"checkin_rows": rows, "double_checkins": doubles}
 
 
-def wrk(url: str, args, extra_env: dict) -> dict:
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (gunicorn's master and workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1] is the parent pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def wrk(url: str, args, extra_env: dict, server_pid: int | None = None) -> dict:
     cmd = [
         ensure_wrk(),
         "-t",
@@ -193,10 +209,14 @@ def wrk(url: str, args, extra_env: dict) -> dict:
         url,
     ]
     env = {**os.environ, "WRK_THREADS": str(args.wrk_threads), **extra_env}
+    cpu_before = tree_cpu_seconds(server_pid) if server_pid else 0.0
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    cpu_after = tree_cpu_seconds(server_pid) if server_pid else 0.0
     line = next(x for x in out.splitlines() if x.startswith("RESULT "))
     result = json.loads(line[len("RESULT ") :])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    # Server CPU per request: far less sensitive than throughput to whatever else the machine runs.
+    result["cpu_us_per_request"] = (cpu_after - cpu_before) * 1e6 / max(result["requests"], 1)
     return result
 
 
@@ -262,14 +282,15 @@ def run_backend(backend: str, args) -> dict:
                 base + path,
                 opts,
                 {"CODES_FILE": str(part), "DEVICE_TOKEN": token, "CHECKIN_PATH": path, "RUN_ID": f"r{n}"},
+                server.pid,
             )
 
         warm = checkin_run(args.rounds, short)  # warm-up on its own slice of tickets
         # Alternate the two endpoints round by round so that a burst of load from anything else
-        # on the machine hits both alike; the median round of each is reported.
+        # on the machine hits both alike; the pair with the median ratio is reported.
         trivial_rounds, checkin_rounds = [], []
         for n in range(args.rounds):
-            trivial_rounds.append(wrk(base + "/healthz", args, {}))
+            trivial_rounds.append(wrk(base + "/healthz", args, {}, server.pid))
             checkin_rounds.append(checkin_run(n, args))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -277,8 +298,10 @@ def run_backend(backend: str, args) -> dict:
     checks = db_check(env)
     shutil.rmtree(work, ignore_errors=True)
 
-    def median(rounds):
-        return sorted(rounds, key=lambda m: m["rps"])[len(rounds) // 2]
+    # Each round pairs a trivial run with the check-in run right after it (same machine
+    # conditions); the pair with the median throughput ratio is the one reported.
+    pairs = sorted(zip(trivial_rounds, checkin_rounds, strict=True), key=lambda p: p[1]["rps"] / p[0]["rps"])
+    trivial, checkin = pairs[len(pairs) // 2]
 
     totals = {
         k: sum(m[k] for m in [warm, *checkin_rounds])
@@ -290,12 +313,17 @@ def run_backend(backend: str, args) -> dict:
         "seed_seconds": round(seed_s, 1),
         "tickets": args.tickets,
         "connections": args.connections,
-        "trivial": median(trivial_rounds),
-        "checkin": median(checkin_rounds),
+        "trivial": trivial,
+        "checkin": checkin,
+        "trivial_rounds": trivial_rounds,
+        "checkin_rounds": checkin_rounds,
         "totals": totals,
         "rounds": {
             "trivial": [round(m["rps"]) for m in trivial_rounds],
             "checkin": [round(m["rps"]) for m in checkin_rounds],
+            "ratio": [
+                round(c["rps"] / t["rps"], 2) for t, c in zip(trivial_rounds, checkin_rounds, strict=True)
+            ],
         },
         **checks,
     }
@@ -313,12 +341,21 @@ def report(r: dict) -> bool:
     print(
         f"\n== {r['backend']} — {r['tickets']} vé (seed {r['seed_seconds']} s), {r['connections']} kết nối =="
     )
-    print(f"{'endpoint (vòng giữa)':<22}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    print(f"{'endpoint (cặp giữa)':<22}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for name, m in (("GET /healthz", t), ("POST …/checkins", c)):
         print(
             f"{name:<22}{m['rps']:>10.0f}{m['p50_us'] / 1000:>9.2f}{m['p95_us'] / 1000:>9.2f}{m['p99_us'] / 1000:>9.2f}"
         )
-    print(f"các vòng (req/s): trivial {r['rounds']['trivial']}, check-in {r['rounds']['checkin']}")
+    cpu_t = sorted(m["cpu_us_per_request"] for m in r["trivial_rounds"])[len(r["trivial_rounds"]) // 2]
+    cpu_c = sorted(m["cpu_us_per_request"] for m in r["checkin_rounds"])[len(r["checkin_rounds"]) // 2]
+    print(
+        f"CPU máy chủ mỗi yêu cầu (trung vị các vòng): trivial {cpu_t:.0f} µs, check-in {cpu_c:.0f} µs "
+        f"→ tỉ lệ thông lượng theo CPU ≈ {cpu_t / cpu_c:.0%}"
+    )
+    print(
+        f"các vòng (req/s): trivial {r['rounds']['trivial']}, check-in {r['rounds']['checkin']}, "
+        f"tỉ lệ từng cặp {r['rounds']['ratio']}"
+    )
     print(
         f"check-in: {totals['ok']} ok, {totals['already']} already, {totals['other']} khác, "
         f"{totals['non_200']} HTTP≠200, {totals['socket_errors']} lỗi socket; {r['checkin_rows']} dòng check-in "
@@ -344,9 +381,9 @@ def report(r: dict) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--tickets", type=int, default=40000)
-    parser.add_argument("--duration", type=int, default=5, help="giây mỗi phép đo")
-    parser.add_argument("--rounds", type=int, default=3, help="số vòng xen kẽ trivial / check-in")
+    parser.add_argument("--tickets", type=int, default=60000)
+    parser.add_argument("--duration", type=int, default=4, help="giây mỗi phép đo")
+    parser.add_argument("--rounds", type=int, default=5, help="số vòng xen kẽ trivial / check-in")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
