@@ -254,3 +254,12 @@ def test_register_on_phone_get_ticket_then_live_counts(page, live_server, scene,
     assert "Cổng A" in page.locator("#live-gates").inner_text()
     assert_fits_width(page)
     shoot("live-counts")
+
+    page.get_by_role("link", name="← Quản lý sự kiện").click()
+    assert page.get_by_role("link", name="Lê Văn Tám").is_visible()
+    page.get_by_label("Tên thiết bị").fill("Điện thoại cổng A")
+    page.get_by_role("button", name="Tạo mã thiết bị").click()
+    assert page.get_by_text("chỉ hiện một lần").is_visible()
+    assert page.locator("code.token").inner_text().startswith("kdt_")
+    assert_fits_width(page)
+    shoot("manage-event")
