@@ -8,7 +8,7 @@
   function shortLabel(horizontal) {
     return function (value) {
       var text = horizontal ? this.getLabelForValue(value) : value;
-      var max = window.innerWidth < 600 ? 18 : 30;
+      var max = this.chart.width < 480 ? 18 : 30;
       return horizontal && text.length > max ? text.slice(0, max - 1) + "…" : text;
     };
   }
