@@ -198,7 +198,7 @@ function renderRecent() {
     list.append(li);
   }
   const n = queue.length;
-  $("queue-status").textContent = n ? `${n} lượt quét đang chờ gửi` : "";
+  $("queue-status").textContent = n ? `${n} lượt quét đang chờ gửi${queueProblem ? ` – ${queueProblem}` : ""}` : "";
 }
 
 function renderNet() {
@@ -220,9 +220,11 @@ function enqueue(scan) {
 }
 
 let flushing = false;
+let queueProblem = "";
 async function flush() {
   if (flushing || !queue.length || !online()) return;
   flushing = true;
+  queueProblem = "";
   try {
     while (queue.length) {
       const scan = queue[0];
@@ -231,6 +233,11 @@ async function flush() {
         answer = await api("POST", cfg.api, scan);
       } catch (err) {
         if (err instanceof NetworkError) break;
+        if ([400, 401, 403, 429].includes(err.status)) {
+          // Logged out, session expired or rate-limited: keep every queued scan for later.
+          queueProblem = err.message;
+          break;
+        }
         answer = { result: "failed", message: err.message };
       }
       queue.shift();
