@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
+from app.privacy import services
 from app.privacy.services import purposes_for
 
 
@@ -26,3 +29,27 @@ def consent_choices(form) -> dict[str, bool]:
         purpose.code: bool(getattr(form, f"consent_{purpose.code}").data)
         for purpose, _required in purposes_for(form.consent_context)
     }
+
+
+class DataRequestForm(FlaskForm):
+    kind = SelectField(
+        "Loại yêu cầu",
+        choices=[("", "— Chọn —")] + list(services.REQUEST_KINDS.items()),
+        validate_choice=False,
+    )
+    details = TextAreaField(
+        "Nội dung (bắt buộc với yêu cầu sửa hoặc yêu cầu khác)", validators=[Length(max=4000)]
+    )
+
+
+class ResolveForm(FlaskForm):
+    outcome = RadioField(
+        "Kết quả",
+        choices=[("done", "Đã xử lý"), ("refused", "Từ chối (ghi rõ lý do)")],
+        validators=[DataRequired("Vui lòng chọn kết quả xử lý.")],
+    )
+    note = TextAreaField("Nội dung phản hồi gửi người yêu cầu", validators=[Length(max=4000)])
+
+
+class PostForm(FlaskForm):
+    """A button that only carries the CSRF token."""

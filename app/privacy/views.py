@@ -7,46 +7,19 @@ import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.accounts.views import apply_error
 from app.errors import DomainError
 from app.privacy import bp, services
+from app.privacy.forms import DataRequestForm, PostForm, ResolveForm
 from app.privacy.notices import PURPOSES
 from app.privacy.services import purposes_for
 
-
-@bp.app_context_processor
-def privacy_helpers():
-    return {"privacy_purposes": purposes_for}
-
-
-class DataRequestForm(FlaskForm):
-    kind = SelectField(
-        "Loại yêu cầu",
-        choices=[("", "— Chọn —")] + list(services.REQUEST_KINDS.items()),
-        validate_choice=False,
-    )
-    details = TextAreaField(
-        "Nội dung (bắt buộc với yêu cầu sửa hoặc yêu cầu khác)", validators=[Length(max=4000)]
-    )
-
-
-class ResolveForm(FlaskForm):
-    outcome = RadioField(
-        "Kết quả",
-        choices=[("done", "Đã xử lý"), ("refused", "Từ chối (ghi rõ lý do)")],
-        validators=[DataRequired("Vui lòng chọn kết quả xử lý.")],
-    )
-    note = TextAreaField("Nội dung phản hồi gửi người yêu cầu", validators=[Length(max=4000)])
-
-
-class PostForm(FlaskForm):
-    """A button that only carries the CSRF token."""
+# A template global (not a context processor) so the consent_boxes macro works when imported
+# without context.
+bp.add_app_template_global(purposes_for, "privacy_purposes")
 
 
 def _my_data_page(request_form, status=200):

@@ -65,3 +65,15 @@ def test_form_boxes_start_unticked(app):
     with app.test_request_context():
         form = form_class(meta={"csrf": False})
         assert consent_choices(form) == {"process_registration": False, "newsletter": False}
+
+
+def test_consent_macro_renders_unticked_boxes_without_context(app):
+    from flask import render_template_string
+
+    with app.test_request_context():
+        form = with_consents(FlaskForm, "event_registration")(meta={"csrf": False})
+        html = render_template_string(
+            '{% from "privacy/_consents.html" import consent_boxes %}{{ consent_boxes(form) }}', form=form
+        )
+    assert html.count('type="checkbox"') == 2 and "checked" not in html
+    assert "(bắt buộc)" in html and f"phiên bản {NOTICE_VERSION}" in html
