@@ -125,7 +125,7 @@ def seed() -> None:
             ),
         )
         _fill(first, rng, partial_judge=judges[0])
-        services.create_round(
+        final_round = services.create_round(
             organiser,
             idea,
             services.RoundSettings(
@@ -136,6 +136,14 @@ def seed() -> None:
                 method="trimmed_mean",
                 judges_per_entry=5,
             ),
+        )
+        # An invitation waiting for an answer (the mail is in instance/mail/ without SMTP).
+        services.invite_judge(
+            organiser,
+            final_round,
+            "chuyengia.moi@demo.kndmst.vn",
+            "Đoàn Văn Mới",
+            "Viện Khoa học Nông nghiệp Duyên hải Nam Trung Bộ",
         )
     final = db.session.scalar(select(Contest).where(Contest.slug == "kndmst-quang-ngai-lan-5"))
     if final is not None and not services.contest_rounds(final):

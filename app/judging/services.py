@@ -930,6 +930,20 @@ def _flag_conflicts(round_: Round) -> int:
     return added
 
 
+def conflicts_of_judge(judge: User) -> list[ConflictOfInterest]:
+    """A judge's own conflicts (declared, recorded or confirmed), newest first."""
+    return list(
+        db.session.scalars(
+            select(ConflictOfInterest)
+            .where(
+                ConflictOfInterest.judge_id == judge.id,
+                ConflictOfInterest.status == ConflictStatus.CONFIRMED.value,
+            )
+            .order_by(ConflictOfInterest.id.desc())
+        )
+    )
+
+
 def round_conflicts(round_: Round) -> list[ConflictOfInterest]:
     judge_ids = select(RoundJudge.user_id).where(RoundJudge.round_id == round_.id)
     entry_ids = select(RoundEntry.entry_id).where(RoundEntry.round_id == round_.id)

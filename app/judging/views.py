@@ -167,7 +167,8 @@ def judge_profile():
             flash("Đã lưu thông tin giám khảo.", "success")
             return redirect(url_for("judging.dashboard"))
     status = 422 if (form.errors or form.form_errors) else 200
-    return render_template("judging/profile.html", form=form), status
+    conflicts = services.conflicts_of_judge(current_user)
+    return render_template("judging/profile.html", form=form, conflicts=conflicts), status
 
 
 @bp.route("/loi-moi/<token>", methods=["GET", "POST"])
@@ -292,6 +293,9 @@ def round_detail(round_id: int):
         invite_form=forms.InviteForm(prefix="invite"),
         add_form=forms.AddJudgeForm(prefix="add"),
         progress=services.round_progress(round_),
+        pending_conflicts=sum(
+            1 for c in services.round_conflicts(round_) if c.status == ConflictStatus.PENDING
+        ),
         now_utc=utcnow(),
     )
 

@@ -39,4 +39,6 @@ def test_demo_rounds_judges_and_scores(app):
     results = services.compute_results(live)
     assert results.ranking is not None and results.prizes.awards and results.unsubmitted == 2
     assert db.session.scalar(select(func.count(Round.id))) == 3
+    waiting = services.list_invitations(services.contest_rounds(idea)[1])
+    assert len(waiting) == 1 and waiting[0].accepted_at is None
     assert db.session.scalar(select(func.count(Assignment.id))) > 80

@@ -338,3 +338,24 @@ def test_organiser_sees_each_judges_sheet_of_an_entry(world, client, login):
     assert "7,25" in html and "Đang chấm (bản nháp)" in html
     other = world.entries[1].id + 1000
     assert client.get(f"/cham-diem/quan-ly/vong/{world.round.id}/ho-so/{other}").status_code == 404
+
+
+def test_round_overview_warns_about_pending_flags_and_entries_short_of_judges(world, client, login):
+    services.update_profile(world.judges[0], world.entries[0].organisation, "")
+    services.assign_judge(world.organiser, world.round, world.judges[1].id, world.entries[1].id)
+    login("btc@example.vn")
+    html = client.get(f"/cham-diem/quan-ly/vong/{world.round.id}").get_data(as_text=True)
+    assert "1 khả năng xung đột lợi ích chờ xác nhận" in html
+    assert "6 hồ sơ chưa đủ 2 giám khảo" in html
+
+
+def test_judge_sees_their_declared_conflicts_on_their_profile(judged, client):
+    entry = judged.entries[0]
+    submit(
+        client,
+        f"{sheet_url(judged, entry)}/xung-dot",
+        {"kind": "mentor", "note": "Tôi từng cố vấn đội"},
+        page=sheet_url(judged, entry),
+    )
+    html = client.get("/cham-diem/thong-tin-giam-khao").get_data(as_text=True)
+    assert entry.code in html and "Người hướng dẫn, cố vấn của đội" in html and "Tôi từng cố vấn đội" in html
