@@ -12,7 +12,7 @@ from app.accounts.models import Role
 from app.accounts.views import apply_error
 from app.contests import services as contests
 from app.contests.units import communes
-from app.errors import Conflict, DomainError, Invalid
+from app.errors import DomainError, Invalid
 from app.judging import bp, forms, scoring, services
 from app.judging.models import (
     CONFLICT_KIND_LABELS,
@@ -730,6 +730,6 @@ def results_action(round_id: int):
             flash(f"Đã chuyển {moved} hồ sơ sang vòng sau.", "success")
         else:
             abort(400)
-    except (Conflict, Invalid) as error:
+    except DomainError as error:
         flash(error.message, "error")
     return _back("judging.results", round_id)

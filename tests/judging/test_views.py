@@ -359,3 +359,60 @@ def test_judge_sees_their_declared_conflicts_on_their_profile(judged, client):
     )
     html = client.get("/cham-diem/thong-tin-giam-khao").get_data(as_text=True)
     assert entry.code in html and "Người hướng dẫn, cố vấn của đội" in html and "Tôi từng cố vấn đội" in html
+
+
+GARBAGE = [
+    ("", {"action": "override", "entry_id": "abc", "decision": "advance", "reason": "x" * 5000}),
+    ("/ket-qua", {"action": "override", "entry_id": "999999", "decision": "maybe", "reason": ""}),
+    ("/ket-qua", {"action": "panel", "entry_id": "1", "value": "nan"}),
+    ("/ket-qua", {"action": "publish"}),
+    ("/ket-qua", {"action": "advance"}),
+    ("/ket-qua", {"action": "???"}),
+    ("/phan-cong", {"action": "auto", "k": "-3"}),
+    ("/phan-cong", {"action": "assign", "judge_id": "x", "entry_id": "y"}),
+    ("/phan-cong", {"action": "unassign", "assignment_id": "0"}),
+    ("/xung-dot", {"conflict_id": "9999", "decision": "confirm"}),
+    ("/xung-dot", {"judge_id": "1", "entry_id": "1", "kind": "bogus"}),
+    ("/thang-diem", {"rows": "9999999999", "name-0": "A", "kind-0": "scale", "weight-0": "-1"}),
+    ("/thang-diem", {"rows": "1", "name-0": "A", "kind-0": "points", "max_points-0": "1e999"}),
+    ("/quy-tac", {"part": "tie_breaks", "tie_break": ["criterion:khong_co", "panel"]}),
+    ("/quy-tac", {"part": "components", "rows": "1", "cname-0": "Bình chọn", "cmax-0": "mười"}),
+    ("/quy-tac", {"part": "prizes", "prize-0-nhat": "hai", "side_rows": "1", "side-name-0": "Phụ"}),
+    ("/quy-tac", {"part": "nope"}),
+    ("/sua", {"name": "x" * 500, "method": "median", "judges_per_entry": "many", "opens_at": "32/13/2024"}),
+    ("/nhac", {"judge_id": "abc"}),
+    ("/phieu/999999/mo-lai", {"reason": ""}),
+    ("/ho-so", {"entry_id": ["abc", "999999"]}),
+    ("/moi-giam-khao", {"invite-email": "không-phải-email", "invite-full_name": "1234"}),
+    ("/giam-khao", {"add-email": "khong-co@example.vn"}),
+]
+
+
+@pytest.mark.parametrize(("suffix", "data"), GARBAGE)
+def test_ugly_organiser_input_never_crashes(world, client, login, suffix, data):
+    login("btc@example.vn")
+    base = f"/cham-diem/quan-ly/vong/{world.round.id}"
+    url = base + (suffix or "/ket-qua")
+    token = csrf_from(client.get(base).get_data(as_text=True))
+    response = client.post(url, data={**data, "csrf_token": token})
+    assert response.status_code in (302, 400, 404, 422), (suffix, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"version": "abc", "action": "save"},
+        {"version": "", "action": "submit", "score-doi_moi": "9" * 5000},
+        {"version": "1", "action": "save", "score-doi_moi": "١٢"},  # Arabic-Indic digits
+        {"version": "1", "action": "save", "score-doi_moi": "Infinity"},
+        {"version": "1", "action": "save", "score-khong_co": "5"},
+    ],
+)
+def test_ugly_sheet_input_never_crashes_and_saves_nothing_bad(judged, client, data):
+    entry = judged.entries[0]
+    page = client.get(sheet_url(judged, entry)).get_data(as_text=True)
+    response = client.post(sheet_url(judged, entry), data={**data, "csrf_token": csrf_from(page)})
+    assert response.status_code in (302, 409, 422)
+    db.session.expire_all()
+    saved = services.get_sheet_for_judge(judged.judges[0], judged.round.id, entry.id).scores
+    assert set(saved) <= {"doi_moi"} and all(v.replace(".", "").isdigit() for v in saved.values())
