@@ -18,6 +18,8 @@ def _write(export, output: str | None) -> None:
     path = Path(output or export.filename)
     if path.is_dir():
         path = path / export.filename
+    if not path.parent.is_dir():  # say so before building anything
+        raise click.ClickException(f"Không ghi được tệp {path}: thư mục {path.parent} không tồn tại.")
     try:
         services.write_export(export, path)
     except OSError as error:

@@ -537,6 +537,7 @@ def attendance_export(event: Event) -> Export:
             )
         )
     active = [r for r in registration_rows if r[8] == "Đã đăng ký"]
+    by_hour = checkins_by_hour_and_gate(event)
     subtitle = [
         f"{event.venue} – {to_local(event.starts_at):%d/%m/%Y}",
         f"Đăng ký: {len(active)} – Đã check-in: {len(first_checkin)}",
@@ -562,6 +563,24 @@ def attendance_export(event: Event) -> Export:
                 ],
                 _sorted_people(registration_rows, 0, 1),
                 subtitle=subtitle,
+            ),
+            Sheet(
+                "Theo giờ và cổng",
+                f"Lượt check-in theo giờ và cổng – {event.name}",
+                [Column("Ngày", "date"), Column("Khung giờ", width=13)]
+                + [Column(g, "int", width=10) for g in by_hour["gates"]]
+                + [Column("Tổng", "int", width=10)],
+                [
+                    [
+                        hour.date(),
+                        f"{hour:%H}:00–{hour.hour + 1:02d}:00",
+                        *[series[i] for series in by_hour["series"]],
+                        sum(series[i] for series in by_hour["series"]),
+                    ]
+                    for i, hour in enumerate(by_hour["hours"])
+                ],
+                subtitle=subtitle,
+                totals=[None, "Tổng cộng", *[sum(series) for series in by_hour["series"]], by_hour["total"]],
             ),
             Sheet(
                 "Check-in",
@@ -887,7 +906,11 @@ def report_export(year: int) -> Export:
     int_col = lambda h: Column(h, "int", width=11)  # noqa: E731
     share_col = Column("Tỷ lệ", "percent", width=9)
 
-    # By contest
+    # By contest; attendees are those checked in at the events linked to the contest (the final).
+    linked_events = list(
+        db.session.scalars(select(Event).where(Event.contest_id.in_([c.id for c in data.contests])))
+    )
+    linked_stats = checkins_per_event([ev.id for ev in linked_events])
     by_contest = []
     for c in data.contests:
         mine = [e for e in entries if e.contest_id == c.id]
@@ -910,6 +933,7 @@ def report_export(year: int) -> Export:
                 sum(1 for e in mine if e.status == EntryStatus.AWARDED.value),
                 len(people),
                 sum(1 for e in mine if e.is_paper),
+                sum(linked_stats[ev.id][1] for ev in linked_events if ev.contest_id == c.id),
             ]
         )
     total_people = len({_person_key(m) for e in entries for m in e.members})
@@ -924,6 +948,7 @@ def report_export(year: int) -> Export:
             int_col("Đạt giải"),
             int_col("Người tham gia"),
             int_col("Hồ sơ giấy"),
+            int_col("Người dự sự kiện của cuộc thi"),
         ],
         by_contest,
         subtitle=subtitle
@@ -936,6 +961,7 @@ def report_export(year: int) -> Export:
             sum(r[4] for r in by_contest),
             total_people,
             sum(r[6] for r in by_contest),
+            sum(r[7] for r in by_contest),
         ],
     )
 
@@ -1161,19 +1187,28 @@ def submissions_over_time(contest: Contest) -> dict:
         days[to_local(at).date()] += 1
     deadline = to_local(contest.closes_at).date()
     if not days:
-        return {"labels": [], "daily": [], "cumulative": [], "deadline": deadline.strftime("%d/%m/%Y")}
+        return {
+            "dates": [],
+            "labels": [],
+            "daily": [],
+            "cumulative": [],
+            "deadline": deadline.strftime("%d/%m/%Y"),
+        }
     start, end = min(days), max(max(days), deadline)
     if (end - start).days > 400:  # a long-open contest: keep the chart readable
         start = end - timedelta(days=400)
     labels, daily, cumulative, running = [], [], [], sum(n for d, n in days.items() if d < start)
+    dates = []
     day = start
     while day <= end:
         running += days.get(day, 0)
+        dates.append(day)
         labels.append(day.strftime("%d/%m"))
         daily.append(days.get(day, 0))
         cumulative.append(running)
         day += timedelta(days=1)
     return {
+        "dates": dates,
         "labels": labels,
         "daily": daily,
         "cumulative": cumulative,
@@ -1182,15 +1217,16 @@ def submissions_over_time(contest: Contest) -> dict:
     }
 
 
-def contest_breakdowns(contest: Contest) -> dict[str, list[tuple[str, int]]]:
-    """Counted entries by field and commune; participants by sex (largest first)."""
+def contest_breakdowns(contest: Contest, *, full: bool = False) -> dict[str, list[tuple[str, int]]]:
+    """Counted entries by field and commune; participants by sex (largest first). Charts get the
+    11 biggest communes and "the others"; `full` keeps every commune (the export)."""
     entries = [e for e in _entries_of(contest) if e.status in COUNTED_STATES]
     by_field = Counter(e.field or UNKNOWN for e in entries)
     by_commune = Counter(e.commune_name or UNKNOWN for e in entries)
     by_sex = Counter(SEX_LABELS.get(m.sex or "", UNKNOWN) for e in entries for m in e.members)
     top = lambda c: sorted(c.items(), key=lambda kv: (-kv[1], sort_key(kv[0])))  # noqa: E731
     communes = top(by_commune)
-    if len(communes) > 12:
+    if len(communes) > 12 and not full:
         communes = communes[:11] + [("Các xã khác", sum(n for _, n in communes[11:]))]
     return {"field": top(by_field), "commune": communes, "sex": top(by_sex)}
 
@@ -1223,7 +1259,7 @@ def judging_overview(contest: Contest) -> list[dict]:
 
 def checkins_by_hour_and_gate(event: Event) -> dict:
     """Active check-ins per local hour (rows) and gate (series)."""
-    counts: dict[tuple[str, str], int] = Counter()
+    counts: dict[tuple[datetime, str], int] = Counter()
     gates: list[str] = list(event.gates)
     for at, gate in db.session.execute(
         select(Checkin.at, Checkin.gate).where(Checkin.event_id == event.id, Checkin.undone_at.is_(None))
@@ -1231,10 +1267,12 @@ def checkins_by_hour_and_gate(event: Event) -> dict:
         gate = gate or "—"
         if gate not in gates:
             gates.append(gate)
-        counts[(to_local(at).strftime("%d/%m %Hh"), gate)] += 1
-    hours = sorted({h for h, _ in counts}, key=lambda h: (h[3:5], h[0:2], h[6:8]))
+        hour = to_local(at).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+        counts[(hour, gate)] += 1
+    hours = sorted({h for h, _ in counts})
     return {
-        "labels": hours,
+        "hours": hours,
+        "labels": [h.strftime("%d/%m %Hh") for h in hours],
         "gates": gates,
         "series": [[counts.get((h, g), 0) for h in hours] for g in gates],
         "datasets": [{"label": g, "data": [counts.get((h, g), 0) for h in hours]} for g in gates],
@@ -1525,3 +1563,56 @@ def drop_upload(token: str) -> None:
     for suffix in (".xlsx", ".json"):
         with contextlib.suppress(OSError):
             os.remove(os.path.join(_stash_dir(), token + suffix))
+
+
+def contest_stats_export(contest: Contest) -> Export:
+    """The dashboard's figures for one contest: submissions per day against the deadline, entries by
+    field and commune, participants by sex (the same numbers as the charts)."""
+    submissions = submissions_over_time(contest)
+    breakdowns = contest_breakdowns(contest, full=True)
+    subtitle = [contest.name, f"Hạn nộp hồ sơ: {submissions['deadline']}"]
+
+    def shares(rows: list[tuple[str, int]]) -> list[list]:
+        total = sum(n for _, n in rows)
+        return [[name, n, n / total if total else None] for name, n in rows]
+
+    def count_sheet(name: str, title: str, header: str, unit: str, rows) -> Sheet:
+        data = shares(rows)
+        return Sheet(
+            name,
+            title,
+            [Column(header, width=40), Column(unit, "int", width=11), Column("Tỷ lệ", "percent", width=9)],
+            data,
+            subtitle=subtitle,
+            totals=["Tổng cộng", sum(r[1] for r in data), 1.0 if data else None],
+        )
+
+    days = [
+        [day, daily, cumulative]
+        for day, daily, cumulative in zip(
+            submissions["dates"], submissions["daily"], submissions["cumulative"], strict=True
+        )
+    ]
+    return Export(
+        f"thong-ke-{contest.slug}.xlsx",
+        [
+            Sheet(
+                "Nộp theo ngày",
+                "Số hồ sơ nộp theo ngày",
+                [
+                    Column("Ngày", "date"),
+                    Column("Trong ngày", "int", width=11),
+                    Column("Cộng dồn", "int", width=11),
+                ],
+                days,
+                subtitle=subtitle,
+            ),
+            count_sheet("Theo lĩnh vực", "Hồ sơ theo lĩnh vực", "Lĩnh vực", "Hồ sơ", breakdowns["field"]),
+            count_sheet(
+                "Theo xã phường", "Hồ sơ theo xã, phường", "Xã/phường/đặc khu", "Hồ sơ", breakdowns["commune"]
+            ),
+            count_sheet(
+                "Theo giới tính", "Người tham gia theo giới tính", "Giới tính", "Người", breakdowns["sex"]
+            ),
+        ],
+    )

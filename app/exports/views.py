@@ -45,6 +45,12 @@ def download_entries(slug: str):
     return _send(services.entries_export(services.contest_for_user(current_user, slug)))
 
 
+@bp.get("/bao-cao/cuoc-thi/<slug>/thong-ke.xlsx")
+@role_required(Role.ORGANISER)
+def download_contest_stats(slug: str):
+    return _send(services.contest_stats_export(services.contest_for_user(current_user, slug)))
+
+
 @bp.get("/bao-cao/vong/<int:round_id>/ket-qua.xlsx")
 @role_required(Role.ORGANISER)
 def download_results(round_id: int):

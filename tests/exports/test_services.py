@@ -198,7 +198,7 @@ def test_judges_progress_workbook(world, tmp_path):
 
 def test_attendance_workbook_registrations_and_checkins(world, tmp_path):
     wb = open_export(services.attendance_export(world.event), tmp_path)
-    assert wb.sheetnames == ["Đăng ký", "Check-in"]
+    assert wb.sheetnames == ["Đăng ký", "Theo giờ và cổng", "Check-in"]
     ws = wb["Đăng ký"]
     header_row, headers, rows = table(ws)
     assert headers[1:6] == ["Họ và tên", "Điện thoại", "Email", "Đơn vị", "Loại khách"]
@@ -240,6 +240,18 @@ def test_attendance_workbook_registrations_and_checkins(world, tmp_path):
     assert {r[5] for r in l_rows} == {"Cổng A", "Cổng B"} and l_rows[0][6] == "Trần Thị Thu Hà"
     assert log.cell(l_row + 1, 2).number_format == "dd/mm/yyyy hh:mm"
 
+    hourly = wb["Theo giờ và cổng"]
+    h_row, h_headers, h_rows = table(hourly)
+    assert h_headers == ["STT", "Ngày", "Khung giờ", "Cổng A", "Cổng B", "Tổng"]
+    # 3 check-ins: 08:10 (A), 09:20 (B), 09:30 (A) local time.
+    assert [r[1:] for r in h_rows] == [
+        [datetime(2024, 5, 18), "08:00–09:00", 1, 0, 1],
+        [datetime(2024, 5, 18), "09:00–10:00", 1, 1, 2],
+    ]
+    totals = [c.value for c in hourly[h_row + 3]]
+    assert totals[2:] == ["Tổng cộng", 2, 1, 3]
+    assert_table_layout(hourly, h_row, 2)
+
 
 def test_requests_workbook_keeps_formula_text_as_text(world, tmp_path):
     wb = open_export(services.requests_export(), tmp_path)
@@ -280,7 +292,7 @@ def test_annual_report_sheets_and_aggregates(world, tmp_path):
     ]
     contests = sheet_rows(wb["Theo cuộc thi"])
     row = contests["Cuộc thi tìm kiếm ý tưởng KNĐMST năm 2024"]
-    assert row[2:8] == [6, 6, 0, 0, 12, 1]  # the draft is not counted; 12 distinct people; one paper entry
+    assert row[2:9] == [6, 6, 0, 0, 12, 1, 0]  # the draft is not counted; 12 distinct people; one paper entry
     sex = sheet_rows(wb["Theo giới tính"])
     assert sex["Nam"][3] == 9 and sex["Nữ"][3] == 3 and sex["Nam"][4] == pytest.approx(0.75)
     ages = sheet_rows(wb["Theo độ tuổi"])
@@ -518,3 +530,29 @@ def test_wrong_template_and_empty_list_are_refused(world):
     assert "“Họ và tên”" in info.value.message and "Tên, SĐT" in info.value.message
     with pytest.raises(Invalid, match="không có dòng dữ liệu"):
         services.check_guest_file(world.event, guest_file([]))
+
+
+def test_contest_statistics_workbook_matches_the_dashboard(world, tmp_path):
+    wb = open_export(services.contest_stats_export(world.contest), tmp_path)
+    assert wb.sheetnames == ["Nộp theo ngày", "Theo lĩnh vực", "Theo xã phường", "Theo giới tính"]
+    days_row, headers, days = table(wb["Nộp theo ngày"])
+    assert headers == ["STT", "Ngày", "Trong ngày", "Cộng dồn"]
+    # Submitted 21/05 … 26/05 (10:00 local), deadline 31/05 23:59 local: one row per day to the deadline.
+    assert days[0][1:] == [datetime(2024, 5, 21), 1, 1] and days[-1][1:] == [datetime(2024, 5, 31), 0, 6]
+    assert len(days) == 11
+    assert_table_layout(wb["Nộp theo ngày"], days_row, 11)
+    fields = sheet_rows(wb["Theo lĩnh vực"])
+    assert fields["Nông nghiệp"][2] == 3 and fields["Nông nghiệp"][3] == pytest.approx(0.5)
+    assert sheet_rows(wb["Theo giới tính"])["Nam"][2] == 9
+    dashboard = services.contest_breakdowns(world.contest)
+    assert dict(dashboard["field"]) == {k: v[2] for k, v in fields.items()}
+
+
+def test_demo_targets_are_seeded_once(app):
+    from app.exports import demo
+    from app.exports.models import PlanTarget
+
+    demo.seed()
+    demo.seed()
+    rows = db.session.scalars(select(PlanTarget).where(PlanTarget.year == 2024)).all()
+    assert sorted(r.kind for r in rows) == ["ideas", "projects", "startups"]

@@ -22,6 +22,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def urls(world) -> dict[str, str]:
     return {
         "entries": f"/bao-cao/cuoc-thi/{world.contest.slug}/ho-so.xlsx",
+        "stats": f"/bao-cao/cuoc-thi/{world.contest.slug}/thong-ke.xlsx",
         "results": f"/bao-cao/vong/{world.round.id}/ket-qua.xlsx",
         "judges": f"/bao-cao/vong/{world.round.id}/giam-khao.xlsx",
         "attendance": f"/bao-cao/su-kien/{world.event.slug}/tham-du.xlsx",
@@ -46,7 +47,7 @@ def test_organiser_downloads_every_export(world, client, login):
 def test_co_organiser_only_gets_their_own_contest(world, client, login):
     login("tinhdoan@example.vn")
     u = urls(world)
-    for name in ("entries", "results", "judges", "requests", "report"):
+    for name in ("entries", "stats", "results", "judges", "requests", "report"):
         assert client.get(u[name]).status_code == 403, name
     assert client.get(f"/bao-cao/cuoc-thi/{world.other_contest.slug}/ho-so.xlsx").status_code == 200
     # Events belong to the Sở and every organiser runs them (the events package's rule).
