@@ -238,6 +238,7 @@ def run_backend(backend: str, args) -> dict:
         )
     codes_file = work / "codes.txt"
     t0 = time.perf_counter()
+    load_before = os.getloadavg()[0]
     token = seed(env, args.tickets, codes_file)
     seed_s = time.perf_counter() - t0
     port = free_port()
@@ -310,6 +311,8 @@ def run_backend(backend: str, args) -> dict:
     totals["trivial_errors"] = sum(m["socket_errors"] + m["non_200"] for m in trivial_rounds)
     return {
         "backend": backend,
+        "load_before": load_before,
+        "load_after": os.getloadavg()[0],
         "seed_seconds": round(seed_s, 1),
         "tickets": args.tickets,
         "connections": args.connections,
@@ -344,7 +347,8 @@ def report(r: dict) -> bool:
     in_flight = r["checkin_rows"] - totals["ok"]
     rows_ok = 0 <= in_flight <= r["connections"] * (len(r["rounds"]["checkin"]) + 1)
     print(
-        f"\n== {r['backend']} — {r['tickets']} vé (seed {r['seed_seconds']} s), {r['connections']} kết nối =="
+        f"\n== {r['backend']} — {r['tickets']} vé (seed {r['seed_seconds']} s), {r['connections']} kết nối, "
+        f"tải máy (loadavg 1 phút) trước/sau: {r['load_before']:.1f}/{r['load_after']:.1f} trên {os.cpu_count()} lõi =="
     )
     print(f"{'endpoint (cặp giữa)':<22}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for name, m in (("GET /healthz", t), ("POST …/checkins", c)):

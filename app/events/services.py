@@ -1,20 +1,19 @@
 """Event rules: configuration, staff, registration and capacity, tickets, device tokens, check-in,
 undo, search and live counts. Services commit (or roll back) their own transaction.
 
-The check-in path (`record_checkin`) is written with Core statements and `INSERT … ON CONFLICT DO
-NOTHING RETURNING` so the exactly-once rule is decided by the database's partial unique index in
-one round trip, on SQLite and PostgreSQL alike, without an exception on the common paths.
+The check-in path (`record_checkin`) uses `INSERT … ON CONFLICT DO NOTHING` so the exactly-once
+rule is decided by the database's partial unique index in one statement, on SQLite and PostgreSQL
+alike, without an exception on the common paths; its three statements run on the driver
+connection (see "the gate's hot path" below).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import re
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -88,36 +87,6 @@ def _statement(name: str):
     if stmt is None:
         stmt = _STATEMENTS[(name, dialect)] = _BUILDERS[name](dialect)
     return stmt
-
-
-_WRITER_THREAD_LOCK = threading.Lock()
-_WRITER_LOCK_FILES: dict[str, object] = {}
-
-
-@contextlib.contextmanager
-def _sqlite_writer():
-    """Queue SQLite writers of the check-in path on a file lock (a no-op on PostgreSQL).
-
-    SQLite lets one connection write at a time; a connection that finds the database locked
-    sleeps and retries in its busy handler (naps of 1 to 100 ms), and at a busy gate those naps,
-    not the work, become the latency. A blocking flock hands the turn to the next writer (in any
-    gunicorn worker) the moment it is released. Correctness never depends on this lock: the
-    unique indexes decide; this only removes the sleeping.
-    """
-    bind = db.session.get_bind()
-    database = bind.url.database if bind.dialect.name == "sqlite" else None
-    if not database or database == ":memory:":
-        yield
-        return
-    with _WRITER_THREAD_LOCK:  # flock is per open file: threads of one process queue here first
-        handle = _WRITER_LOCK_FILES.get(database)
-        if handle is None:
-            handle = _WRITER_LOCK_FILES[database] = open(database + ".writer-lock", "a+b")  # noqa: SIM115
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _run(name: str, params: dict):
@@ -874,6 +843,7 @@ _HOT_SQL = {
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, '') ON CONFLICT DO NOTHING RETURNING id"
     ),
 }
+_HOT_SQL["insert_sqlite"] = _HOT_SQL["insert"].replace(" RETURNING id", "")
 _HOT_SQL_PG = {name: sql.replace("?", "%s") for name, sql in _HOT_SQL.items()}
 
 
@@ -912,12 +882,41 @@ def _db_time(value: datetime) -> datetime | str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _hot_commit() -> None:
-    _driver()[0].commit()
+def _insert_checkin_and_commit(scope: ScanScope, ticket_row, gate: str, at: datetime, scan_id: str | None):
+    """Insert the check-in and commit; returns its id, or None when a unique index refused it.
 
-
-def _hot_rollback() -> None:
-    _driver()[0].rollback()
+    Called with no write pending in the transaction. On SQLite the INSERT runs as one autocommit
+    statement without RETURNING, so the database's write lock is taken and released inside a
+    single C call: a writer never holds it while waiting for Python's GIL, and the other gunicorn
+    workers' writers are not left sleeping in SQLite's busy handler meanwhile.
+    """
+    driver, postgres = _driver()
+    params = (
+        scope.event_id,
+        ticket_row.ticket_id,
+        ticket_row.attendee_id,
+        _db_time(at),
+        gate,
+        scope.staff_id,
+        scope.device_id,
+        scan_id,
+    )
+    cursor = driver.cursor()
+    try:
+        if postgres:
+            cursor.execute(_HOT_SQL_PG["insert"], params)
+            row = cursor.fetchone()
+            (driver.commit if row is not None else driver.rollback)()
+            return None if row is None else row[0]
+        previous = driver.isolation_level
+        driver.isolation_level = None  # autocommit for this one statement
+        try:
+            cursor.execute(_HOT_SQL["insert_sqlite"], params)
+        finally:
+            driver.isolation_level = previous
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+    finally:
+        cursor.close()
 
 
 def _insert_checkin(scope: ScanScope, ticket_row, gate: str, at: datetime, scan_id: str | None) -> int | None:
@@ -957,12 +956,9 @@ def _try_checkin(scope: ScanScope, ticket_row, gate: str, at: datetime, scan_id:
     """Insert the check-in unless the ticket already has an active one (or this scan_id already made
     one): the unique indexes decide. Commits a new check-in; otherwise leaves nothing written."""
     for _attempt in range(3):
-        with _sqlite_writer():
-            new_id = _insert_checkin(scope, ticket_row, gate, at, scan_id)
-            if new_id is not None:
-                _hot_commit()
-                return _ok(scope, ticket_row, new_id, gate, at)
-            _hot_rollback()  # nothing was written; end the transaction (and SQLite's lock)
+        new_id = _insert_checkin_and_commit(scope, ticket_row, gate, at, scan_id)
+        if new_id is not None:
+            return _ok(scope, ticket_row, new_id, gate, at)
         if scan_id is not None:
             replay = _stored_answer(scope.event_id, scan_id)
             if replay is not None:
@@ -1021,10 +1017,9 @@ def record_checkin(
             return answer  # committed, or replayed
     if scan_id is None:
         return answer
-    with _sqlite_writer():
-        stored = _remember(scope, scan_id, answer, now)
-        if stored is None:
-            db.session.commit()
+    stored = _remember(scope, scan_id, answer, now)
+    if stored is None:
+        db.session.commit()
     return answer if stored is None else stored
 
 
