@@ -705,7 +705,7 @@ def _person_key(member: TeamMember) -> str:
     return f"n{fold(member.full_name)}|{member.birth_date}"
 
 
-def consenting_members(members: list[TeamMember], entries: dict[int, Entry]) -> set[int]:
+def consenting_members(members: list[TeamMember]) -> set[int]:
     """Members whose current sensitive_stats consent is granted and not withdrawn: their own
     (team_member), or their account's. One query for the lot (the latest choice wins)."""
     member_ids = [m.id for m in members]
@@ -782,9 +782,7 @@ def year_data(year: int) -> YearData:
     return YearData(year, contest_list, entry_list, event_list)
 
 
-def _count_table(
-    entries: list[Entry], key_entry, key_member, contest_closing: dict[int, date] | None = None
-) -> dict[str, list[int]]:
+def _count_table(entries: list[Entry], key_entry, key_member) -> dict[str, list[int]]:
     """label → [entries, distinct participants]."""
     entry_counts: Counter = Counter()
     people: dict[str, set[str]] = defaultdict(set)
@@ -1022,7 +1020,7 @@ def report_export(year: int) -> Export:
 
     # Ethnicity: consenting people only, aggregate, small cells hidden.
     members = [m for e in entries for m in e.members]
-    consenting = consenting_members(members, {e.id: e for e in entries})
+    consenting = consenting_members(members)
     eth_people: dict[str, set[str]] = defaultdict(set)
     not_given: set[str] = set()
     for m in members:
@@ -1033,6 +1031,12 @@ def report_export(year: int) -> Export:
             not_given.add(_person_key(m))
     eth_counts = {k: len(v) for k, v in eth_people.items()}
     shown = suppress_small(eth_counts)
+    gave = set().union(*eth_people.values()) if eth_people else set()
+    hidden = [k for k, v in shown.items() if v is None]
+    eth_total: int | None = len(gave)
+    # A lone hidden group (nothing else to hide with it) would equal the total minus the rest.
+    if len(hidden) == 1 or 0 < len(gave) < SMALL_CELL:
+        eth_total = None
     eth_rows = []
     for label in sorted(eth_counts, key=sort_key):
         value = shown[label]
@@ -1049,8 +1053,13 @@ def report_export(year: int) -> Export:
         ],
         totals=[
             "Tổng số người đồng ý và cung cấp",
-            sum(eth_counts.values()),
-            f"Không đồng ý hoặc không cung cấp: {len(not_given - set().union(*eth_people.values()) if eth_people else not_given)} người",
+            eth_total,
+            f"Không đồng ý hoặc không cung cấp: {len(not_given - gave)} người"
+            + (
+                ""
+                if eth_total is not None
+                else f". Tổng ẩn để không suy ra được nhóm dưới {SMALL_CELL} người"
+            ),
         ],
     )
 

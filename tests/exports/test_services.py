@@ -330,7 +330,7 @@ def test_ethnicity_counts_only_consenting_people_and_hides_small_cells(world, tm
     consent.withdrawn_at = datetime(2026, 1, 2, tzinfo=UTC)
     db.session.commit()
     members = [m for e in world.entries for m in e.members]
-    assert len(services.consenting_members(members, {})) == 4
+    assert len(services.consenting_members(members)) == 4
 
 
 def test_small_cell_suppression_hides_a_second_cell_when_one_would_be_derivable():
@@ -556,3 +556,26 @@ def test_demo_targets_are_seeded_once(app):
     demo.seed()
     rows = db.session.scalars(select(PlanTarget).where(PlanTarget.year == 2024)).all()
     assert sorted(r.kind for r in rows) == ["ideas", "projects", "startups"]
+
+
+def test_ethnicity_total_is_hidden_when_it_would_reveal_a_small_group(world, tmp_path):
+    for entry in world.entries:
+        entry.members[0].ethnicity = "Kinh"
+    db.session.commit()
+
+    def ethnicity():
+        ws = open_export(services.report_export(2024), tmp_path)["Theo dân tộc"]
+        header_row, _, rows = table(ws)
+        return rows, [c.value for c in ws[header_row + len(rows) + 1]]
+
+    rows, total = ethnicity()
+    assert [r[1:3] for r in rows] == [["Kinh", 5]] and total[2] == 5
+    leader = world.entries[0].members[0]
+    consent = db.session.scalar(
+        select(Consent).where(Consent.subject_kind == "team_member", Consent.subject_id == leader.id)
+    )
+    consent.withdrawn_at = datetime(2026, 1, 2, tzinfo=UTC)
+    db.session.commit()
+    rows, total = ethnicity()
+    assert [r[1:3] for r in rows] == [["Kinh", None]]
+    assert total[2] is None and "Tổng ẩn" in total[3]
