@@ -1,13 +1,15 @@
-"""The real attendance export path (database → app.exports.services → workbook) for 50,000 attendees,
-next to a same-run baseline that reads the same rows with one plain query and writes them with
-openpyxl's write-only mode and no styling.
+"""The real export paths (database → app.exports.services → workbook): the attendance of 50,000
+attendees and the results of a round with 10,000 entries × 7 judges × 6 criteria, each next to a
+same-run baseline that reads the same rows with plain queries and writes them with openpyxl's
+write-only mode and no styling (no ranking, no sort, no layout).
 
 bench_exports.py measures the workbook module on generated rows; this script adds what the web
 download and `flask export attendance` really do: the queries, the Vietnamese name sort and the
 join of first check-ins. Each measurement runs in a fresh subprocess on a seeded SQLite database,
 so its peak RSS (ru_maxrss, interpreter and imports included) is its own.
 
-Usage: .venv/bin/python bench/bench_exports_real.py [--attendees N] [--repeat R]
+Usage: .venv/bin/python bench/bench_exports_real.py [--case attendance|results|all] [--attendees N]
+       [--entries N] [--repeat R]
 """
 
 from __future__ import annotations
@@ -97,6 +99,105 @@ def seed(attendees: int) -> None:
         db.session.commit()
 
 
+def seed_results(entries: int) -> None:
+    from app import create_app
+    from app.accounts import services as accounts
+    from app.contests.models import Contest, Entry, TeamMember, Track
+    from app.extensions import db
+    from app.judging import services as judging
+    from app.judging.models import Assignment, RoundEntry, RoundJudge
+
+    app = create_app()
+    with app.app_context():
+        db.create_all()
+        rng = random.Random(7)
+        organiser, _ = accounts.create_user(
+            "btc@bench.vn", "organiser", password="Bench2024x", full_name="Trần Thu Hà"
+        )
+        judges = [
+            accounts.create_user(
+                f"gk{i}@bench.vn", "judge", password="Bench2024x", full_name=f"{HO[i]} {DEM[i]} {TEN[i]}"
+            )[0]
+            for i in range(7)
+        ]
+        start = datetime(2024, 3, 1, tzinfo=UTC)
+        contest = Contest(
+            slug="bench",
+            name="Cuộc thi (bench)",
+            year=2024,
+            code_prefix="BE",
+            opens_at=start,
+            closes_at=start + timedelta(days=60),
+            form_fields={},
+            fields=["Khác"],
+        )
+        db.session.add(contest)
+        db.session.flush()
+        tracks = [
+            Track(contest_id=contest.id, name="Bảng Ý tưởng", position=1),
+            Track(contest_id=contest.id, name="Bảng Dự án", position=2),
+        ]
+        db.session.add_all(tracks)
+        db.session.commit()
+        round_ = judging.create_round(
+            organiser, contest, judging.RoundSettings(name="Sơ khảo", judges_per_entry=7, top_n=50)
+        )
+        rubric = judging.rubric_of(round_)
+        db.session.execute(
+            Entry.__table__.insert(),
+            [
+                {
+                    "id": i,
+                    "contest_id": contest.id,
+                    "track_id": tracks[i % 2].id,
+                    "status": "eligible",
+                    "code": f"BE24-{i:05d}",
+                    "code_number": i,
+                    "title": f"Ý tưởng khởi nghiệp số {i}",
+                    "answers": {},
+                    "submitted_at": start + timedelta(days=i % 60),
+                }
+                for i in range(1, entries + 1)
+            ],
+        )
+        db.session.execute(
+            TeamMember.__table__.insert(),
+            [
+                {
+                    "entry_id": i,
+                    "is_leader": True,
+                    "full_name": f"{rng.choice(HO)} {rng.choice(DEM)} {rng.choice(TEN)}",
+                }
+                for i in range(1, entries + 1)
+            ],
+        )
+        db.session.execute(
+            RoundEntry.__table__.insert(),
+            [{"round_id": round_.id, "entry_id": i} for i in range(1, entries + 1)],
+        )
+        db.session.execute(
+            RoundJudge.__table__.insert(), [{"round_id": round_.id, "user_id": j.id} for j in judges]
+        )
+        db.session.execute(
+            Assignment.__table__.insert(),
+            [
+                {
+                    "round_id": round_.id,
+                    "entry_id": i,
+                    "judge_id": j.id,
+                    "status": "submitted",
+                    "version": 1,
+                    "scores": {c.id: str(rng.randint(0, int(c.high))) for c in rubric.criteria},
+                    "comments": {},
+                    "submitted_at": start + timedelta(days=70),
+                }
+                for i in range(1, entries + 1)
+                for j in judges
+            ],
+        )
+        db.session.commit()
+
+
 def run(kind: str, out: str) -> None:
     from app import create_app
     from app.extensions import db
@@ -104,7 +205,40 @@ def run(kind: str, out: str) -> None:
     app = create_app()
     with app.app_context():
         started = time.perf_counter()
-        if kind == "real":
+        if kind == "real-results":
+            from app.exports import services
+
+            contest = services.get_contest("bench")
+            services.write_export(services.results_export(services.round_of(contest, 1)), out)
+        elif kind == "baseline-results":
+            from openpyxl import Workbook
+            from sqlalchemy import select
+
+            from app.accounts.models import User
+            from app.contests.models import Entry, TeamMember, Track
+            from app.judging.models import Assignment
+
+            wb = Workbook(write_only=True)
+            ws = wb.create_sheet("Xếp hạng")
+            ws.append(["STT", "Mã hồ sơ", "Tên ý tưởng", "Bảng", "Trưởng nhóm"])
+            stmt = (
+                select(Entry.code, Entry.title, Track.name, TeamMember.full_name)
+                .join(Track, Track.id == Entry.track_id)
+                .join(TeamMember, TeamMember.entry_id == Entry.id)
+            )
+            for n, row in enumerate(db.session.execute(stmt), 1):
+                ws.append([n, *row])
+            ws = wb.create_sheet("Điểm từng giám khảo")
+            ws.append(["STT", "Mã hồ sơ", "Tên ý tưởng", "Giám khảo", *[f"TC{i}" for i in range(1, 7)]])
+            stmt = (
+                select(Entry.code, Entry.title, User.full_name, Assignment.scores)
+                .join(Entry, Entry.id == Assignment.entry_id)
+                .join(User, User.id == Assignment.judge_id)
+            )
+            for n, (code, title, judge, scores) in enumerate(db.session.execute(stmt), 1):
+                ws.append([n, code, title, judge, *[float(v) for v in scores.values()]])
+            wb.save(out)
+        elif kind == "real":
             from app.exports import services
 
             services.write_export(services.attendance_export(services.get_event("bench")), out)
@@ -133,30 +267,14 @@ def run(kind: str, out: str) -> None:
     print(json.dumps({"seconds": elapsed, "peak_mb": peak}))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--attendees", type=int, default=50_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", nargs=2)
-    args = parser.parse_args()
-    if args.child:
-        run(*args.child)
-        return
+def measure(case: str, seed_call: str, kinds: tuple[str, str], repeat: int) -> dict[str, tuple[float, float]]:
     with tempfile.TemporaryDirectory() as work:
         env = {**os.environ, "INSTANCE_PATH": work, "DATABASE_URL": f"sqlite:///{work}/bench.db"}
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
-                f"from bench.bench_exports_real import seed; seed({args.attendees})",
-            ],
-            env=env,
-            check=True,
-        )
-        results: dict[str, list[dict]] = {"baseline": [], "real": []}
-        for _ in range(args.repeat):
-            for kind in ("baseline", "real"):
+        code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.bench_exports_real import *; {seed_call}"
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+        results: dict[str, list[dict]] = {k: [] for k in kinds}
+        for _ in range(repeat):
+            for kind in kinds:
                 out = subprocess.run(
                     [sys.executable, __file__, "--child", kind, f"{work}/{kind}.xlsx"],
                     env=env,
@@ -165,14 +283,48 @@ def main() -> None:
                     check=True,
                 )
                 results[kind].append(json.loads(out.stdout.strip().splitlines()[-1]))
-    med = {
+    return {
         k: (statistics.median(r["seconds"] for r in v), max(r["peak_mb"] for r in v))
         for k, v in results.items()
     }
-    print(f"attendance export, {args.attendees:,} attendees (2/3 checked in), median of {args.repeat} runs")
+
+
+def report(title: str, med: dict[str, tuple[float, float]], baseline: str, real: str) -> None:
+    print(title)
     for kind, (seconds, peak) in med.items():
-        print(f"  {kind:9} {seconds:7.2f} s   peak RSS {peak:6.0f} MB")
-    print(f"  ratio real/baseline: {med['real'][0] / med['baseline'][0]:.2f}x (time)")
+        print(f"  {kind:17} {seconds:7.2f} s   peak RSS {peak:6.0f} MB")
+    print(f"  ratio real/baseline: {med[real][0] / med[baseline][0]:.2f}x (time)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--case", choices=["attendance", "results", "all"], default="all")
+    parser.add_argument("--attendees", type=int, default=50_000)
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", nargs=2)
+    args = parser.parse_args()
+    if args.child:
+        run(*args.child)
+        return
+    if args.case in ("attendance", "all"):
+        med = measure("attendance", f"seed({args.attendees})", ("baseline", "real"), args.repeat)
+        report(
+            f"attendance export, {args.attendees:,} attendees (2/3 checked in), median of {args.repeat} runs",
+            med,
+            "baseline",
+            "real",
+        )
+    if args.case in ("results", "all"):
+        med = measure(
+            "results", f"seed_results({args.entries})", ("baseline-results", "real-results"), args.repeat
+        )
+        report(
+            f"results export, {args.entries:,} entries x 7 judges x 6 criteria, median of {args.repeat} runs",
+            med,
+            "baseline-results",
+            "real-results",
+        )
 
 
 if __name__ == "__main__":

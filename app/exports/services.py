@@ -44,7 +44,7 @@ from app.exports.workbook import Column, NotesSheet, Sheet, Signature, write_wor
 from app.extensions import db
 from app.judging import scoring
 from app.judging import services as judging
-from app.judging.models import Assignment, Round, SheetStatus
+from app.judging.models import SHEET_STATUS_LABELS, Assignment, Round, SheetStatus
 from app.localtime import to_local, utcnow
 from app.privacy.models import Consent, DataRequest
 from app.privacy.services import REQUEST_KINDS, REQUEST_STATUSES
@@ -199,29 +199,48 @@ def results_export(round_: Round) -> Export:
     )
 
     rubric = judging.rubric_of(round_)
-    assignments = judging.round_assignments(round_)
+    # Plain columns, not Assignment objects: a 10,000-entry round has 70,000 sheets.
+    sheets = db.session.execute(
+        select(
+            Assignment.entry_id,
+            Assignment.judge_id,
+            Assignment.status,
+            Assignment.scores,
+            Assignment.submitted_at,
+        ).where(Assignment.round_id == round_.id)
+    ).all()
+    judge_names = {j.id: j.full_name for j in judging.round_judges(round_)}
+    judge_keys = {j: name_sort_key(name) for j, name in judge_names.items()}
+    ranked_by_entry = {row.entry.id: row for row in ranking.rows()}
+    status_labels = {s.value: SHEET_STATUS_LABELS[s] for s in SheetStatus}
 
     def judge_rows() -> Iterator[list[Any]]:
-        rows = sorted(
-            assignments,
-            key=lambda a: (a.entry.code or "", name_sort_key(a.judge.full_name if a.judge else "")),
+        ordered = sorted(
+            sheets,
+            key=lambda a: (
+                results.entries[a.entry_id].code or "",
+                judge_keys.get(a.judge_id, ()),
+                a.judge_id,
+            ),
         )
-        for a in rows:
-            submitted = a.status == SheetStatus.SUBMITTED.value
+        for entry_id, judge_id, status, scores, submitted_at in ordered:
+            entry = results.entries[entry_id]
+            submitted = status == SheetStatus.SUBMITTED.value
             values: dict[str, Decimal] = {}
             if submitted:
                 try:
-                    values = scoring.validate_sheet(rubric, a.scores, submit=True)
+                    values = scoring.validate_sheet(rubric, scores, submit=True)
                 except scoring.ScoringError:
                     values = {}
+            ranked = ranked_by_entry.get(entry_id)
             yield [
-                a.entry.code or "",
-                a.entry.title,
-                a.judge.full_name if a.judge else "",
-                a.status_label,
+                entry.code or "",
+                entry.title,
+                judge_names.get(judge_id, ""),
+                status_labels.get(status, status),
                 *[values.get(c.id) for c in rubric.criteria],
-                scoring.weighted_total(rubric, values) if values else None,
-                a.submitted_at if submitted else None,
+                ranked.judge_totals.get(judge_id) if ranked is not None and values else None,
+                submitted_at if submitted else None,
             ]
 
     judge_sheet = Sheet(
