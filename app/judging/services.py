@@ -967,11 +967,17 @@ def blocked_pairs(round_: Round) -> set[tuple[int, int]]:
 
 
 def _drop_conflicted_assignments(actor, judge_id: int, entry_id: int, why: str) -> int:
-    """A confirmed conflict removes that judge's sheets for the entry in every round (audited with
-    the scores they held): a conflicted judge never scores the entry."""
+    """A confirmed conflict removes that judge's sheets for the entry in every round not yet
+    published (audited with the scores they held): a conflicted judge never scores the entry."""
     removed = 0
     for row in db.session.scalars(
-        select(Assignment).where(Assignment.judge_id == judge_id, Assignment.entry_id == entry_id)
+        select(Assignment)
+        .join(Round, Round.id == Assignment.round_id)
+        .where(
+            Assignment.judge_id == judge_id,
+            Assignment.entry_id == entry_id,
+            Round.published_at.is_(None),  # published rounds keep their record
+        )
     ):
         record(
             actor,
@@ -1003,16 +1009,51 @@ def _upsert_conflict(judge_id: int, entry_id: int, kind: str, source: str, statu
     return row
 
 
+def _panel_round(judge: User, round_id: int) -> Round:
+    """A round whose panel includes this judge; 404 otherwise."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or not db.session.scalar(
+        select(RoundJudge.id).where(RoundJudge.round_id == round_id, RoundJudge.user_id == judge.id)
+    ):
+        raise NotFound("Không tìm thấy vòng chấm này trong danh sách của bạn.")
+    return round_
+
+
+def entries_for_declaration(judge: User, round_id: int) -> tuple[Round, list[tuple[int, str]]]:
+    """The round's entries as a judge on its panel may see them to declare conflicts before any
+    assignment: code and title, plus leader and organisation in open rounds; in blind rounds the
+    title passes through the same redaction as the sheet."""
+    round_ = _panel_round(judge, round_id)
+    rows = []
+    for entry in round_entries(round_):
+        if round_.blind:
+            label = f"{entry.code or entry.id} – {_redactor(entry)(entry.title)}"
+        else:
+            leader = entry.leader_member.full_name if entry.leader_member else ""
+            extra = ", ".join(x for x in (leader, entry.organisation) if x)
+            label = f"{entry.code or entry.id} – {entry.title}" + (f" ({extra})" if extra else "")
+        rows.append((entry.id, label))
+    return round_, rows
+
+
 def declare_conflict(judge: User, round_id: int, entry_id: int, kind: str, note: str = "") -> None:
-    """A judge declares a conflict with an entry assigned to them: it is confirmed at once and the
-    sheet leaves their list (an organiser assigns someone else)."""
-    assignment = get_sheet_for_judge(judge, round_id, entry_id)
+    """A judge on the round's panel declares a conflict with one of its entries (assigned or not):
+    it is confirmed at once and any unsubmitted sheet leaves their list (an organiser assigns
+    someone else)."""
+    round_ = _panel_round(judge, round_id)
+    if entry_id not in set(round_entry_ids(round_)):
+        raise NotFound("Không tìm thấy hồ sơ này trong vòng chấm.")
+    assignment = db.session.scalar(
+        select(Assignment).where(
+            Assignment.round_id == round_id, Assignment.entry_id == entry_id, Assignment.judge_id == judge.id
+        )
+    )
     if kind not in {k.value for k in DECLARABLE_KINDS}:
         raise Invalid("Vui lòng chọn loại xung đột lợi ích.", field="kind")
     note = (note or "").strip()[:1000]
     if kind == ConflictKind.OTHER and len(note) < 5:
         raise Invalid("Vui lòng mô tả ngắn gọn lý do xung đột lợi ích.", field="note")
-    if assignment.status == SheetStatus.SUBMITTED.value:
+    if assignment is not None and assignment.status == SheetStatus.SUBMITTED.value:
         raise Conflict(
             "Phiếu chấm đã nộp. Hãy báo Ban tổ chức để họ mở lại phiếu trước khi khai báo xung đột lợi ích."
         )
@@ -1271,14 +1312,23 @@ class JudgeRound:
 
 
 def judge_dashboard(judge) -> list[JudgeRound]:
-    """The judge's rounds (newest contest first) with their assigned sheets in code order."""
+    """The rounds whose panel includes the judge (newest first) with their assigned sheets in code
+    order; a round with no assignment yet still shows, so conflicts can be declared early."""
+    panel = list(
+        db.session.scalars(
+            select(Round)
+            .join(RoundJudge, RoundJudge.round_id == Round.id)
+            .where(RoundJudge.user_id == judge.id)
+            .order_by(Round.id.desc())
+        )
+    )
+    grouped = {round_.id: JudgeRound(round_, []) for round_ in panel}
     rows = db.session.scalars(
         select(Assignment)
         .join(Entry, Entry.id == Assignment.entry_id)
         .where(Assignment.judge_id == judge.id)
         .order_by(Assignment.round_id.desc(), Entry.code_number, Entry.id)
     )
-    grouped: dict[int, JudgeRound] = {}
     for row in rows:
         grouped.setdefault(row.round_id, JudgeRound(row.round, [])).sheets.append(row)
     return list(grouped.values())

@@ -141,6 +141,36 @@ def declare_conflict(round_id: int, entry_id: int):
     return render_template("judging/sheet.html", **context), 422
 
 
+@bp.route("/vong/<int:round_id>/xung-dot", methods=["GET", "POST"])
+@role_required(Role.JUDGE)
+def declare_conflicts(round_id: int):
+    round_, rows = services.entries_for_declaration(current_user, round_id)
+    form = forms.DeclareConflictForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.declare_conflict(
+                current_user,
+                round_id,
+                _int(request.form.get("entry_id")) or 0,
+                form.kind.data,
+                form.note.data,
+            )
+        except DomainError as error:
+            apply_error(form, error)
+            status = error.status
+        else:
+            flash("Đã ghi nhận xung đột lợi ích. Bạn sẽ không được phân công chấm hồ sơ này.", "success")
+            return redirect(url_for("judging.declare_conflicts", round_id=round_id))
+    elif form.errors:
+        status = 422
+    declared = {c.entry_id: c for c in services.conflicts_of_judge(current_user)}
+    return (
+        render_template("judging/declare.html", round=round_, rows=rows, form=form, declared=declared),
+        status,
+    )
+
+
 @bp.get("/vong/<int:round_id>/ho-so/<int:entry_id>/tep/<int:file_id>")
 @role_required(Role.JUDGE)
 def sheet_file(round_id: int, entry_id: int, file_id: int):

@@ -609,3 +609,18 @@ def test_a_simultaneous_request_breaking_a_unique_rule_is_a_conflict_not_a_crash
     finally:
         event.remove(db.session, "before_flush", other_request_first)
     assert services.round_entry_ids(final) == [entry.id]
+
+
+def test_a_conflict_declared_later_keeps_the_published_rounds_record(world):
+    final = services.create_round(world.organiser, world.contest, services.RoundSettings(name="Chung kết"))
+    _assign_all(world, k=2)
+    for sheet in services.round_assignments(world.round):
+        _submit(sheet.judge, sheet, scores())
+    services.publish_results(world.organiser, world.round)
+    services.advance_entries(world.organiser, world.round)
+    judge = world.judges[0]
+    services.add_judge(world.organiser, final, judge.email)
+    scored = next(a for a in services.round_assignments(world.round) if a.judge_id == judge.id)
+    services.declare_conflict(judge, final.id, scored.entry_id, "mentor", "Cố vấn sau vòng sơ khảo")
+    assert db.session.get(Assignment, scored.id) is not None  # the published sheet stays
+    assert (judge.id, scored.entry_id) in services.blocked_pairs(final)

@@ -416,3 +416,38 @@ def test_ugly_sheet_input_never_crashes_and_saves_nothing_bad(judged, client, da
     db.session.expire_all()
     saved = services.get_sheet_for_judge(judged.judges[0], judged.round.id, entry.id).scores
     assert set(saved) <= {"doi_moi"} and all(v.replace(".", "").isdigit() for v in saved.values())
+
+
+def test_a_panel_judge_declares_a_conflict_before_any_assignment(world, client, login):
+    judge = world.judges[2]
+    login(judge.email)
+    dashboard = client.get("/cham-diem/").get_data(as_text=True)
+    assert "Sơ khảo" in dashboard and "Đã nộp 0/0 phiếu" in dashboard
+    url = f"/cham-diem/vong/{world.round.id}/xung-dot"
+    html = client.get(url).get_data(as_text=True)
+    target = world.entries[3]
+    assert target.code in html and target.title in html
+    for entry in world.entries:  # a blind round: no team names here either
+        assert entry.members[0].full_name not in html and entry.organisation not in html
+    response = submit(client, url, {"entry_id": str(target.id), "kind": "relative", "note": "Anh ruột"})
+    assert response.status_code == 302
+    html = client.get(url).get_data(as_text=True)
+    assert "Đã khai báo" in html and "Người thân" in html
+    services.auto_assign(world.organiser, world.round, 3)
+    assert (judge.id, target.id) not in {
+        (a.judge_id, a.entry_id) for a in services.round_assignments(world.round)
+    }
+    other_round = services.create_round(
+        world.organiser, world.contest, services.RoundSettings(name="Chung kết")
+    )
+    assert client.get(f"/cham-diem/vong/{other_round.id}/xung-dot").status_code == 404  # not on that panel
+    bad = submit(client, url, {"entry_id": "999999", "kind": "relative"})
+    assert bad.status_code == 404
+
+
+def test_open_round_declaration_list_names_the_leader_to_help_recognise_the_team(world, client, login):
+    world.round.blind = False
+    db.session.commit()
+    login(world.judges[0].email)
+    html = client.get(f"/cham-diem/vong/{world.round.id}/xung-dot").get_data(as_text=True)
+    assert world.entries[0].members[0].full_name in html
