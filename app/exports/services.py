@@ -199,49 +199,56 @@ def results_export(round_: Round) -> Export:
     )
 
     rubric = judging.rubric_of(round_)
-    # Plain columns, not Assignment objects: a 10,000-entry round has 70,000 sheets.
-    sheets = db.session.execute(
+    # Streamed plain columns, not Assignment objects: a 10,000-entry round has 70,000 sheets. The
+    # database orders them by entry; the few sheets of one entry are put in judges' name order here.
+    judge_names = {j.id: j.full_name for j in judging.round_judges(round_)}
+    judge_keys = {j: name_sort_key(name) for j, name in judge_names.items()}
+    ranked_by_entry = {row.entry.id: row for row in ranking.rows()}
+    status_labels = {s.value: SHEET_STATUS_LABELS[s] for s in SheetStatus}
+    sheets_stmt = (
         select(
             Assignment.entry_id,
             Assignment.judge_id,
             Assignment.status,
             Assignment.scores,
             Assignment.submitted_at,
-        ).where(Assignment.round_id == round_.id)
-    ).all()
-    judge_names = {j.id: j.full_name for j in judging.round_judges(round_)}
-    judge_keys = {j: name_sort_key(name) for j, name in judge_names.items()}
-    ranked_by_entry = {row.entry.id: row for row in ranking.rows()}
-    status_labels = {s.value: SHEET_STATUS_LABELS[s] for s in SheetStatus}
+        )
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .where(Assignment.round_id == round_.id)
+        .order_by(Entry.code_number, Entry.id)
+        .execution_options(yield_per=2000)
+    )
+
+    def judge_row(entry_id, judge_id, status, scores, submitted_at) -> list[Any]:
+        entry = results.entries[entry_id]
+        submitted = status == SheetStatus.SUBMITTED.value
+        values: dict[str, Decimal] = {}
+        if submitted:
+            try:
+                values = scoring.validate_sheet(rubric, scores, submit=True)
+            except scoring.ScoringError:
+                values = {}
+        ranked = ranked_by_entry.get(entry_id)
+        return [
+            entry.code or "",
+            entry.title,
+            judge_names.get(judge_id, ""),
+            status_labels.get(status, status),
+            *[values.get(c.id) for c in rubric.criteria],
+            ranked.judge_totals.get(judge_id) if ranked is not None and values else None,
+            submitted_at if submitted else None,
+        ]
 
     def judge_rows() -> Iterator[list[Any]]:
-        ordered = sorted(
-            sheets,
-            key=lambda a: (
-                results.entries[a.entry_id].code or "",
-                judge_keys.get(a.judge_id, ()),
-                a.judge_id,
-            ),
-        )
-        for entry_id, judge_id, status, scores, submitted_at in ordered:
-            entry = results.entries[entry_id]
-            submitted = status == SheetStatus.SUBMITTED.value
-            values: dict[str, Decimal] = {}
-            if submitted:
-                try:
-                    values = scoring.validate_sheet(rubric, scores, submit=True)
-                except scoring.ScoringError:
-                    values = {}
-            ranked = ranked_by_entry.get(entry_id)
-            yield [
-                entry.code or "",
-                entry.title,
-                judge_names.get(judge_id, ""),
-                status_labels.get(status, status),
-                *[values.get(c.id) for c in rubric.criteria],
-                ranked.judge_totals.get(judge_id) if ranked is not None and values else None,
-                submitted_at if submitted else None,
-            ]
+        group: list[tuple] = []
+        for row in db.session.execute(sheets_stmt):
+            if group and row[0] != group[0][0]:
+                yield from (
+                    judge_row(*r) for r in sorted(group, key=lambda r: (judge_keys.get(r[1], ()), r[1]))
+                )
+                group = []
+            group.append(tuple(row))
+        yield from (judge_row(*r) for r in sorted(group, key=lambda r: (judge_keys.get(r[1], ()), r[1])))
 
     judge_sheet = Sheet(
         "Điểm từng giám khảo",
@@ -258,7 +265,7 @@ def results_export(round_: Round) -> Export:
             Column("Tổng", "decimal", width=9),
             Column("Nộp lúc", "datetime"),
         ],
-        list(judge_rows()),
+        judge_rows(),
         subtitle=[contest.name, "Chỉ phiếu đã nộp mới có điểm; phiếu nháp và chưa chấm để trống."],
     )
 
