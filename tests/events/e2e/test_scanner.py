@@ -263,3 +263,52 @@ def test_register_on_phone_get_ticket_then_live_counts(page, live_server, scene,
     assert page.locator("code.token").inner_text().startswith("kdt_")
     assert_fits_width(page)
     shoot("manage-event")
+
+
+def test_search_group_and_walk_in_at_the_desk(page, live_server, scene, shoot):
+    from app.events import services
+
+    with live_server.app.test_request_context(base_url=live_server.url):
+        event = services.get_event(scene["slug"])
+        for name, phone in (("Trần Văn Đoàn", "0905000111"), ("Phạm Thị Đoàn", "0905000222")):
+            services.register_attendee(
+                event,
+                {
+                    "full_name": name,
+                    "phone": phone,
+                    "category": "Thí sinh",
+                    "group_name": "Đoàn ĐH Phạm Văn Đồng",
+                },
+                {"process_registration": True},
+            )
+    login(page, live_server, "tnv@example.vn")
+    page.goto(live_server.url + f"/su-kien/{scene['slug']}/quet-ve")
+
+    # Accent-insensitive search, then check-in from the result.
+    page.get_by_label("Tên hoặc số điện thoại (gõ không dấu cũng được)").fill("nguyen thi hong")
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    page.get_by_role("button", name="Check-in Nguyễn Thị Hồng").click()
+    page.wait_for_selector("#result.ok")
+    expect(page.locator("#search-results")).to_contain_text("Đã vào")
+    shoot("search-checkin")
+
+    # The whole delegation at once.
+    page.get_by_label("Đoàn", exact=True).select_option(label="Đoàn ĐH Phạm Văn Đồng (2)")
+    page.get_by_role("button", name="Check-in cả đoàn").click()
+    page.wait_for_selector("#result.ok")
+    assert "check-in 2 người" in page.locator("#result").inner_text()
+
+    # A walk-in: consent is required, then ticket + check-in in one go.
+    page.get_by_text("Đăng ký tại chỗ (khách chưa có vé)").click()
+    page.get_by_label("Họ và tên").fill("Hồ Văn Vãng Lai")
+    page.get_by_role("button", name="Đăng ký và check-in").click()
+    expect(page.locator("#walkin-message")).to_contain_text("đồng ý")
+    page.get_by_label(re.compile("xử lý thông tin đăng ký")).check()
+    assert_accessible_form(page)
+    page.get_by_role("button", name="Đăng ký và check-in").click()
+    page.wait_for_selector("#result.ok")
+    assert "Hồ Văn Vãng Lai" in page.locator("#result").inner_text()
+    assert_fits_width(page)
+    shoot("walk-in")
+    count, _rows = active_checkins(live_server)
+    assert count == 4
