@@ -273,6 +273,7 @@ def _dashboard(event, *, staff_form=None, device_form=None, new_token=None, stat
             new_token=new_token,
             stats=services.event_stats(event.id),
             contest=services.linked_contest(event),
+            recent=services.recent_checkins(event, limit=10),
         ),
         status,
     )

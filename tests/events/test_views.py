@@ -186,13 +186,21 @@ def test_staff_assignment_needs_a_checkin_account(client, event, organiser, make
     assert submit(client, f"{page}/nhan-su", {"staff-email": volunteer.email}, page=page).status_code == 302
 
 
-def test_live_counts_page_and_home_section(client, event, register, organiser, login):
-    register(event)
+def test_live_counts_page_and_home_section(client, event, register, organiser, login, device_scope):
+    from app.events import services
+
+    attendee = register(event, "Đinh Thị Vào Cổng")
+    services.record_checkin(device_scope, attendee.active_ticket.code, gate="Cổng B")
     home = client.get("/").get_data(as_text=True)
     assert event.name in home and "Đăng ký tham dự" in home
     login(organiser.email)
     live = client.get(f"/su-kien/{event.slug}/so-lieu").get_data(as_text=True)
-    assert "Số liệu trực tiếp" in live and 'id="live-registered">1<' in live
+    assert (
+        "Số liệu trực tiếp" in live and 'id="live-registered">1<' in live and 'id="live-checked">1<' in live
+    )
+    manage = client.get(f"/su-kien/quan-ly/{event.slug}").get_data(as_text=True)
+    recent = manage[manage.index("Check-in gần đây") :]
+    assert "Đinh Thị Vào Cổng" in recent and "Cổng B" in recent
 
 
 def test_create_device_token_cli(runner, event):
