@@ -225,6 +225,8 @@ async function flush() {
   if (flushing || !queue.length || !online()) return;
   flushing = true;
   queueProblem = "";
+  let sent = 0;
+  let last = null;
   try {
     while (queue.length) {
       const scan = queue[0];
@@ -243,6 +245,13 @@ async function flush() {
       queue.shift();
       save("queue", queue);
       remember(entryFromAnswer(scan, answer));
+      last = answer;
+      sent += 1;
+    }
+    // The panel still shows "queued" from the last offline scan: show how the sync went instead.
+    if (sent && $("result").classList.contains("queued") && last) {
+      const label = LABELS[last.result] || LABELS.failed;
+      setResult(last.result, `Đã gửi ${sent} lượt quét chờ`, [`Lượt cuối: ${label.title}`, ...describe(last)]);
     }
   } finally {
     flushing = false;
