@@ -927,8 +927,10 @@ def report_export(year: int) -> Export:
     entries = data.entries
     closing = {c.id: contests.closing_date(c) for c in data.contests}
     subtitle = [f"Năm {year} – số liệu đến ngày {to_local(utcnow()):%d/%m/%Y}"]
-    int_col = lambda h: Column(h, "int", width=11)  # noqa: E731
-    share_col = Column("Tỷ lệ", "percent", width=9)
+    # Narrow tables leave too little room for the national motto in the right header block:
+    # count columns are 18 wide and label columns 40, so the right block has ~50 units.
+    int_col = lambda h: Column(h, "int", width=18)  # noqa: E731
+    share_col = Column("Tỷ lệ", "percent", width=14)
 
     # By contest; attendees are those checked in at the events linked to the contest (the final).
     linked_events = list(
@@ -1011,7 +1013,7 @@ def report_export(year: int) -> Export:
             name,
             title,
             [
-                Column(header, width=36),
+                Column(header, width=40),
                 int_col("Hồ sơ (theo trưởng nhóm)"),
                 int_col("Người tham gia"),
                 share_col,
@@ -1071,14 +1073,14 @@ def report_export(year: int) -> Export:
     eth_sheet = Sheet(
         "Theo dân tộc",
         f"Người tham gia theo dân tộc năm {year} (số liệu tổng hợp)",
-        [Column("Dân tộc", width=30), int_col("Người tham gia"), Column("Ghi chú", width=50)],
+        [Column("Dân tộc", width=30), int_col("Người tham gia"), Column("Ghi chú", width=56)],
         eth_rows,
         subtitle=subtitle
         + [
             "Chỉ gồm người đã đồng ý dùng thông tin dân tộc để thống kê (dữ liệu nhạy cảm, Nghị định 356/2025/NĐ-CP)",
         ],
         totals=[
-            "Tổng số người đồng ý và cung cấp",
+            "Tổng (đồng ý và có khai)",
             eth_total,
             f"Không đồng ý hoặc không cung cấp: {len(not_given - gave)} người"
             + (
@@ -1091,14 +1093,19 @@ def report_export(year: int) -> Export:
 
     # Events and attendance
     stats = checkins_per_event([e.id for e in data.events])
-    attendee_orgs = Counter()
+    attendee_orgs: Counter = Counter()
+    attendee_present: Counter = Counter()
     if data.events:
-        for (org,) in db.session.execute(
-            select(Attendee.organisation).where(
+        present = (
+            select(Checkin.id).where(Checkin.attendee_id == Attendee.id, Checkin.undone_at.is_(None)).exists()
+        )
+        for org, was_there in db.session.execute(
+            select(Attendee.organisation, present).where(
                 Attendee.event_id.in_([e.id for e in data.events]), Attendee.cancelled_at.is_(None)
             )
         ):
             attendee_orgs[organisation_type(org)] += 1
+            attendee_present[organisation_type(org)] += 1 if was_there else 0
     event_rows = []
     for event in data.events:
         registered, checked = stats[event.id]
@@ -1143,10 +1150,14 @@ def report_export(year: int) -> Export:
     attendee_org_sheet = Sheet(
         "Người dự theo đơn vị",
         f"Người đăng ký tham dự sự kiện theo loại đơn vị năm {year}",
-        [Column("Loại đơn vị", width=36), int_col("Người đăng ký"), share_col],
-        [[k, attendee_orgs[k], attendee_orgs[k] / total_att] for k in org_order if attendee_orgs.get(k)],
+        [Column("Loại đơn vị", width=40), int_col("Người đăng ký"), int_col("Có mặt (check-in)"), share_col],
+        [
+            [k, attendee_orgs[k], attendee_present[k], attendee_orgs[k] / total_att]
+            for k in org_order
+            if attendee_orgs.get(k)
+        ],
         subtitle=subtitle,
-        totals=["Tổng cộng", total_att, 1.0 if total_att else None],
+        totals=["Tổng cộng", total_att, sum(attendee_present.values()), 1.0 if total_att else None],
     )
 
     targets = target_rows(year, data)

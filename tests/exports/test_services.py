@@ -307,6 +307,8 @@ def test_annual_report_sheets_and_aggregates(world, tmp_path):
     events = sheet_rows(wb["Sự kiện"])
     ev = events["Ngày hội KNĐMST tỉnh Quảng Ngãi năm 2024"]
     assert isinstance(ev[2], datetime) and ev[5:8] == [5, 3, pytest.approx(0.6)]
+    by_org = sheet_rows(wb["Người dự theo đơn vị"])
+    assert by_org["Doanh nghiệp"][2:4] == [3, 2]  # registered, checked in
 
 
 def test_ethnicity_counts_only_consenting_people_and_hides_small_cells(world, tmp_path):
