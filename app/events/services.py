@@ -474,7 +474,7 @@ def scope_for_user(slug: str, user) -> ScanScope:
 # --- registration and tickets --------------------------------------------------------------------
 
 
-def _clean_registration(event: Event, data: dict, *, phone_required: bool) -> dict:
+def clean_registration(event: Event, data: dict, *, phone_required: bool) -> dict:
     name = _field(normalize_name, data.get("full_name", ""), "full_name")
     raw_phone = (data.get("phone") or "").strip()
     phone = _field(normalize_phone, raw_phone, "phone") if (raw_phone or phone_required) else None
@@ -526,9 +526,11 @@ def _new_ticket(attendee: Attendee) -> Ticket:
     return ticket
 
 
-def _register(event: Event, data: dict, *, source: str, actor=None, choices=None, user_id=None) -> Attendee:
+def add_registration(
+    event: Event, data: dict, *, source: str, actor=None, choices=None, user_id=None
+) -> Attendee:
     """Validate, take a place, add the attendee and its ticket, record consents. Does not commit."""
-    clean = _clean_registration(event, data, phone_required=(source == "web"))
+    clean = clean_registration(event, data, phone_required=(source == "web"))
     if clean["phone"] and db.session.scalar(
         select(Attendee.id).where(
             Attendee.event_id == event.id, Attendee.phone == clean["phone"], Attendee.cancelled_at.is_(None)
@@ -579,7 +581,7 @@ def register_attendee(
     now = now or utcnow()
     if not event.is_published or not event.registration_open(now):
         raise Conflict("Sự kiện hiện không nhận đăng ký.", code="closed")
-    attendee = _register(event, data, source="web", choices=choices)
+    attendee = add_registration(event, data, source="web", choices=choices)
     record(None, "event.register", "attendee", attendee.id, event=event.slug)
     db.session.commit()
     send_ticket_email(attendee)
@@ -589,7 +591,7 @@ def register_attendee(
 def register_by_organiser(actor, event: Event, data: dict, choices: dict[str, bool]) -> Attendee:
     """An organiser keys in a guest (invited delegates, press …); no registration window applies."""
     require_manager(actor, event)
-    attendee = _register(event, data, source="organiser", actor=actor, choices=choices)
+    attendee = add_registration(event, data, source="organiser", actor=actor, choices=choices)
     record(actor, "event.register", "attendee", attendee.id, event=event.slug, by="organiser")
     db.session.commit()
     send_ticket_email(attendee)
@@ -1068,7 +1070,7 @@ def walk_in(scope: ScanScope, data: dict, choices: dict[str, bool], *, gate=None
             return replay
     event = db.session.get(Event, scope.event_id)
     actor = scope.user if scope.user is not None else None
-    attendee = _register(event, data, source="desk", actor=actor, choices=choices)
+    attendee = add_registration(event, data, source="desk", actor=actor, choices=choices)
     ticket = attendee.active_ticket or db.session.scalar(
         select(Ticket).where(Ticket.attendee_id == attendee.id, Ticket.revoked_at.is_(None))
     )

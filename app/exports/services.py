@@ -1443,7 +1443,7 @@ def check_guest_file(event: Event, data: bytes) -> ImportCheck:
         check = RowCheck(row.number, {h: _cell_text(v) for h, v in row.values.items()})
         data_row = {name: check.values[header] for name, header in GUEST_FIELDS.items()}
         try:
-            clean = events._clean_registration(event, data_row, phone_required=False)
+            clean = events.clean_registration(event, data_row, phone_required=False)
         except Invalid as error:
             label = GUEST_FIELDS.get(error.field or "", "")
             check.errors.append(f"{label}: {error.message}" if label else error.message)
@@ -1511,7 +1511,7 @@ def import_guests(
     try:
         for row in check.valid:
             imported.append(
-                events._register(event, row.clean, source="organiser", actor=actor, choices=choices)
+                events.add_registration(event, row.clean, source="organiser", actor=actor, choices=choices)
             )
         record(
             actor,

@@ -1,7 +1,7 @@
 """judging
 
 Revision ID: 0005_judging
-Revises: 0003_contests
+Revises: 0004_events
 Create Date: 2026-11-25 21:17:49.418849
 
 """
@@ -13,7 +13,7 @@ import app.types  # noqa: F401  (custom column types used below)
 
 # revision identifiers, used by Alembic.
 revision = '0005_judging'
-down_revision = '0003_contests'
+down_revision = '0004_events'
 branch_labels = None
 depends_on = None
 
