@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.validation import format_phone
 from app.extensions import db
 from app.localtime import utcnow
 from app.types import UTCDateTime
@@ -72,11 +73,7 @@ class User(UserMixin, db.Model):
 
     @property
     def phone_display(self) -> str:
-        """+84912345678 → 0912 345 678, how people write it."""
-        if not self.phone or not self.phone.startswith("+84"):
-            return self.phone or ""
-        national = "0" + self.phone[3:]
-        return f"{national[:4]} {national[4:7]} {national[7:]}"
+        return format_phone(self.phone)
 
 
 class UserRole(db.Model):

@@ -90,6 +90,14 @@ def normalize_phone(raw: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def format_phone(phone: str | None) -> str:
+    """+84912345678 → 0912 345 678, how people write it; anything else is shown as stored."""
+    if not phone or not phone.startswith("+84"):
+        return phone or ""
+    national = "0" + phone[3:]
+    return f"{national[:4]} {national[4:7]} {national[7:]}"
+
+
 def check_password_strength(password: str, *, email: str = "", phone: str = "") -> None:
     """At least 8 characters with a letter and a digit; not a well-known or personal password."""
     if len(password) < 8:

@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.accounts.validation import format_phone
 from app.contests import units
 from app.contests.files import KIND_LABELS
 from app.contests.models import ETHNICITY_NOT_GIVEN, SEX_LABELS, STAFF_ROLE_LABELS, Contest
@@ -144,14 +145,7 @@ class MemberForm(PersonFields, FlaskForm):
             "guardian_consent",
         ):
             getattr(self, name).data = getattr(member, name)
-        self.phone.data = _phone_display(member.phone)
-
-
-def _phone_display(phone: str) -> str:
-    if phone and phone.startswith("+84"):
-        national = "0" + phone[3:]
-        return f"{national[:4]} {national[4:7]} {national[7:]}"
-    return phone or ""
+        self.phone.data = format_phone(member.phone)
 
 
 class _StartEntryBase(PersonFields, FlaskForm):

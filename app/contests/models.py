@@ -12,6 +12,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.validation import format_phone
 from app.extensions import db
 from app.localtime import utcnow
 from app.types import UTCDateTime
@@ -277,11 +278,7 @@ class TeamMember(db.Model):
 
     @property
     def phone_display(self) -> str:
-        """+84912345678 → 0912 345 678."""
-        if not self.phone.startswith("+84"):
-            return self.phone
-        national = "0" + self.phone[3:]
-        return f"{national[:4]} {national[4:7]} {national[7:]}"
+        return format_phone(self.phone)
 
 
 class EntryFile(db.Model):

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.validation import format_phone
 from app.extensions import db
 from app.localtime import utcnow
 from app.types import UTCDateTime
@@ -124,10 +125,7 @@ class Attendee(db.Model):
 
     @property
     def phone_display(self) -> str:
-        if not self.phone or not self.phone.startswith("+84"):
-            return self.phone or ""
-        national = "0" + self.phone[3:]
-        return f"{national[:4]} {national[4:7]} {national[7:]}"
+        return format_phone(self.phone)
 
 
 class Ticket(db.Model):

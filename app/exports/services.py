@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
+from app.accounts.validation import format_phone
 from app.audit.services import record
 from app.contests import services as contests
 from app.contests.models import (
@@ -480,14 +481,6 @@ def judges_export(round_: Round) -> Export:
 # --- event registrations and check-ins ------------------------------------------------------------
 
 
-def _phone_display(phone: str | None) -> str:
-    """+84912345678 → 0912 345 678 (as the events pages show it)."""
-    if not phone or not phone.startswith("+84"):
-        return phone or ""
-    national = "0" + phone[3:]
-    return f"{national[:4]} {national[4:7]} {national[7:]}"
-
-
 def attendance_export(event: Event) -> Export:
     """Registrations (people in Vietnamese order) and check-ins (time order, with gate and staff).
     Plain column queries, not ORM objects: 50,000 attendees stay a list of small tuples."""
@@ -550,7 +543,7 @@ def attendance_export(event: Event) -> Export:
         registration_rows.append(
             (
                 name,
-                _phone_display(phone),
+                format_phone(phone),
                 email or "",
                 org,
                 category,

@@ -87,3 +87,11 @@ def test_weak_passwords_are_refused(password, message):
 def test_a_reasonable_password_passes():
     check_password_strength("Lua-Gao-2024", email="an@example.vn", phone="+84912345678")
     check_password_strength("QuanTri@2024")  # no email or phone given: nothing personal to compare
+
+
+def test_phones_are_shown_the_way_people_write_them():
+    from app.accounts.validation import format_phone
+
+    assert format_phone("+84912345678") == "0912 345 678"
+    assert format_phone(None) == "" and format_phone("") == ""
+    assert format_phone("+12025550100") == "+12025550100"
