@@ -40,6 +40,20 @@ class TooManyAttempts(DomainError):
     status = 429
 
 
+def apply_error(form, error: DomainError) -> None:
+    """Show a service error on its form field, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def form_status(form) -> int:
+    """422 when a submitted form carries errors (so tests and tools see the failure), else 200."""
+    return 422 if (form.errors or form.form_errors) else 200
+
+
 ERROR_TITLES = {
     400: "Yêu cầu không hợp lệ",
     401: "Cần đăng nhập",

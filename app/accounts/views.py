@@ -8,22 +8,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import bp, forms, services
-from app.errors import DomainError, Invalid
+from app.errors import DomainError, Invalid, apply_error, form_status
 from app.extensions import limiter, login_manager
 
 
 @login_manager.user_loader
 def load_user(session_id: str):
     return services.load_session_user(session_id)
-
-
-def apply_error(form, error: DomainError) -> None:
-    """Show a service error on its field, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _safe_next(target: str | None) -> str:
@@ -138,7 +129,7 @@ def reset_password(token: str):
         else:
             flash("Đã đặt mật khẩu mới. Mời bạn đăng nhập.", "success")
             return redirect(url_for("accounts.login"))
-    status = 422 if (form.errors or form.form_errors) else 200
+    status = form_status(form)
     return render_template("accounts/reset.html", form=form), status
 
 
@@ -156,7 +147,7 @@ def change_password():
             login_user(current_user._get_current_object())
             flash("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất.", "success")
             return redirect(url_for("accounts.profile"))
-    status = 422 if (form.errors or form.form_errors) else 200
+    status = form_status(form)
     return render_template("accounts/change_password.html", form=form), status
 
 
@@ -174,7 +165,7 @@ def profile():
         else:
             flash("Đã lưu thông tin cá nhân.", "success")
             return redirect(url_for("accounts.profile"))
-    status = 422 if (form.errors or form.form_errors) else 200
+    status = form_status(form)
     return render_template("accounts/profile.html", form=form), status
 
 

@@ -7,9 +7,8 @@ from app.accounts import forms as account_forms
 from app.accounts import services as accounts
 from app.accounts.access import role_required
 from app.accounts.models import ROLE_LABELS, Role
-from app.accounts.views import apply_error
 from app.admin import bp
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid, apply_error
 
 
 @bp.get("/")

@@ -8,11 +8,10 @@ from flask_login import current_user, login_required
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.accounts.views import apply_error
 from app.contests import bp, forms, services, units
 from app.contests.files import KIND_LABELS, MIME_TYPES
 from app.contests.models import STATUS_LABELS, EntryStatus
-from app.errors import Conflict, DomainError, Invalid
+from app.errors import Conflict, DomainError, Invalid, apply_error, form_status
 from app.privacy.forms import consent_choices
 
 
@@ -42,10 +41,6 @@ def too_large(_error):
     back = url_for("contests.edit_entry", entry_id=entry_id) if entry_id else url_for("contests.my_entries")
     limit = round(current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024), 1)
     return render_template("contests/too_large.html", back=back, limit=limit), 413
-
-
-def _status(form) -> int:
-    return 422 if (form.errors or form.form_errors) else 200
 
 
 # --- public -----------------------------------------------------------------------------------------
@@ -98,7 +93,7 @@ def start_entry(slug: str):
         else:
             flash("Đã tạo bản nháp. Hãy thêm thành viên, điền hồ sơ và tải tài liệu lên.", "success")
             return redirect(url_for("contests.edit_entry", entry_id=entry.id))
-    return render_template("contests/start.html", form=form, contest=contest), _status(form)
+    return render_template("contests/start.html", form=form, contest=contest), form_status(form)
 
 
 def _entry_form(entry):
@@ -243,7 +238,7 @@ def edit_member(entry_id: int, member_id: int | None = None):
         member=member,
         leader_locked=bool(member and member.is_leader and entry.leader_id),
         show_district=entry.contest.year < 2025,
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.post("/bai-du-thi/<int:entry_id>/thanh-vien/<int:member_id>/xoa")
@@ -316,7 +311,7 @@ def create_contest():
         else:
             flash("Đã tạo cuộc thi.", "success")
             return redirect(url_for("contests.manage_contest", slug=contest.slug))
-    return render_template("contests/contest_form.html", form=form, contest=None), _status(form)
+    return render_template("contests/contest_form.html", form=form, contest=None), form_status(form)
 
 
 @bp.get("/quan-ly/cuoc-thi/<slug>")
@@ -351,7 +346,7 @@ def edit_contest(slug: str):
         else:
             flash("Đã lưu cấu hình cuộc thi.", "success")
             return redirect(url_for("contests.manage_contest", slug=contest.slug))
-    return render_template("contests/contest_form.html", form=form, contest=contest), _status(form)
+    return render_template("contests/contest_form.html", form=form, contest=contest), form_status(form)
 
 
 @bp.post("/quan-ly/cuoc-thi/<slug>/nhan-su")
@@ -455,7 +450,7 @@ def screen_entry(entry_id: int):
         form=form,
         problems=problems,
         can_screen=entry.status in (EntryStatus.SUBMITTED, EntryStatus.ELIGIBLE, EntryStatus.INELIGIBLE),
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/quan-ly/cuoc-thi/<slug>/ho-so-giay", methods=["GET", "POST"])
@@ -487,4 +482,4 @@ def paper_entry(slug: str):
             return redirect(url_for("contests.edit_entry", entry_id=entry.id))
     return render_template(
         "contests/paper.html", form=form, contest=contest, show_district=contest.year < 2025
-    ), _status(form)
+    ), form_status(form)

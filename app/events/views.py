@@ -12,8 +12,7 @@ from flask_login import current_user, login_required
 from app import CSP
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.accounts.views import apply_error
-from app.errors import Conflict, DomainError, Invalid
+from app.errors import Conflict, DomainError, Invalid, apply_error, form_status
 from app.events import bp, forms, services, tickets
 from app.extensions import db, limiter
 from app.localtime import local_to_utc, to_local, utcnow
@@ -29,10 +28,6 @@ def events_helpers():
         return services.list_public_events()
 
     return {"events_open": open_events, "now_utc": utcnow}
-
-
-def _status(form) -> int:
-    return 422 if (form.errors or form.form_errors) else 200
 
 
 def _contest_choices() -> list[tuple[int, str]]:
@@ -70,7 +65,7 @@ def event_page(slug: str):
             return redirect(url_for("events.ticket_page", code=attendee.active_ticket.code))
     return (
         render_template("events/event.html", event=event, form=form, now=utcnow()),
-        _status(form),
+        form_status(form),
     )
 
 
@@ -98,7 +93,7 @@ def resend_ticket(slug: str):
         else:
             flash("Nếu thông tin này đã đăng ký và có email, chúng tôi vừa gửi lại vé tới email đó.", "info")
             return redirect(url_for("events.event_page", slug=event.slug))
-    return render_template("events/resend.html", event=event, form=form), _status(form)
+    return render_template("events/resend.html", event=event, form=form), form_status(form)
 
 
 def _qr_data_uri(ticket) -> str:
@@ -227,7 +222,7 @@ def create_event():
         else:
             flash("Đã tạo sự kiện.", "success")
             return redirect(url_for("events.manage_event", slug=event.slug))
-    return render_template("events/event_form.html", form=form, event=None), _status(form)
+    return render_template("events/event_form.html", form=form, event=None), form_status(form)
 
 
 @bp.route("/su-kien/quan-ly/<slug>/sua", methods=["GET", "POST"])
@@ -251,7 +246,7 @@ def edit_event(slug: str):
         else:
             flash("Đã lưu thay đổi.", "success")
             return redirect(url_for("events.manage_event", slug=event.slug))
-    return render_template("events/event_form.html", form=form, event=event), _status(form)
+    return render_template("events/event_form.html", form=form, event=event), form_status(form)
 
 
 def _dashboard(event, *, staff_form=None, device_form=None, new_token=None, status=200):
@@ -374,7 +369,7 @@ def register_for(slug: str):
         else:
             flash("Đã đăng ký và cấp vé.", "success")
             return redirect(url_for("events.manage_attendee", slug=slug, attendee_id=attendee.id))
-    return render_template("events/register_for.html", event=event, form=form), _status(form)
+    return render_template("events/register_for.html", event=event, form=form), form_status(form)
 
 
 @bp.get("/su-kien/quan-ly/<slug>/nguoi-tham-du/<int:attendee_id>")

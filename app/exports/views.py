@@ -12,9 +12,8 @@ from flask_login import current_user
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.accounts.views import apply_error
 from app.contests import services as contests
-from app.errors import DomainError, Invalid
+from app.errors import DomainError, Invalid, apply_error
 from app.exports import bp, forms, services
 from app.exports.models import TARGET_KINDS
 from app.exports.xlsx_reader import MAX_BYTES

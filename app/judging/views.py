@@ -9,10 +9,9 @@ from flask_login import current_user, login_user
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.accounts.views import apply_error
 from app.contests import services as contests
 from app.contests.units import communes
-from app.errors import DomainError, Invalid
+from app.errors import DomainError, Invalid, apply_error, form_status
 from app.judging import bp, forms, scoring, services
 from app.judging.models import (
     CONFLICT_KIND_LABELS,
@@ -196,7 +195,7 @@ def judge_profile():
         else:
             flash("Đã lưu thông tin giám khảo.", "success")
             return redirect(url_for("judging.dashboard"))
-    status = 422 if (form.errors or form.form_errors) else 200
+    status = form_status(form)
     conflicts = services.conflicts_of_judge(current_user)
     return render_template("judging/profile.html", form=form, conflicts=conflicts), status
 
@@ -284,7 +283,7 @@ def create_round(contest_id: int):
         else:
             flash(f"Đã tạo vòng chấm {round_.name} với thang điểm mặc định.", "success")
             return _back("judging.round_detail", round_.id)
-    status = 422 if (form.errors or form.form_errors) else 200
+    status = form_status(form)
     return render_template("judging/round_form.html", form=form, contest=contest, round=None), status
 
 
@@ -304,7 +303,7 @@ def edit_round(round_id: int):
         else:
             flash("Đã lưu thiết lập vòng chấm.", "success")
             return _back("judging.round_detail", round_.id)
-    status = 422 if (form.errors or form.form_errors) else 200
+    status = form_status(form)
     return render_template("judging/round_form.html", form=form, contest=round_.contest, round=round_), status
 
 

@@ -10,8 +10,7 @@ from flask_login import current_user, login_required
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.accounts.views import apply_error
-from app.errors import DomainError
+from app.errors import DomainError, apply_error
 from app.privacy import bp, services
 from app.privacy.forms import DataRequestForm, PostForm, ResolveForm
 from app.privacy.notices import PURPOSES
