@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,11 +25,11 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.APPLICANT: "Thí sinh",
-    Role.JUDGE: "Giám khảo",
-    Role.ORGANISER: "Ban tổ chức",
-    Role.CHECKIN: "Tình nguyện viên check-in",
-    Role.ADMIN: "Quản trị hệ thống",
+    Role.APPLICANT: _l("Thí sinh"),
+    Role.JUDGE: _l("Giám khảo"),
+    Role.ORGANISER: _l("Ban tổ chức"),
+    Role.CHECKIN: _l("Tình nguyện viên check-in"),
+    Role.ADMIN: _l("Quản trị hệ thống"),
 }
 
 

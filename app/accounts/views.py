@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import bp, forms, services
@@ -56,7 +57,7 @@ def verify_email(token: str):
         services.verify_email(token)
     except Invalid as error:
         return render_template("accounts/link_problem.html", message=error.message), 400
-    flash("Email đã được xác nhận. Mời bạn đăng nhập.", "success")
+    flash(_("Email đã được xác nhận. Mời bạn đăng nhập."), "success")
     return redirect(url_for("accounts.login"))
 
 
@@ -66,7 +67,7 @@ def resend_verification():
     form = forms.EmailOnlyForm()
     if form.validate_on_submit():
         services.resend_verification(form.email.data)
-        flash("Nếu email này đã đăng ký và chưa xác nhận, chúng tôi vừa gửi lại thư xác nhận.", "info")
+        flash(_("Nếu email này đã đăng ký và chưa xác nhận, chúng tôi vừa gửi lại thư xác nhận."), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/resend.html", form=form), 422 if form.errors else 200
 
@@ -88,7 +89,7 @@ def login():
             status = error.status if error.status != 422 else 401
         else:
             login_user(user, remember=form.remember.data)
-            flash(f"Xin chào {user.full_name}!", "success")
+            flash(_("Xin chào %(name)s!", name=user.full_name), "success")
             return redirect(_safe_next(request.args.get("next")))
     elif form.errors:
         status = 422
@@ -99,7 +100,7 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash("Bạn đã đăng xuất.", "info")
+    flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("core.home"))
 
 
@@ -127,7 +128,7 @@ def reset_password(token: str):
         except Invalid as error:
             apply_error(form, error)
         else:
-            flash("Đã đặt mật khẩu mới. Mời bạn đăng nhập.", "success")
+            flash(_("Đã đặt mật khẩu mới. Mời bạn đăng nhập."), "success")
             return redirect(url_for("accounts.login"))
     status = form_status(form)
     return render_template("accounts/reset.html", form=form), status
@@ -145,7 +146,7 @@ def change_password():
         else:
             # The session version changed; log in again on this device only.
             login_user(current_user._get_current_object())
-            flash("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất.", "success")
+            flash(_("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất."), "success")
             return redirect(url_for("accounts.profile"))
     status = form_status(form)
     return render_template("accounts/change_password.html", form=form), status
@@ -163,7 +164,7 @@ def profile():
         except Invalid as error:
             apply_error(form, error)
         else:
-            flash("Đã lưu thông tin cá nhân.", "success")
+            flash(_("Đã lưu thông tin cá nhân."), "success")
             return redirect(url_for("accounts.profile"))
     status = form_status(form)
     return render_template("accounts/profile.html", form=form), status

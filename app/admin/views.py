@@ -1,6 +1,7 @@
 """Admins list users, create staff accounts and set roles."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts import forms as account_forms
@@ -51,7 +52,7 @@ def create_user():
         except Invalid as error:
             apply_error(form, error)
         else:
-            flash(f"Đã tạo tài khoản {user.email}; thư đặt mật khẩu đã được gửi.", "success")
+            flash(_("Đã tạo tài khoản %(email)s; thư đặt mật khẩu đã được gửi.", email=user.email), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     users, total = accounts.list_users()
     return (
@@ -86,7 +87,7 @@ def edit_user(user_id: int):
             form.form_errors.append(error.message)
             status = 409
         else:
-            flash("Đã cập nhật vai trò.", "success")
+            flash(_("Đã cập nhật vai trò."), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     elif form.errors:
         status = 422
