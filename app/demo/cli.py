@@ -29,6 +29,8 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Tạo dữ liệu demo (chạy lại nhiều lần không tạo trùng)."""
+        # Demo actions (reopened sheets, reminders …) must never email anyone, even with SMTP set.
+        app.config["MAIL_CAPTURE"] = True
         for module in _seeders():
             module.seed()
         _print_accounts()
