@@ -111,8 +111,17 @@ class Attendee(db.Model):
     tickets: Mapped[list[Ticket]] = relationship(back_populates="attendee", order_by="Ticket.id")
 
     __table_args__ = (
-        # One registration per phone per event (NULL phones — walk-ins without one — don't clash).
-        UniqueConstraint("event_id", "phone"),
+        # One active registration per phone per event: a cancelled registration (kept for the record)
+        # does not stop the same phone registering again; NULL phones (walk-ins without one) never clash.
+        # Same rule as the pre-checks in services.add_registration and exports' guest import.
+        Index(
+            "uq_event_attendees_active_phone",
+            "event_id",
+            "phone",
+            unique=True,
+            sqlite_where=text("cancelled_at IS NULL"),
+            postgresql_where=text("cancelled_at IS NULL"),
+        ),
         # A linked contest's finalist or judge is registered once per event.
         UniqueConstraint("event_id", "user_id"),
         Index("ix_event_attendees_event_group", "event_id", "group_name"),

@@ -65,12 +65,12 @@ def upgrade():
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_attendees_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_event_attendees_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_attendees')),
-    sa.UniqueConstraint('event_id', 'phone', name=op.f('uq_event_attendees_event_id_phone')),
     sa.UniqueConstraint('event_id', 'user_id', name=op.f('uq_event_attendees_event_id_user_id'))
     )
     with op.batch_alter_table('event_attendees', schema=None) as batch_op:
         batch_op.create_index('ix_event_attendees_event_created', ['event_id', 'created_at'], unique=False)
         batch_op.create_index('ix_event_attendees_event_group', ['event_id', 'group_name'], unique=False)
+        batch_op.create_index('uq_event_attendees_active_phone', ['event_id', 'phone'], unique=True, sqlite_where=sa.text('cancelled_at IS NULL'), postgresql_where=sa.text('cancelled_at IS NULL'))
 
     op.create_table('event_device_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -182,6 +182,7 @@ def downgrade():
 
     op.drop_table('event_device_tokens')
     with op.batch_alter_table('event_attendees', schema=None) as batch_op:
+        batch_op.drop_index('uq_event_attendees_active_phone', sqlite_where=sa.text('cancelled_at IS NULL'), postgresql_where=sa.text('cancelled_at IS NULL'))
         batch_op.drop_index('ix_event_attendees_event_group')
         batch_op.drop_index('ix_event_attendees_event_created')
 

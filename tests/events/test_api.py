@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.events.models import Checkin, Scan
 from app.extensions import db
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, submit
 
 
 def post_scan(client, event, token, code, **extra):
@@ -69,6 +69,47 @@ def test_every_answer_type(client, event, register, device_token, make_event, ap
     db.session.refresh(victim)
     assert post_scan(client, event, device_token, victim.active_ticket.code).get_json()["result"] == "ok"
     assert active_checkins() == 2
+
+
+def test_cancelled_guest_registers_again_and_the_old_ticket_is_revoked(client, event, register, device_token):
+    """A cancelled registration frees the phone: the same person registers again on the public page,
+    gets a new ticket, the old ticket answers "revoked" at the gate; a second active one is refused."""
+    from app.events import services
+    from app.events.models import Attendee
+
+    organiser = db.session.scalar(select(services.User).where(services.User.email == "btc@example.vn"))
+    first = register(event, "Nguyễn Thị Hồng", phone="0905 111 222")
+    first_id, old_code = first.id, first.active_ticket.code
+    services.cancel_registration(organiser, first, "Khách báo bận")
+
+    form = {
+        "full_name": "Nguyễn Thị Hồng",
+        "phone": "+84 905 111 222",  # the same phone, written differently
+        "email": "",
+        "organisation": "",
+        "category": "Khách tham quan",
+        "group_name": "",
+        "consent_process_registration": "y",
+    }
+    again = submit(client, f"/su-kien/{event.slug}", form)
+    assert again.status_code == 302, again.get_data(as_text=True)
+    new_code = again.headers["Location"].rsplit("/", 1)[1]
+    assert new_code != old_code
+    rows = db.session.scalars(
+        select(Attendee).where(Attendee.phone == "+84905111222").order_by(Attendee.id)
+    ).all()
+    assert [(a.id == first_id, a.cancelled_at is None) for a in rows] == [(True, False), (False, True)]
+    assert rows[1].active_ticket.code == new_code
+    assert db.session.get(services.Event, event.id).registered_count == 1
+
+    old = post_scan(client, event, device_token, old_code).get_json()
+    assert old["result"] == "revoked" and old["attendee"]["name"] == "Nguyễn Thị Hồng"
+    assert post_scan(client, event, device_token, new_code).get_json()["result"] == "ok"
+    assert active_checkins() == 1
+
+    twice = submit(client, f"/su-kien/{event.slug}", {**form, "phone": "0905111222"})
+    assert twice.status_code == 422 and "đã đăng ký sự kiện" in twice.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).where(Attendee.phone == "+84905111222")) == 2
 
 
 def test_tampered_truncated_and_unknown_codes_are_invalid(client, event, register, device_token, app):
@@ -403,3 +444,99 @@ def test_capacity_race_at_registration(app, make_event, n_people, is_postgres):
         == 5
     )
     assert db.session.get(Event, event_id).registered_count == 5
+
+
+def test_same_phone_race_at_registration(app, make_event, organiser, is_postgres):
+    """Many people register one phone at the same moment, after an earlier registration of that phone
+    was cancelled: exactly one new registration, the others told the phone is already registered.
+
+    On PostgreSQL another connection holds the event's row lock until every worker has passed the
+    service's pre-check and is queued on the place counter, so the unique index is what stops all but
+    one. (SQLite runs one writer at a time; there the race is only the pre-check's.)
+    """
+    import time
+
+    from sqlalchemy import text
+
+    from app.events import services
+    from app.events.models import Attendee, Event, Ticket
+
+    n = 12 if is_postgres else 8  # on PostgreSQL all n hold a connection at once: the pool has 15
+    event = make_event(slug="cung-so", capacity=50)
+    data = {"full_name": "Người Trùng Số", "phone": "0906 555 777", "category": "Khách tham quan"}
+    cancelled = services.register_attendee(event, dict(data), {"process_registration": True})
+    services.cancel_registration(organiser, cancelled, "Đăng ký nhầm")
+    event_id = event.id
+    db.session.remove()
+    barrier = threading.Barrier(n)
+    outcomes, errors = [], []
+
+    def worker():
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                if (
+                    is_postgres
+                ):  # queued workers must outwait the app's 5 s lock_timeout (this transaction only)
+                    db.session.execute(text("SET LOCAL lock_timeout = '120s'"))
+                services.register_attendee(
+                    db.session.get(Event, event_id), dict(data), {"process_registration": True}
+                )
+                outcomes.append("ok")
+            except services.Invalid as exc:
+                outcomes.append(exc.field)
+            except Exception as exc:
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(n)]
+    holder = db.engine.connect() if is_postgres else None
+    queued = None
+    try:
+        if holder is not None:
+            holder.execute(text("SELECT id FROM events WHERE id = :id FOR UPDATE"), {"id": event_id})
+            holder_pid = holder.execute(text("SELECT pg_backend_pid()")).scalar()
+        for t in threads:
+            t.start()
+        if holder is not None:
+            with db.engine.connect() as watcher:
+                deadline = time.monotonic() + 60  # a wait for a condition, not a timing assert
+                while time.monotonic() < deadline:
+                    queued = watcher.execute(
+                        # Waiting behind the holder, or behind a worker that waits for it (row lock queue).
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity"
+                            " WHERE datname = current_database() AND pid <> :pid"
+                            " AND cardinality(pg_blocking_pids(pid)) > 0"
+                        ),
+                        {"pid": holder_pid},
+                    ).scalar()
+                    watcher.rollback()
+                    if queued == n or not any(t.is_alive() for t in threads):
+                        break
+                    time.sleep(0.02)
+    finally:
+        if holder is not None:
+            holder.rollback()
+            holder.close()
+        for t in threads:
+            t.join(timeout=120)
+    if is_postgres:
+        assert queued == n, (
+            queued,
+            outcomes,
+            errors,
+        )  # every worker had passed the pre-check and waited behind the lock
+    assert errors == []
+    assert outcomes.count("ok") == 1
+    assert outcomes.count("phone") == n - 1
+    rows = db.session.scalars(select(Attendee).where(Attendee.event_id == event_id)).all()
+    assert sorted(a.cancelled_at is None for a in rows) == [False, True]
+    assert db.session.get(Event, event_id).registered_count == 1
+    live = (
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.event_id == event_id, Ticket.revoked_at.is_(None))
+    )
+    assert db.session.scalar(live) == 1

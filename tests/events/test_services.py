@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, Invalid, PermissionDenied
 from app.events import services
@@ -34,6 +35,42 @@ def test_one_active_ticket_per_attendee_is_a_database_rule(event, register):
     with pytest.raises(Exception):  # noqa: B017 - IntegrityError from the partial unique index
         db.session.flush()
     db.session.rollback()
+
+
+def test_one_active_registration_per_phone_is_a_database_rule(event, register, organiser):
+    """The partial unique index behind the service's pre-check: cancelled rows don't count, active do."""
+    first = register(event, phone="0905 123 456")
+    services.cancel_registration(organiser, first, "Khách báo bận")
+    again = register(event, phone="0905123456")  # the cancelled row no longer holds the phone
+    with pytest.raises(Invalid) as twice:  # the service's own check, with the field it belongs to
+        register(event, phone="+84 905 123 456")
+    assert twice.value.field == "phone" and "đã đăng ký sự kiện" in twice.value.message
+    # Below the service: a second active row with the phone is refused by the database itself …
+    db.session.add(
+        Attendee(event_id=event.id, full_name="Lê Văn Chen", phone=again.phone, category="Báo chí")
+    )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    # … while another cancelled row with the same phone is fine, and so are rows without a phone.
+    db.session.add_all(
+        [
+            Attendee(
+                event_id=event.id,
+                full_name="Lê Văn Huỷ",
+                phone=again.phone,
+                category="Báo chí",
+                cancelled_at=again.created_at,
+            ),
+            Attendee(event_id=event.id, full_name="Khách Vãng Lai Một", phone=None, category="Báo chí"),
+            Attendee(event_id=event.id, full_name="Khách Vãng Lai Hai", phone=None, category="Báo chí"),
+        ]
+    )
+    db.session.commit()
+    active = select(func.count()).where(
+        Attendee.event_id == event.id, Attendee.phone == "+84905123456", Attendee.cancelled_at.is_(None)
+    )
+    assert db.session.scalar(active) == 1
 
 
 def test_one_active_checkin_per_ticket_is_a_database_rule(event, register, device_scope):

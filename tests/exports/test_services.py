@@ -471,23 +471,114 @@ def test_all_or_nothing_imports_nothing_when_a_row_is_bad(world):
         )
 
 
-def test_a_failure_half_way_leaves_nothing_saved(world):
-    """The phone of a cancelled registration passes the check but the database refuses it: the rows
-    written before it in the same transaction are rolled back too."""
-    cancelled = world.attendees[-1]
-    cancelled.cancelled_at = datetime(2024, 5, 12, tzinfo=UTC)
-    db.session.commit()
+def test_a_failure_half_way_leaves_nothing_saved(app, world, is_postgres):
+    """A real database failure in the middle of an import rolls back the rows written before it.
+
+    Another connection (a second app server, a desk laptop) is registering the phone of the file's
+    third row and has not committed yet. The import checks the file (the uncommitted row is invisible),
+    writes rows 1 and 2, then its INSERT of row 3 waits on the unique index for the other transaction.
+    That one commits, the database refuses row 3 (IntegrityError) and the import must leave nothing.
+    Needs PostgreSQL: SQLite has one writer at a time, so the two writes can never interleave like this.
+    """
+    if not is_postgres:
+        pytest.skip("a genuinely concurrent write halfway through the import needs PostgreSQL")
+    import threading
+    import time
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import Session
+
+    from app.accounts.models import User
+    from app.events.models import Event, Ticket
+
+    event_id, organiser_id = world.event.id, world.organiser.id
     before = (attendee_count(world.event), world.event.registered_count)
+    tickets_before = db.session.scalar(select(func.count(Ticket.id)))
+    consents_before = db.session.scalar(select(func.count(Consent.id)))
     rows = GOOD + [
-        ("Phạm Thị Ân", "0912000005", "", "", "Báo chí", ""),
+        ("Phạm Thị Hiền", "0912000777", "", "", "Báo chí", ""),
         ("Đinh Văn Chín", "0905000999", "", "", "Báo chí", ""),
     ]
-    with pytest.raises(Conflict, match="chưa có dòng nào được lưu"):
-        services.import_guests(
-            world.organiser, world.event, guest_file(rows), all_or_nothing=True, consent_confirmed=True
+    data = guest_file(rows)
+    db.session.remove()  # the test's own session holds no transaction while the two writers meet
+
+    other = Session(db.engine)  # the other registration, left uncommitted
+    watcher = db.engine.connect()
+    outcome: dict = {}
+
+    def run_import():
+        with app.app_context():
+            try:
+                # Outwait the app's 5 s lock_timeout while blocked (this transaction only; the import
+                # runs in one transaction, begun here).
+                db.session.execute(text("SET LOCAL lock_timeout = '120s'"))
+                services.import_guests(
+                    db.session.get(User, organiser_id),
+                    db.session.get(Event, event_id),
+                    data,
+                    all_or_nothing=True,
+                    consent_confirmed=True,
+                )
+                outcome["result"] = "imported"
+            except Exception as error:  # judged below
+                outcome["error"] = error
+            finally:
+                db.session.remove()
+
+    importer = threading.Thread(target=run_import)
+    try:
+        other.add(
+            Attendee(
+                event_id=event_id,
+                full_name="Phạm Thị Hiền",
+                phone="+84912000777",
+                category="Báo chí",
+                source="organiser",
+            )
         )
+        other.flush()
+        other_id = other.scalars(select(Attendee.id).where(Attendee.phone == "+84912000777")).one()
+        other_pid = other.execute(text("SELECT pg_backend_pid()")).scalar()
+        importer.start()
+        # Wait (no time limit is asserted) until the import is blocked by the other transaction.
+        blocked_query = None
+        deadline = time.monotonic() + 60
+        while importer.is_alive() and time.monotonic() < deadline:
+            blocked_query = watcher.execute(
+                text("SELECT query FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
+                {"pid": other_pid},
+            ).scalar()
+            watcher.rollback()
+            if blocked_query is not None:
+                break
+            time.sleep(0.02)
+        other.commit()
+    finally:
+        other.close()
+        watcher.close()
+        importer.join(timeout=120)
+
+    assert blocked_query is not None and blocked_query.lstrip().startswith("INSERT INTO event_attendees")
+    error = outcome.get("error")
+    assert isinstance(error, Conflict), outcome
+    assert "chưa có dòng nào được lưu" in error.message and "đã đăng ký sự kiện" in error.message
+    assert isinstance(error.__cause__.__cause__, IntegrityError)  # refused by the database itself
     db.session.expire_all()
-    assert (attendee_count(world.event), world.event.registered_count) == before
+    event = db.session.get(Event, event_id)
+    # Only the other connection's row is new; rows 1 and 2 (written before the failure) are gone.
+    assert (attendee_count(event), event.registered_count) == (before[0] + 1, before[1])
+    phones = set(db.session.scalars(select(Attendee.phone).where(Attendee.event_id == event_id)))
+    assert "+84912000777" in phones
+    assert phones.isdisjoint({"+84905111222", "+84905333444", "+84905000999"})
+    assert db.session.scalar(select(func.count(Ticket.id))) == tickets_before
+    assert db.session.scalar(select(func.count(Consent.id))) == consents_before
+    # Rows 1, 2 and 3 really were written in the import's transaction: each took an id (sequences are
+    # not rolled back) after the other connection's row.
+    last_id = db.session.scalar(
+        text("SELECT pg_sequence_last_value(pg_get_serial_sequence('event_attendees', 'id')::regclass)")
+    )
+    assert last_id == other_id + 3
 
 
 def test_capacity_rejects_the_rows_beyond_the_places_left(world):
