@@ -45,7 +45,7 @@ from app.exports.workbook import Column, NotesSheet, Sheet, Signature, write_wor
 from app.extensions import db
 from app.judging import scoring
 from app.judging import services as judging
-from app.judging.models import SHEET_STATUS_LABELS, Assignment, Round, SheetStatus
+from app.judging.models import SHEET_STATUS_LABELS, Assignment, Round, RoundEntry, SheetStatus
 from app.localtime import to_local, utcnow
 from app.privacy.models import Consent, DataRequest
 from app.privacy.services import REQUEST_KINDS, REQUEST_STATUSES
@@ -160,16 +160,28 @@ def results_export(round_: Round) -> Export:
     status = "Kết quả đã công bố" if round_.published_at else "Kết quả tạm tính (chưa công bố)"
     subtitle = [contest.name, f"{status} – phương pháp: {ranking.method.label}"]
 
+    # The export uses only the chosen method's ranking: let the other methods' go before writing.
+    results.comparison = None
+    # Leaders' names in one query (Entry.leader_member would load each entry's team, one by one):
+    # the first leader in Entry.members order, as leader_member picks.
+    leaders: dict[int, str] = {}
+    for entry_id, name in db.session.execute(
+        select(TeamMember.entry_id, TeamMember.full_name)
+        .join(RoundEntry, RoundEntry.entry_id == TeamMember.entry_id)
+        .where(RoundEntry.round_id == round_.id, TeamMember.is_leader)
+        .order_by(TeamMember.position, TeamMember.id)
+    ):
+        leaders.setdefault(entry_id, name)
+
     def ranking_rows() -> Iterator[list[Any]]:
         for ranked in ranking.rows():
             entry = results.entries[ranked.entry.id]
-            leader = entry.leader_member
             prizes = ", ".join(a.prize_name for a in results.prizes.of(entry.id)) if results.prizes else ""
             yield [
                 entry.code or "",
                 entry.title,
                 ranked.entry.track,
-                leader.full_name if leader else "",
+                leaders.get(entry.id, ""),
                 *[
                     scoring.present(ranked.judge_totals[j.id]) if j.id in ranked.judge_totals else None
                     for j in judges
@@ -194,7 +206,7 @@ def results_export(round_: Round) -> Export:
             Column("Đi tiếp", width=14),
             Column("Giải", width=14),
         ],
-        list(ranking_rows()),
+        ranking_rows(),
         subtitle=subtitle,
         signature=Signature(left_title="Thư ký hội đồng", right_title="Chủ tịch hội đồng"),
     )

@@ -60,6 +60,7 @@ from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 # ---------------------------------------------------------------------------------------------
@@ -496,7 +497,7 @@ class RoundData:
 
     rubric: Rubric
     entries: Sequence[EntryRef]
-    sheets: Sequence[SheetScores]
+    sheets: Iterable[SheetScores]  # iterated once per prepare_round; may be a re-iterable stream
     judge_names: Mapping[Hashable, str] = field(default_factory=dict)
     components: Sequence[Component] = ()
     component_scores: Mapping[tuple[Hashable, str], Any] = field(default_factory=dict)
@@ -1162,12 +1163,17 @@ class AdvancementResult:
         """Entries where an override changed or settled the rule's verdict."""
         return tuple(d for d in self.decisions if d.override is not None)
 
-    def of(self, entry_id: Hashable) -> AdvancementDecision:
-        """The decision for one entry (KeyError when absent)."""
+    @cached_property
+    def _by_entry(self) -> dict[Hashable, AdvancementDecision]:
+        index: dict[Hashable, AdvancementDecision] = {}
         for d in self.decisions:
-            if d.entry.id == entry_id:
-                return d
-        raise KeyError(entry_id)
+            index.setdefault(d.entry.id, d)
+        return index
+
+    def of(self, entry_id: Hashable) -> AdvancementDecision:
+        """The decision for one entry (KeyError when absent); an index, not a scan (exports ask for
+        every entry of a 10,000-entry round)."""
+        return self._by_entry[entry_id]
 
 
 def _check_overrides(ranking: Ranking, overrides: Iterable[Override]) -> dict[Hashable, Override]:

@@ -1626,6 +1626,30 @@ def send_reminders(actor, round_: Round, judge_ids: list[int] | None = None) -> 
 # --- results -------------------------------------------------------------------------------------
 
 
+class _SubmittedSheets:
+    """The round's submitted sheets as scoring.SheetScores, read from the database in batches each
+    time they are iterated (scoring.RoundData.sheets accepts any re-iterable)."""
+
+    __slots__ = ("round_id",)
+
+    def __init__(self, round_id: int):
+        self.round_id = round_id
+
+    def __iter__(self):
+        stmt = (
+            select(Assignment.entry_id, Assignment.judge_id, Assignment.scores)
+            .where(Assignment.round_id == self.round_id, Assignment.status == SheetStatus.SUBMITTED.value)
+            .order_by(Assignment.id)
+            .execution_options(yield_per=2000)
+        )
+        rows = db.session.execute(stmt)
+        try:
+            for entry_id, judge_id, scores in rows:
+                yield scoring.SheetScores(entry_id, judge_id, scores)
+        finally:  # also when prepare_round stops early on an invalid sheet
+            rows.close()
+
+
 def round_data(round_: Round) -> scoring.RoundData:
     """The round as plain values for scoring.py: submitted sheets only."""
     entries = [
@@ -1638,15 +1662,9 @@ def round_data(round_: Round) -> scoring.RoundData:
             .order_by(Entry.code_number, Entry.id)
         )
     ]
-    # Three columns, not ORM objects: a round may hold tens of thousands of sheets.
-    sheets = [
-        scoring.SheetScores(entry_id, judge_id, scores)
-        for entry_id, judge_id, scores in db.session.execute(
-            select(Assignment.entry_id, Assignment.judge_id, Assignment.scores)
-            .where(Assignment.round_id == round_.id, Assignment.status == SheetStatus.SUBMITTED.value)
-            .order_by(Assignment.id)
-        )
-    ]
+    # Three columns, not ORM objects, streamed: a round may hold tens of thousands of sheets, and
+    # prepare_round keeps only their sums, so the decoded score dicts never all sit in memory.
+    sheets = _SubmittedSheets(round_.id)
     panel = {
         row.entry_id: row.panel_decision
         for row in db.session.scalars(select(RoundEntry).where(RoundEntry.round_id == round_.id))

@@ -474,6 +474,9 @@ def test_advancement_top_n_minimum_average_and_zero_criterion_with_reasons():
     result = decide_advancement(ranking, AdvancementRule(top_n=3, min_average=50))
     verdict = {d.entry.id: d.advances for d in result.decisions}
     assert verdict == {"a1": False, "a2": True, "a3": True, "a4": True, "a5": False, "a6": False, "a7": False}
+    assert all(result.of(d.entry.id) is d for d in result.decisions)
+    with pytest.raises(KeyError):
+        result.of("a99")
     a1 = result.of("a1")
     assert a1.rank == 2  # 77.5: second, but excluded, freeing its place for a4
     assert "Giám khảo Nguyễn Văn An chấm 0 điểm tiêu chí «Kế hoạch kinh doanh»." in a1.reasons

@@ -446,6 +446,19 @@ def test_results_use_scoring_and_publishing_sets_states_and_shows_applicants(wor
     assert any("Kết quả Sơ khảo" in m["Subject"] for m in outbox)
 
 
+def test_round_data_streams_submitted_sheets_and_can_be_read_again(world):
+    _assign_all(world, k=2)
+    _score_everything(world, lambda s: scores(doi_moi=str(5 + s.entry_id % 4)))
+    first = db.session.scalars(select(Assignment).where(Assignment.round_id == world.round.id)).first()
+    services.reopen_sheet(world.organiser, world.round, first.id, "Chấm lại")
+    data = services.round_data(world.round)
+    read = [(s.entry_id, s.judge_id) for s in data.sheets]
+    # Only submitted sheets, and a second pass reads them again (prepare_round may run twice).
+    assert len(read) == 2 * len(world.entries) - 1 and (first.entry_id, first.judge_id) not in read
+    assert [(s.entry_id, s.judge_id) for s in data.sheets] == read
+    assert scoring.prepare_round(data).totals == scoring.prepare_round(data).totals
+
+
 def test_publishing_is_refused_while_sheets_are_missing_or_a_cutoff_tie_is_undecided(world):
     world.round.top_n = 1
     db.session.commit()
