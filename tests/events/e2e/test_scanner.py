@@ -295,8 +295,9 @@ def test_search_group_and_walk_in_at_the_desk(page, live_server, scene, shoot):
     # The whole delegation at once.
     page.get_by_label("Đoàn", exact=True).select_option(label="Đoàn ĐH Phạm Văn Đồng (2)")
     page.get_by_role("button", name="Check-in cả đoàn").click()
-    page.wait_for_selector("#result.ok")
-    assert "check-in 2 người" in page.locator("#result").inner_text()
+    # The previous answer is also "ok": wait for this answer's text, not just the class.
+    expect(page.locator("#result")).to_contain_text("check-in 2 người")
+    expect(page.locator("#result")).to_have_class(re.compile(r"\bok\b"))
 
     # A walk-in: consent is required, then ticket + check-in in one go.
     page.get_by_text("Đăng ký tại chỗ (khách chưa có vé)").click()
@@ -306,8 +307,8 @@ def test_search_group_and_walk_in_at_the_desk(page, live_server, scene, shoot):
     page.get_by_label(re.compile("xử lý thông tin đăng ký")).check()
     assert_accessible_form(page)
     page.get_by_role("button", name="Đăng ký và check-in").click()
-    page.wait_for_selector("#result.ok")
-    assert "Hồ Văn Vãng Lai" in page.locator("#result").inner_text()
+    expect(page.locator("#result")).to_contain_text("Hồ Văn Vãng Lai")
+    expect(page.locator("#result")).to_have_class(re.compile(r"\bok\b"))
     assert_fits_width(page)
     shoot("walk-in")
     count, _rows = active_checkins(live_server)
