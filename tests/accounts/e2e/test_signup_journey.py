@@ -2,6 +2,8 @@
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.conftest import assert_accessible_form, assert_fits_width
 
 
@@ -28,7 +30,7 @@ def test_signup_verify_login_profile(page, live_server, shoot):
     page.get_by_label("Mật khẩu", exact=True).fill("NuocMam2024")
     page.get_by_label("Nhập lại mật khẩu").fill("NuocMam2024")
     page.get_by_role("button", name="Đăng ký").click()
-    assert page.get_by_text("Số điện thoại di động không hợp lệ").is_visible()
+    expect(page.get_by_text("Số điện thoại di động không hợp lệ")).to_be_visible()
     assert page.get_by_label("Họ và tên").input_value() == "Lê Thị Hồng Nhung"
     shoot("signup-error")
     assert_fits_width(page)
@@ -37,20 +39,20 @@ def test_signup_verify_login_profile(page, live_server, shoot):
     page.get_by_label("Mật khẩu", exact=True).fill("NuocMam2024")
     page.get_by_label("Nhập lại mật khẩu").fill("NuocMam2024")
     page.get_by_role("button", name="Đăng ký").click()
-    assert page.get_by_role("heading", name="Hãy kiểm tra hộp thư").is_visible()
+    expect(page.get_by_role("heading", name="Hãy kiểm tra hộp thư")).to_be_visible()
     shoot("check-email")
 
     page.goto(mail_link(live_server, "xac-nhan"))
-    assert page.get_by_text("Email đã được xác nhận").is_visible()
+    expect(page.get_by_text("Email đã được xác nhận")).to_be_visible()
     page.get_by_label("Email").fill("NHUNG@example.vn")
     page.get_by_label("Mật khẩu").fill("NuocMam2024")
     shoot("login")
     page.get_by_role("button", name="Đăng nhập").click()
 
-    assert page.get_by_role("heading", name="Hồ sơ cá nhân").is_visible()
+    expect(page.get_by_role("heading", name="Hồ sơ cá nhân")).to_be_visible()
     assert page.get_by_label("Họ và tên").input_value() == "Lê Thị Hồng Nhung"
     assert page.get_by_label("Số điện thoại di động").input_value() == "0905 123 456"
-    assert page.get_by_text("đã xác nhận").is_visible()
+    expect(page.get_by_text("đã xác nhận")).to_be_visible()
     assert_accessible_form(page)
     assert_fits_width(page)
     shoot("profile")
@@ -69,14 +71,14 @@ def test_forgotten_password_journey(page, live_server, shoot):
     page.get_by_role("link", name="Quên mật khẩu?").click()
     page.get_by_label("Email").fill("quen@example.vn")
     page.get_by_role("button", name="Gửi liên kết").click()
-    assert page.get_by_role("heading", name="Hãy kiểm tra hộp thư").is_visible()
+    expect(page.get_by_role("heading", name="Hãy kiểm tra hộp thư")).to_be_visible()
     link = mail_link(live_server, "dat-lai-mat-khau")
     page.goto(link)
     page.get_by_label("Mật khẩu mới", exact=True).fill("MoiToanh2025")
     page.get_by_label("Nhập lại mật khẩu mới").fill("MoiToanh2025")
     shoot("reset-form")
     page.get_by_role("button", name="Lưu mật khẩu mới").click()
-    assert page.get_by_text("Đã đặt mật khẩu mới").is_visible()
+    expect(page.get_by_text("Đã đặt mật khẩu mới")).to_be_visible()
     page.goto(link)  # the link is single-use
-    assert page.get_by_text("đã được sử dụng").is_visible()
+    expect(page.get_by_text("đã được sử dụng")).to_be_visible()
     shoot("reset-reused")

@@ -1,5 +1,7 @@
 """Browser journey: an admin finds a user, grants the judge role, and reads it in the audit log."""
 
+from playwright.sync_api import expect
+
 from tests.conftest import assert_accessible_form, assert_fits_width
 
 
@@ -24,12 +26,13 @@ def test_admin_grants_a_role_and_sees_the_audit_log(page, live_server, shoot):
     page.get_by_label("Giám khảo").check()
     shoot("edit-user")
     page.get_by_role("button", name="Lưu").click()
-    assert page.get_by_text("Đã cập nhật vai trò.").is_visible()
-    assert page.get_by_label("Giám khảo").is_checked()
+    expect(page.get_by_text("Đã cập nhật vai trò.")).to_be_visible()
+    expect(page.get_by_label("Giám khảo")).to_be_checked()
 
     page.get_by_role("link", name="Nhật ký", exact=True).click()
     row = page.locator("tr", has_text="user.set_roles")
-    assert row.count() == 1 and "judge" in row.inner_text()
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("judge")
     assert_fits_width(page)
     shoot("audit")
 
@@ -41,5 +44,5 @@ def test_admin_grants_a_role_and_sees_the_audit_log(page, live_server, shoot):
     page.get_by_role("button", name="Đăng nhập").click()
     response = page.goto(live_server.url + "/quan-tri/nguoi-dung")
     assert response.status == 403
-    assert page.get_by_role("heading", name="Không có quyền truy cập").is_visible()
+    expect(page.get_by_role("heading", name="Không có quyền truy cập")).to_be_visible()
     shoot("forbidden")
