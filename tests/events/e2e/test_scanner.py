@@ -146,7 +146,7 @@ def test_scanner_camera_undo_and_offline_queue(camera_page, live_server, scene, 
     login(page, live_server, "tnv@example.vn")
     page.get_by_role("link", name="Quét vé").first.click()
     page.get_by_role("link", name="Mở trang quét vé").click()
-    assert page.get_by_role("heading", name=re.compile("Quét vé")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Quét vé"))).to_be_visible()
     assert_accessible_form(page)
     assert_fits_width(page)
     page.get_by_label("Cổng").select_option("Cổng B")
@@ -182,7 +182,7 @@ def test_scanner_camera_undo_and_offline_queue(camera_page, live_server, scene, 
     # Undo (reason required) from the last scans.
     page.get_by_role("button", name="Huỷ check-in của Nguyễn Thị Hồng").first.click()
     page.get_by_role("button", name="Xác nhận huỷ").click()
-    assert page.get_by_text("Vui lòng ghi lý do").is_visible()
+    expect(page.get_by_text("Vui lòng ghi lý do")).to_be_visible()
     page.get_by_label("Lý do (bắt buộc)").fill("Quét nhầm – khách quay ra cổng")
     shot(page, request, "04-undo-dialog")
     page.get_by_role("button", name="Xác nhận huỷ").click()
@@ -197,15 +197,15 @@ def test_scanner_camera_undo_and_offline_queue(camera_page, live_server, scene, 
     page.keyboard.press("Enter")
     page.wait_for_selector("#result.queued")
     assert "chờ có mạng" in result.inner_text()
-    assert page.locator("#queue-status").inner_text() == "1 lượt quét đang chờ gửi"
+    expect(page.locator("#queue-status")).to_have_text("1 lượt quét đang chờ gửi")
     shot(page, request, "05-offline-queued")
 
     # Kept across a reload while the API is still unreachable.
     page.route("**/api/v1/**", lambda route: route.abort())
     page.context.set_offline(False)
     page.reload()
-    assert page.locator("#queue-status").inner_text() == "1 lượt quét đang chờ gửi"
-    assert page.locator("#recent li.queued").count() == 1
+    expect(page.locator("#queue-status")).to_have_text("1 lượt quét đang chờ gửi")
+    expect(page.locator("#recent li.queued")).to_have_count(1)
     assert active_checkins(live_server)[0] == 0
 
     # Back online: the queue syncs by itself and the attendee is checked in again, once.
@@ -229,20 +229,20 @@ def test_register_on_phone_get_ticket_then_live_counts(page, live_server, scene,
     page.get_by_label("Số điện thoại di động").fill("0912 345 678")
     page.get_by_label("Bạn tham dự với tư cách").select_option("Báo chí")
     page.get_by_role("button", name="Đăng ký và nhận vé").click()
-    assert page.get_by_text("Bạn cần đánh dấu ô đồng ý").is_visible()
+    expect(page.get_by_text("Bạn cần đánh dấu ô đồng ý")).to_be_visible()
     assert page.get_by_label("Họ và tên").input_value() == "Lê Văn Tám"
     page.get_by_label(re.compile("xử lý thông tin đăng ký")).check()
     shoot("registration-form")
     page.get_by_role("button", name="Đăng ký và nhận vé").click()
-    assert page.get_by_role("heading", name="Lê Văn Tám").is_visible()
-    assert page.get_by_role("img", name=re.compile("Mã QR")).is_visible()
-    assert page.get_by_role("link", name="Tải vé (PNG)").is_visible()
+    expect(page.get_by_role("heading", name="Lê Văn Tám")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("Mã QR"))).to_be_visible()
+    expect(page.get_by_role("link", name="Tải vé (PNG)")).to_be_visible()
     assert_fits_width(page)
     shoot("ticket")
 
     login(page, live_server, "btc@example.vn")
     page.goto(live_server.url + f"/su-kien/{scene['slug']}/so-lieu")
-    assert page.locator("#live-registered").inner_text() == "2"
+    expect(page.locator("#live-registered")).to_have_text("2")
     from app.events import services
 
     with live_server.app.test_request_context():
@@ -251,15 +251,15 @@ def test_register_on_phone_get_ticket_then_live_counts(page, live_server, scene,
         )
         services.record_checkin(scope, scene["code"], gate="Cổng A")
     expect(page.locator("#live-checked")).to_have_text("1", timeout=15_000)
-    assert "Cổng A" in page.locator("#live-gates").inner_text()
+    expect(page.locator("#live-gates")).to_contain_text("Cổng A")
     assert_fits_width(page)
     shoot("live-counts")
 
     page.get_by_role("link", name="← Quản lý sự kiện").click()
-    assert page.get_by_role("link", name="Lê Văn Tám").is_visible()
+    expect(page.get_by_role("link", name="Lê Văn Tám")).to_be_visible()
     page.get_by_label("Tên thiết bị").fill("Điện thoại cổng A")
     page.get_by_role("button", name="Tạo mã thiết bị").click()
-    assert page.get_by_text("chỉ hiện một lần").is_visible()
+    expect(page.get_by_text("chỉ hiện một lần")).to_be_visible()
     assert page.locator("code.token").inner_text().startswith("kdt_")
     assert_fits_width(page)
     shoot("manage-event")
