@@ -44,7 +44,7 @@ from app.contests.models import (
     UploadSlot,
 )
 from app.contests.search import fold
-from app.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.localtime import local_to_utc, to_local, utcnow
 from app.mail.services import send_email
@@ -120,6 +120,11 @@ def manageable_contests(user) -> list[Contest]:
             return []
         stmt = stmt.where(Contest.id.in_(ids))
     return list(db.session.scalars(stmt))
+
+
+def all_contests() -> list[Contest]:
+    """Every contest, newest first (e.g. to link an event to one)."""
+    return list(db.session.scalars(select(Contest).order_by(Contest.id.desc())))
 
 
 def get_contest(contest_id_or_slug) -> Contest:
@@ -404,7 +409,11 @@ def update_contest(actor, contest: Contest, data: ContestData) -> Contest:
     if not can_manage_contest(actor, contest):
         raise PermissionDenied("Bạn không thuộc Ban tổ chức của cuộc thi này.")
     _check_contest_data(data, contest)
-    _apply_contest_data(contest, data)
+    try:
+        _apply_contest_data(contest, data)
+    except DomainError:
+        db.session.rollback()  # a refused change (a track with entries) leaves nothing half-applied
+        raise
     record(actor, "contest.update", "contest", contest.id)
     try:
         db.session.commit()

@@ -339,9 +339,6 @@ def edit_contest(slug: str):
         try:
             services.update_contest(current_user, contest, form.to_data())
         except DomainError as error:
-            from app.extensions import db
-
-            db.session.rollback()
             apply_error(form, error)
         else:
             flash("Đã lưu cấu hình cuộc thi.", "success")

@@ -551,3 +551,26 @@ def test_filters_by_track_field_status_commune_and_organisation(
     assert ids(commune_code=a.commune_code) == {a.id, b.id}
     assert ids(organisation="HỘI LHPN") == ids(organisation="hoi lhpn") == {b.id}
     assert ids(status="draft") == set()
+
+
+def test_a_refused_configuration_change_leaves_the_contest_as_it_was(
+    app, organiser, make_contest, make_entry
+):
+    contest = make_contest()
+    make_entry(contest)  # in "Bảng Ý tưởng"
+    data = services.ContestData(
+        name="Tên mới không được lưu",
+        slug=contest.slug,
+        year=contest.year,
+        code_prefix=contest.code_prefix,
+        opens_local=to_local(contest.opens_at).replace(tzinfo=None),
+        closes_local=to_local(contest.closes_at).replace(tzinfo=None),
+        fields=list(contest.fields),
+        tracks=[("Bảng Dự án", 5)],  # drops the track that has an entry
+        slots=[services.SlotSpec("thuyet-minh", "Bản thuyết minh", ["pdf"], 1, True)],
+    )
+    with pytest.raises(Conflict, match="Không thể xoá bảng"):
+        services.update_contest(organiser, contest, data)
+    db.session.expire_all()
+    assert contest.name != "Tên mới không được lưu"
+    assert [t.name for t in contest.tracks] == ["Bảng Ý tưởng", "Bảng Dự án"]
