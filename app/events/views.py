@@ -12,9 +12,10 @@ from flask_login import current_user, login_required
 from app import CSP
 from app.accounts.access import role_required
 from app.accounts.models import Role
+from app.contests import services as contests_services
 from app.errors import Conflict, DomainError, Invalid, apply_error, form_status
 from app.events import bp, forms, services, tickets
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.localtime import local_to_utc, to_local, utcnow
 from app.privacy.forms import consent_choices
 
@@ -31,12 +32,7 @@ def events_helpers():
 
 
 def _contest_choices() -> list[tuple[int, str]]:
-    try:
-        from app.contests.models import Contest
-    except ImportError:  # pragma: no cover - the contests package is part of the app
-        return [(0, "— Không liên kết —")]
-    contests = db.session.execute(db.select(Contest.id, Contest.name).order_by(Contest.id.desc())).all()
-    return [(0, "— Không liên kết —")] + [(c.id, c.name) for c in contests]
+    return [(0, "— Không liên kết —")] + [(c.id, c.name) for c in contests_services.all_contests()]
 
 
 # --- public -------------------------------------------------------------------------------------
