@@ -17,6 +17,8 @@ import secrets
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
+from app.contests.search import fold  # one folding for every search (re-exported here)
+
 RANDOM_BYTES = 16
 TAG_BYTES = 8
 CODE_LENGTH = 39  # base32 of 24 bytes, padding removed
@@ -63,14 +65,6 @@ def extract_code(scanned: str) -> str:
         segments = [s for s in path.split("/") if s]
         text = segments[-1] if segments else ""
     return re.sub(r"[\s\-]", "", text).lower()
-
-
-def fold(text: str) -> str:
-    """Lower-case, accents removed, đ → d, single spaces: "Nguyễn Thị" → "nguyen thi"."""
-    decomposed = unicodedata.normalize("NFD", text or "")
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    stripped = stripped.replace("đ", "d").replace("Đ", "D")
-    return " ".join(stripped.lower().split())
 
 
 def phone_search_forms(phone_e164: str | None) -> str:
