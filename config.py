@@ -31,7 +31,19 @@ class Config:
         self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
         self.SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Sở KH&CN Quảng Ngãi <no-reply@kndmst.quangngai.gov.vn>")
-        self.BASE_URL = os.environ.get("BASE_URL", "")  # used in emails sent from the CLI
+        # The public address: every absolute link (mail, QR tickets) is built from it, never
+        # from the request's Host header. Required in production.
+        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        # Host names the app answers to (Flask refuses others with 400); empty = any.
+        self.TRUSTED_HOSTS = [
+            h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()
+        ] or None
+        # How many proxies in front of the app set X-Forwarded-For / -Proto (nginx: 1). With 0 the
+        # client address is the TCP peer; behind a proxy that would be the proxy for everyone.
+        self.PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+        self.PROXY_FIX_X_PROTO = int(
+            os.environ.get("PROXY_FIX_X_PROTO", os.environ.get("PROXY_FIX_X_FOR", "0"))
+        )
         self.BABEL_DEFAULT_LOCALE = "vi"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
         self.LANGUAGES = ["vi", "en"]
@@ -46,9 +58,12 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
-        # Login throttling: this many failures for one account (or one IP) within the window.
+        # Login throttling: this many failures for one account lock it for the window; failures
+        # from one address only slow that address down (many people share a venue's address).
         self.LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+        self.LOGIN_IP_FREE_FAILURES = int(os.environ.get("LOGIN_IP_FREE_FAILURES", "10"))
+        self.LOGIN_IP_MAX_DELAY_SECONDS = float(os.environ.get("LOGIN_IP_MAX_DELAY_SECONDS", "8"))
         self.PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
         self.EMAIL_VERIFY_HOURS = int(os.environ.get("EMAIL_VERIFY_HOURS", "72"))
         self.SQLITE_WAL = True
@@ -68,6 +83,7 @@ class TestingConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         self.TESTING = True
+        self.BASE_URL = os.environ.get("TEST_BASE_URL", "http://localhost")
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
         self.RATELIMIT_ENABLED = False
         self.MAIL_CAPTURE = True
@@ -88,6 +104,11 @@ class ProductionConfig(Config):
         super().__init__()
         if self.SECRET_KEY in INSECURE_KEYS or len(self.SECRET_KEY) < 32:
             raise RuntimeError("SECRET_KEY phải được đặt (ít nhất 32 ký tự ngẫu nhiên) khi chạy production.")
+        if not os.environ.get("BASE_URL", "").startswith(("https://", "http://")):
+            raise RuntimeError(
+                "BASE_URL phải được đặt khi chạy production (ví dụ https://kndmst.quangngai.gov.vn): "
+                "mọi liên kết trong email và mã QR được tạo từ địa chỉ này."
+            )
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
 

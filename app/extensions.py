@@ -7,8 +7,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import JSON, MetaData, String, event
+from sqlalchemy.orm import DeclarativeBase, Mapper
 
 # Stable constraint names so Alembic can alter/drop them on every backend.
 NAMING_CONVENTION = {
@@ -23,6 +23,31 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+
+def _guard_text_columns(mapper, cls) -> None:
+    """Every String/Text/JSON column of every model passes the one text path when assigned.
+
+    Forms and the API already clean what they receive and name the field; this catches what any
+    other writer (a service, the CLI, an import) would otherwise store: a NUL byte (a 500 on
+    PostgreSQL), controls or bidi overrides. It raises `Invalid` at assignment, before the value
+    reaches the session, and stores NFC text.
+    """
+    from app.text import check_stored
+
+    if not issubclass(cls, db.Model):
+        return
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        if prop.parent is not mapper or not isinstance(column.type, String | JSON):
+            continue
+
+        def clean(_target, value, _old, _initiator, key=prop.key):
+            return check_stored(value, field=key)
+
+        event.listen(getattr(cls, prop.key), "set", clean, retval=True)
+
+
+event.listen(Mapper, "mapper_configured", _guard_text_columns)
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)

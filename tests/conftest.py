@@ -192,6 +192,7 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        app.config["BASE_URL"] = self.url  # links in mail and QR codes point at this server
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self):

@@ -1,7 +1,6 @@
 """Account forms: shape only (required, lengths, matching); services check meaning."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.models import ROLE_LABELS
+from app.forms import Form
 
 REQUIRED_NAME = _l("Vui lòng nhập họ và tên.")
 REQUIRED_EMAIL = _l("Vui lòng nhập địa chỉ email.")
@@ -23,7 +23,7 @@ REQUIRED_PASSWORD = _l("Vui lòng nhập mật khẩu.")
 MISMATCH = _l("Hai mật khẩu không khớp nhau.")
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(REQUIRED_EMAIL), Length(max=254)])
     phone = TelField(_l("Số điện thoại di động"), validators=[DataRequired(REQUIRED_PHONE), Length(max=20)])
@@ -34,17 +34,17 @@ class SignupForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email", validators=[DataRequired(REQUIRED_EMAIL), Length(max=254)])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED_PASSWORD)])
     remember = BooleanField(_l("Ghi nhớ đăng nhập trên thiết bị này"))
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(Form):
     email = EmailField("Email", validators=[DataRequired(REQUIRED_EMAIL), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(REQUIRED_PASSWORD)])
     password_confirm = PasswordField(
         _l("Nhập lại mật khẩu mới"),
@@ -52,7 +52,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Mật khẩu hiện tại"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu hiện tại."))]
     )
@@ -63,7 +63,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
     phone = TelField(_l("Số điện thoại di động"), validators=[DataRequired(REQUIRED_PHONE), Length(max=20)])
 
@@ -73,14 +73,14 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserRolesForm(FlaskForm):
+class UserRolesForm(Form):
     roles = MultiCheckboxField(
         _l("Vai trò"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
     )
     active = BooleanField(_l("Tài khoản đang hoạt động"))
 
 
-class CreateUserForm(FlaskForm):
+class CreateUserForm(Form):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(REQUIRED_EMAIL), Length(max=254)])
     role = SelectField(

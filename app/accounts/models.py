@@ -7,12 +7,13 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.validation import format_phone
 from app.extensions import db
 from app.localtime import utcnow
+from app.text import fold, phone_search_forms
 from app.types import UTCDateTime
 
 
@@ -48,6 +49,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped on password change so other sessions of the same user are logged out.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Accent-folded name, email and phone for the admins' search (app.text.fold), kept in step by
+    # the mapper events below, so "nguyen van" finds "Nguyễn Văn" on SQLite and PostgreSQL alike.
+    search_text: Mapped[str] = mapped_column(String(400), default="")
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -57,8 +61,12 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_account
 
+    # The key of the signed-in device's UserSession (not a column): set by accounts.services when
+    # a session starts or is loaded, and carried in the session and remember-me cookies.
+    session_key = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_version}:{self.session_key or ''}"
 
     @property
     def roles(self) -> set[Role]:
@@ -75,6 +83,14 @@ class User(UserMixin, db.Model):
     @property
     def phone_display(self) -> str:
         return format_phone(self.phone)
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _refresh_search_text(_mapper, _connection, user: User) -> None:
+    user.search_text = " | ".join(
+        p for p in (fold(user.full_name), user.email or "", phone_search_forms(user.phone)) if p
+    )[:400]
 
 
 class UserRole(db.Model):
@@ -104,6 +120,23 @@ class AccountToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Its cookies carry a random key; only the key's SHA-256 is stored.
+
+    Flask's session cookie is signed, not stored, so without this row a copied cookie (or the
+    one-year remember-me cookie) would outlive logging out. Logging out sets `ended_at`; the user
+    loader accepts a cookie only while its row is open.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class LoginAttempt(db.Model):

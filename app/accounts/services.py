@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import AccountToken, LoginAttempt, Role, User, UserRole
+from app.accounts.models import AccountToken, LoginAttempt, Role, User, UserRole, UserSession
 from app.accounts.validation import (
     ValidationFailed,
     check_password_strength,
@@ -25,6 +26,7 @@ from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooManyAtt
 from app.extensions import db
 from app.localtime import utcnow
 from app.mail.services import send_email
+from app.text import fold_query, like_pattern
 
 
 def _hasher() -> PasswordHasher:
@@ -88,15 +90,53 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalized))
 
 
+def start_session(user: User) -> User:
+    """Open a server-side session for one browser (commits); hand the user to `login_user`."""
+    raw = secrets.token_urlsafe(24)
+    db.session.add(UserSession(user_id=user.id, key_hash=_hash_token(raw)))
+    db.session.commit()
+    user.session_key = raw
+    return user
+
+
+def end_session(user: User) -> None:
+    """Logging out: this browser's session and remember-me cookies stop working, even if copied."""
+    if user.session_key:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.key_hash == _hash_token(user.session_key), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+        db.session.commit()
+
+
+def _end_all_sessions(user: User) -> None:
+    user.session_version = (user.session_version or 1) + 1
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
 def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: the id carries the session version, so a password change logs out."""
-    try:
-        user_id, version = (int(part) for part in session_id.split(":"))
-    except ValueError:
+    """Flask-Login's loader: the id carries the session version (a password change logs every
+    device out) and the browser's session key (logging out ends that key server-side)."""
+    parts = (session_id or "").split(":")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
         return None
-    user = db.session.get(User, user_id)
-    if user is None or user.session_version != version:
+    user = db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == int(parts[0]),
+            UserSession.key_hash == _hash_token(parts[2]),
+            UserSession.ended_at.is_(None),
+        )
+    )
+    if user is None or user.session_version != int(parts[1]):
         return None
+    user.session_key = parts[2]
     return user
 
 
@@ -191,8 +231,27 @@ def verify_email(raw: str) -> User:
     return user
 
 
+def ip_delay_seconds(failures_from_ip: int) -> float:
+    """How long a login from an address waits: nothing for the first LOGIN_IP_FREE_FAILURES
+    failures in the window, then ½ s doubling with each failure, up to LOGIN_IP_MAX_DELAY_SECONDS.
+
+    A delay, never a refusal: everyone at a venue or behind one school's NAT shares an address, so
+    one person guessing must not lock the others out; guessing just becomes slow.
+    """
+    cfg = current_app.config
+    excess = failures_from_ip - cfg["LOGIN_IP_FREE_FAILURES"]
+    if excess < 0:
+        return 0.0
+    return min(0.5 * 2 ** min(excess, 16), cfg["LOGIN_IP_MAX_DELAY_SECONDS"])
+
+
 def authenticate(email: str, password: str, ip: str) -> User:
-    """Log-in check with throttling; one vague message whether the email exists or not."""
+    """Log-in check with throttling; one vague message whether the email exists or not.
+
+    An account that failed LOGIN_MAX_FAILURES times in the window is locked for the window (its
+    owner is told to wait or reset the password); failures from one address only slow that
+    address down (`ip_delay_seconds`), so they never refuse a correct password to another account.
+    """
     cfg = current_app.config
     email_key = (email or "").strip().lower()[:254]
     since = utcnow() - timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
@@ -206,11 +265,15 @@ def authenticate(email: str, password: str, ip: str) -> User:
             LoginAttempt.ip == ip, LoginAttempt.at >= since, ~LoginAttempt.succeeded
         )
     )
-    if failures_for_email >= cfg["LOGIN_MAX_FAILURES"] or failures_from_ip >= 4 * cfg["LOGIN_MAX_FAILURES"]:
+    if failures_for_email >= cfg["LOGIN_MAX_FAILURES"]:
         raise TooManyAttempts(
             f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau "
             f"{cfg['LOGIN_FAILURE_WINDOW_MINUTES']} phút hoặc đặt lại mật khẩu."
         )
+    delay = ip_delay_seconds(failures_from_ip)
+    if delay:
+        db.session.rollback()  # hold no transaction (no SQLite lock) while waiting
+        time.sleep(delay)
     user = find_user_by_email(email_key)
     ok = _verify_password(user, password or "") and user.is_active_account
     db.session.add(LoginAttempt(email=email_key, ip=ip or "", succeeded=ok))
@@ -278,7 +341,7 @@ def reset_password(raw: str, new_password: str) -> User:
 
 def _set_password(user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
-    user.session_version = (user.session_version or 1) + 1
+    _end_all_sessions(user)
 
 
 def change_password(user: User, current: str, new_password: str) -> None:
@@ -309,15 +372,9 @@ def update_profile(user: User, full_name: str, phone: str) -> User:
 
 def list_users(*, query: str = "", role: str = "", page: int = 1) -> tuple[list[User], int]:
     stmt = select(User)
-    if query:
-        like = f"%{query.strip().lower()}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(User.email).like(like),
-                func.lower(User.full_name).like(like),
-                User.phone.like(like),
-            )
-        )
+    folded = fold_query(query)
+    if folded:
+        stmt = stmt.where(User.search_text.like(like_pattern(folded), escape="\\"))
     if role:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
     result = db.paginate(
@@ -345,7 +402,7 @@ def set_roles(actor: User, user: User, roles: set[str], active: bool) -> User:
     was_active = user.is_active_account
     user.is_active_account = active
     if not active and was_active:
-        user.session_version += 1  # log the locked account out everywhere
+        _end_all_sessions(user)  # log the locked account out everywhere
     record(
         actor,
         "user.set_roles",

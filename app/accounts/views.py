@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -11,23 +9,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.accounts import bp, forms, services
 from app.errors import DomainError, Invalid, apply_error, form_status
 from app.extensions import limiter, login_manager
+from app.urls import safe_next
 
 
 @login_manager.user_loader
 def load_user(session_id: str):
     return services.load_session_user(session_id)
-
-
-def _safe_next(target: str | None) -> str:
-    # Only same-site relative paths: never let ?next= bounce a user to another site.
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith(("//", "/\\"))
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return url_for("accounts.profile")
 
 
 @bp.route("/dang-ky", methods=["GET", "POST"])
@@ -76,7 +63,7 @@ def resend_verification():
 @limiter.limit("60 per hour", methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next"), "accounts.profile"))
     form = forms.LoginForm()
     status = 200
     unverified = False
@@ -88,9 +75,9 @@ def login():
             unverified = error.code == "unverified"
             status = error.status if error.status != 422 else 401
         else:
-            login_user(user, remember=form.remember.data)
+            login_user(services.start_session(user), remember=form.remember.data)
             flash(_("Xin chào %(name)s!", name=user.full_name), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), "accounts.profile"))
     elif form.errors:
         status = 422
     return render_template("accounts/login.html", form=form, unverified=unverified), status
@@ -99,6 +86,7 @@ def login():
 @bp.post("/dang-xuat")
 @login_required
 def logout():
+    services.end_session(current_user)
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("core.home"))
@@ -145,7 +133,7 @@ def change_password():
             apply_error(form, error)
         else:
             # The session version changed; log in again on this device only.
-            login_user(current_user._get_current_object())
+            login_user(services.start_session(current_user._get_current_object()))
             flash(_("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất."), "success")
             return redirect(url_for("accounts.profile"))
     status = form_status(form)

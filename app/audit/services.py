@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import g, has_request_context
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from app.audit.models import AuditEvent
 from app.extensions import db
+from app.text import fold_query, like_pattern
 
 PAGE_SIZE = 50
 
@@ -32,12 +33,15 @@ def list_events(*, action: str = "", object_type: str = "", query: str = "", pag
         stmt = stmt.where(AuditEvent.action == action)
     if object_type:
         stmt = stmt.where(AuditEvent.object_type == object_type)
-    if query:
+    folded = fold_query(query)
+    if folded:
         from app.accounts.models import User
 
-        like = f"%{query.lower()}%"
         stmt = stmt.outerjoin(User, AuditEvent.actor_id == User.id).where(
-            or_(func.lower(User.email).like(like), AuditEvent.object_id == query)
+            or_(
+                User.search_text.like(like_pattern(folded), escape="\\"),
+                AuditEvent.object_id == query.strip(),
+            )
         )
     result = db.paginate(
         stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),

@@ -25,11 +25,11 @@ from app.contests.models import (
     EntryStatus,
     TeamMember,
 )
-from app.contests.search import fold
 from app.contests.services import ContestData, SlotSpec
 from app.extensions import db
 from app.localtime import local_to_utc, to_local, utcnow
 from app.privacy import services as privacy
+from app.text import fold
 
 DEMO_PASSWORD = "DuThi@2024"  # the generated applicants' password (printed nowhere else)
 FIELDS = [

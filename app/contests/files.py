@@ -25,6 +25,27 @@ MIME_TYPES = {
 }
 # Office Open XML files are zip archives; the main part's folder tells them apart.
 OOXML_PARTS = {"word/document.xml": "docx", "ppt/presentation.xml": "pptx", "xl/workbook.xml": "xlsx"}
+# A real document has tens to a few hundred parts (a long deck with images: ~1,000). Reading the
+# list of a crafted archive with 100,000 members takes seconds of CPU, so count them first.
+MAX_ZIP_MEMBERS = 5000
+_END_OF_CENTRAL_DIRECTORY = b"PK\x05\x06"
+
+
+def zip_member_count(stream) -> int | None:
+    """Members announced by a zip's end record (read from its last 64 KB), or None if unreadable.
+
+    A Zip64 archive announces 0xFFFF here; it is answered as "too many" (no document needs it).
+    """
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    tail_size = min(size, 22 + 65_535)
+    stream.seek(size - tail_size)
+    tail = stream.read(tail_size)
+    stream.seek(0)
+    at = tail.rfind(_END_OF_CENTRAL_DIRECTORY)
+    if at < 0 or at + 22 > len(tail):
+        return None
+    return int.from_bytes(tail[at + 10 : at + 12], "little")
 
 
 def sniff(head: bytes, stream=None) -> str | None:
@@ -37,7 +58,9 @@ def sniff(head: bytes, stream=None) -> str | None:
         return "png"
     if head.startswith(b"PK\x03\x04") and stream is not None:
         try:
-            stream.seek(0)
+            count = zip_member_count(stream)
+            if count is None or count > MAX_ZIP_MEMBERS:
+                return None
             with zipfile.ZipFile(stream) as archive:
                 names = set(archive.namelist())
         except (zipfile.BadZipFile, OSError, ValueError):

@@ -25,7 +25,7 @@ def communes() -> tuple[Unit, ...]:
     """The province's communes, wards and special zones since 01/07/2025, sorted by name."""
     province = next(p for p in Province.iter_all() if int(p.code) == QUANG_NGAI_CODE)
     wards = [Unit(str(int(w.code)), w.name) for w in Ward.iter_all() if w.province_code == province.code]
-    from app.contests.search import fold
+    from app.text import fold
 
     return tuple(sorted(wards, key=lambda u: fold(u.name.split(" ", 1)[-1])))
 

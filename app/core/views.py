@@ -1,10 +1,11 @@
 """The public home, help pages, language switch and /healthz."""
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, session
 from sqlalchemy import text
 
 from app.core import bp
 from app.extensions import db
+from app.urls import safe_next
 
 # slug → title; each has templates/core/help/<slug>.html
 HELP_TOPICS = {
@@ -44,10 +45,7 @@ def set_language():
     if lang not in current_app.config["LANGUAGES"]:
         abort(400)
     session["lang"] = lang
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith(("//", "/\\")):
-        target = url_for("core.home")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.get("/healthz")

@@ -349,6 +349,20 @@ class _Styles:
 # --- values ---------------------------------------------------------------------------------
 
 
+def put_text(cell: Any, value: Any) -> None:
+    """Write user text into an ordinary (not write-only) openpyxl cell by the same rules as every
+    export: cleaned, always a string, quote-prefixed when it looks like a formula (`=1+1` stays
+    text). The guest-import template uses it; an organiser-typed category must never run."""
+    if value is None:
+        cell.value = None
+        return
+    text = _clean_text(value)
+    cell.value = text
+    cell.data_type = "s"
+    if text and text[0] in FORMULA_STARTS:
+        cell.quotePrefix = True
+
+
 def _clean_text(value: Any) -> str:
     if isinstance(value, bool):
         text = "Có" if value else "Không"

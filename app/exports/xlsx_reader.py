@@ -28,6 +28,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from app.exports.workbook import put_text
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED = 60 * 1024 * 1024  # a real list of a few thousand rows unpacks to a few MB
 MAX_ROWS = 5000
@@ -127,7 +129,8 @@ def template_bytes(
     workbook = Workbook()
     ws = workbook.active
     ws.title = sheet
-    ws.append(list(headers))
+    for index, header in enumerate(headers, start=1):
+        put_text(ws.cell(row=1, column=index), header)
     bold = Font(name="Times New Roman", bold=True, size=12)
     fill = PatternFill("solid", start_color="D9E2F3", end_color="D9E2F3")
     for index, header in enumerate(headers, start=1):
@@ -139,15 +142,16 @@ def template_bytes(
         # Text columns stay text: a phone number typed as 0905… keeps its leading zero.
         for row in range(2, 1002):
             ws.cell(row=row, column=index).number_format = "@"
-    for example in examples:
-        ws.append([str(v) if v is not None else None for v in example])
+    for row, example in enumerate(examples, start=2):
+        for index, value in enumerate(example, start=1):
+            put_text(ws.cell(row=row, column=index), None if value is None else str(value))
     ws.freeze_panes = "A2"
     guide = workbook.create_sheet("Hướng dẫn")
     guide.column_dimensions["A"].width = 110
-    guide.append(["Hướng dẫn điền danh sách"])
+    put_text(guide["A1"], "Hướng dẫn điền danh sách")
     guide["A1"].font = bold
-    for line in notes:
-        guide.append([line])
+    for row, line in enumerate(notes, start=2):
+        put_text(guide.cell(row=row, column=1), line)
     if choices:
         lists = workbook.create_sheet("Danh mục")
         for index, header in enumerate(headers, start=1):
@@ -155,9 +159,10 @@ def template_bytes(
             if not allowed:
                 continue
             col = get_column_letter(index)
-            lists.cell(row=1, column=index, value=header).font = bold
+            put_text(lists.cell(row=1, column=index), header)
+            lists.cell(row=1, column=index).font = bold
             for offset, value in enumerate(allowed, start=2):
-                lists.cell(row=offset, column=index, value=value)
+                put_text(lists.cell(row=offset, column=index), value)
             rule = DataValidation(
                 type="list",
                 formula1=f"{quote_sheetname(lists.title)}!${col}$2:${col}${len(allowed) + 1}",

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app, render_template
 
 from app.localtime import utcnow
 
@@ -23,12 +23,8 @@ def send_email(to: str, subject: str, template: str, **context) -> bool:
     """Render `template` (plain text, Vietnamese) and deliver it. Never raises on delivery failure:
     the action that triggered the mail has already been committed, and the user can ask again."""
     app = current_app._get_current_object()
-    if has_request_context():
-        body = render_template(template, **context)
-    else:  # CLI: links need a host, taken from BASE_URL
-        base = app.config.get("BASE_URL") or "http://127.0.0.1:5000"
-        with app.test_request_context(base_url=base):
-            body = render_template(template, **context)
+    # Links in mail come from `absolute_url` (BASE_URL), never from the request's Host header.
+    body = render_template(template, **context)
     message = EmailMessage()
     message["From"] = app.config["MAIL_FROM"]
     message["To"] = to

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from app.forms import Form
 from app.privacy import services
 from app.privacy.services import purposes_for
 
@@ -31,7 +31,7 @@ def consent_choices(form) -> dict[str, bool]:
     }
 
 
-class DataRequestForm(FlaskForm):
+class DataRequestForm(Form):
     kind = SelectField(
         "Loại yêu cầu",
         choices=[("", "— Chọn —")] + list(services.REQUEST_KINDS.items()),
@@ -42,7 +42,7 @@ class DataRequestForm(FlaskForm):
     )
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(Form):
     outcome = RadioField(
         "Kết quả",
         choices=[("done", "Đã xử lý"), ("refused", "Từ chối (ghi rõ lý do)")],
@@ -51,5 +51,5 @@ class ResolveForm(FlaskForm):
     note = TextAreaField("Nội dung phản hồi gửi người yêu cầu", validators=[Length(max=4000)])
 
 
-class PostForm(FlaskForm):
+class PostForm(Form):
     """A button that only carries the CSRF token."""

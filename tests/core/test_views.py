@@ -127,7 +127,14 @@ def test_production_refuses_default_secret_key(monkeypatch):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         load_config("production")
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
-    assert load_config("production").SESSION_COOKIE_SECURE is True
+    monkeypatch.delenv("BASE_URL", raising=False)
+    # Every link in mail and every QR code is built from BASE_URL: production needs it set.
+    with pytest.raises(RuntimeError, match="BASE_URL"):
+        load_config("production")
+    monkeypatch.setenv("BASE_URL", "https://kndmst.quangngai.gov.vn/")
+    settings = load_config("production")
+    assert settings.SESSION_COOKIE_SECURE is True
+    assert settings.BASE_URL == "https://kndmst.quangngai.gov.vn"
 
 
 def test_suite_runs_on_the_configured_backend(app):

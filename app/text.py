@@ -1,0 +1,177 @@
+"""The one text-cleaning path: every form field, API field, search term and stored string passes here.
+
+Why refuse instead of silently dropping: a NUL byte breaks PostgreSQL (psycopg refuses it), and
+control or bidi characters in a name or a title can disguise what staff read on screen and in
+workbooks ("Trojan source" spoofing). People rarely type them on purpose, so the kind answer is
+to say which field holds one and let them fix it, keeping everything else they typed.
+
+Rules (pure, no Flask):
+- always NFC (a name typed on an iPhone, in NFD, matches the same name typed on Windows);
+- always refused: C0 controls except tab and newline in long text, DEL, C1 controls, lone
+  surrogates, and the bidi embedding/override/isolate/mark characters;
+- in one-line text (names, titles, codes): also newlines, tabs and every other format character
+  (zero-width space, soft hyphen, BOM …).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from app.errors import Invalid
+
+# Bidi controls: marks, embeddings, overrides, isolates (Unicode TR9) and the Arabic letter mark.
+BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_ALWAYS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(BIDI)) + "]")
+# Characters that may stay in long text (comments, descriptions) but never in one line of text.
+_LINE_BREAKS = re.compile(r"[\t\n\r]")
+
+MAX_ECHO = 80  # characters of a refused value quoted back in an error message
+
+
+class UnsafeText(ValueError):
+    """A pure-level refusal: `char` is the first character not allowed."""
+
+    def __init__(self, char: str):
+        super().__init__(describe(char))
+        self.char = char
+
+
+def describe(char: str) -> str:
+    """'U+202E, ký tự đổi hướng chữ' — how a refused character is named to a person."""
+    code = f"U+{ord(char):04X}"
+    if char in BIDI:
+        kind = "ký tự đổi hướng chữ"
+    elif char in "\t\n\r":
+        kind = "xuống dòng hoặc tab"
+    elif unicodedata.category(char) == "Cc":
+        kind = "ký tự điều khiển"
+    elif unicodedata.category(char) == "Cs":
+        kind = "mã ký tự hỏng"
+    else:
+        kind = "ký tự định dạng ẩn"
+    return f"{code}, {kind}"
+
+
+def first_unsafe(text: str, *, multiline: bool = False) -> str | None:
+    """The first character this kind of text may not hold, or None."""
+    found = _ALWAYS.search(text)
+    if found:
+        return found.group()
+    if multiline:
+        return None
+    found = _LINE_BREAKS.search(text)
+    if found:
+        return found.group()
+    for ch in text:
+        # Cf = format characters (zero-width, soft hyphen, BOM …); cheap ASCII skip first.
+        if ch > "\x7f" and unicodedata.category(ch) == "Cf":
+            return ch
+    return None
+
+
+def normalize(text: str, *, multiline: bool = False, strip: bool = True) -> str:
+    """NFC, Windows line ends made Unix ones; raises UnsafeText. The pure core of clean_text."""
+    value = unicodedata.normalize("NFC", text)
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    bad = first_unsafe(value, multiline=multiline)
+    if bad is not None:
+        raise UnsafeText(bad)
+    return value.strip() if strip else value
+
+
+def unsafe_message(char: str, label: str | None = None) -> str:
+    where = f"Trường «{label}»" if label else "Nội dung"
+    return f"{where} có ký tự không được phép: {describe(char)}. Vui lòng xoá ký tự đó rồi gửi lại."
+
+
+def clean_text(
+    value,
+    *,
+    field: str | None = None,
+    label: str | None = None,
+    multiline: bool = False,
+    strip: bool = True,
+    max_length: int | None = None,
+) -> str:
+    """Clean one piece of user text or raise Invalid naming the field (422 on the web edge).
+
+    `None` becomes "", anything that is not a string is refused (JSON bodies send numbers and
+    lists where text belongs).
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Invalid(f"{'Trường «' + label + '»' if label else 'Giá trị'} phải là văn bản.", field=field)
+    try:
+        cleaned = normalize(value, multiline=multiline, strip=strip)
+    except UnsafeText as exc:
+        raise Invalid(unsafe_message(exc.char, label or field), field=field, code="invalid_text") from exc
+    if max_length is not None and len(cleaned) > max_length:
+        raise Invalid(
+            f"{'Trường «' + (label or field) + '»' if (label or field) else 'Nội dung'} "
+            f"không được dài quá {max_length} ký tự.",
+            field=field,
+            code="too_long",
+        )
+    return cleaned
+
+
+def check_stored(value, *, field: str):
+    """The last line of defence for anything written to a String/Text/JSON column (see
+    `install_column_guard`): NFC strings, refuse what is never allowed, walk JSON. Returns the value."""
+    if isinstance(value, str):
+        return clean_text(value, field=field, multiline=True, strip=False)
+    if isinstance(value, dict):
+        return {check_stored(k, field=field): check_stored(v, field=field) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(check_stored(v, field=field) for v in value)
+    return value
+
+
+def truncate(text: str, limit: int = MAX_ECHO) -> str:
+    """A user value short enough to quote back in a message or a log line."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fold(text: str) -> str:
+    """Search text: lower-case, no Vietnamese diacritics (đ → d), single spaces, no controls.
+
+    The same folding for what is stored and what is searched, on every database ("nguyen thi" finds
+    "Nguyễn Thị"); controls and format characters are dropped so a stray NUL in a search box is
+    simply ignored.
+    """
+    decomposed = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
+    kept = "".join(
+        ch for ch in decomposed if ch.isspace() or unicodedata.category(ch) not in ("Mn", "Cc", "Cf", "Cs")
+    )
+    return " ".join(kept.lower().split())
+
+
+def phone_search_forms(phone_e164: str | None) -> str:
+    """How people type a phone when searching: 0912345678 (national) — +84 forms fold to it."""
+    if not phone_e164:
+        return ""
+    if phone_e164.startswith("+84"):
+        return "0" + phone_e164[3:]
+    return phone_e164.lstrip("+")
+
+
+def fold_query(query: str) -> str:
+    """A search query folded like search_key; a phone typed as +84… or 84… becomes 0…."""
+    text = fold(query)
+    compact = re.sub(r"[\s.\-()]", "", text)
+    if re.fullmatch(r"\+?\d{4,}", compact):
+        if compact.startswith("+84"):
+            compact = "0" + compact[3:]
+        elif compact.startswith("84") and len(compact) == 11:
+            compact = "0" + compact[2:]
+        return compact
+    return text
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` for LIKE … ESCAPE '\\' with the user's own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
