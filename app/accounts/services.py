@@ -47,7 +47,7 @@ def _dummy_hash() -> str:
 
 
 VERIFY_EMAIL = "verify_email"
-RESET_PASSWORD = "reset_password"
+RESET_PASSWORD = "reset_password"  # noqa: S105 (a token purpose, not a password)
 USERS_PAGE_SIZE = 50
 
 

@@ -700,7 +700,8 @@ def _write_table(
     ws.freeze_panes = f"A{header_row + 1}"
     layout.page_setup(header_row)
     layout.header_block(letterhead, sheet.title, sheet.subtitle)
-    assert layout.row + 1 == header_row
+    if layout.row + 1 != header_row:  # the frozen pane above must match what was written
+        raise RuntimeError(f"header block wrote {layout.row} rows, expected {header_row - 1}")
 
     header_style = dict(bold=True, size=11, horizontal="center", wrap=True, border=True, fill="D9E2F3")
     lines = max(
