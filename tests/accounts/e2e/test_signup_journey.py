@@ -12,8 +12,9 @@ def mail_link(live_server, marker: str) -> str:
         from app.mail.services import outbox
 
         body = outbox()[-1].get_content()
-    path = re.search(rf"https?://[^/\s]+(/tai-khoan/{marker}/\S+)", body).group(1)
-    return live_server.url + path
+    link = re.search(rf"(https?://[^/\s]+)(/tai-khoan/{marker}/\S+)", body)
+    assert link.group(1) == live_server.url  # from BASE_URL, the site's configured address
+    return live_server.url + link.group(2)
 
 
 def test_signup_verify_login_profile(page, live_server, shoot):
