@@ -23,8 +23,19 @@ from app.errors import Invalid
 # Bidi controls: marks, embeddings, overrides, isolates (Unicode TR9) and the Arabic letter mark.
 BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _ALWAYS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(BIDI)) + "]")
-# Characters that may stay in long text (comments, descriptions) but never in one line of text.
-_LINE_BREAKS = re.compile(r"[\t\n\r]")
+# Format characters (Unicode category Cf: zero-width space and joiners, soft hyphen, BOM, invisible
+# operators, tags …) as ranges, so one regex finds them; tests/test_text.py checks that every Cf
+# character of the running Python's Unicode tables is covered.
+FORMAT_RANGES = (
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
+    (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)  # fmt: skip
+_FORMAT_CLASS = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in FORMAT_RANGES)
+# One-line text (names, titles, codes) also refuses tab, newline and every format character.
+_LINE = re.compile(_ALWAYS.pattern[:-1] + "\t\n\r" + _FORMAT_CLASS + "]")
 
 MAX_ECHO = 80  # characters of a refused value quoted back in an error message
 
@@ -55,24 +66,13 @@ def describe(char: str) -> str:
 
 def first_unsafe(text: str, *, multiline: bool = False) -> str | None:
     """The first character this kind of text may not hold, or None."""
-    found = _ALWAYS.search(text)
-    if found:
-        return found.group()
-    if multiline:
-        return None
-    found = _LINE_BREAKS.search(text)
-    if found:
-        return found.group()
-    for ch in text:
-        # Cf = format characters (zero-width, soft hyphen, BOM …); cheap ASCII skip first.
-        if ch > "\x7f" and unicodedata.category(ch) == "Cf":
-            return ch
-    return None
+    found = (_ALWAYS if multiline else _LINE).search(text)
+    return found.group() if found else None
 
 
 def normalize(text: str, *, multiline: bool = False, strip: bool = True) -> str:
     """NFC, Windows line ends made Unix ones; raises UnsafeText. The pure core of clean_text."""
-    value = unicodedata.normalize("NFC", text)
+    value = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     bad = first_unsafe(value, multiline=multiline)

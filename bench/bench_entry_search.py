@@ -47,7 +47,7 @@ def main() -> None:
         from app.contests import services
         from app.contests.demo import HO, IDEAS, TEN_NAM, TEN_NU
         from app.contests.models import Contest, Entry, TeamMember
-        from app.contests.search import fold
+        from app.text import fold
         from app.localtime import utcnow
 
         admin = User(full_name="Quản Trị", email="admin@bench.vn", password_hash="x")
