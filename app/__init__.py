@@ -11,6 +11,7 @@ from flask import Flask, g, request, session
 from sqlalchemy import event
 
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.text import first_unsafe
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,12 +40,22 @@ def create_app(config: object | str | None = None) -> Flask:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
 
+    if app.config.get("PROXY_FIX_X_FOR") or app.config.get("PROXY_FIX_X_PROTO"):
+        # Behind nginx the TCP peer is the proxy: take the client's address (rate limits, login
+        # throttling, audit) from X-Forwarded-For, trusting only the configured number of hops.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=app.config["PROXY_FIX_X_PROTO"]
+        )
     _init_extensions(app)
     for name in FEATURES:
         module = importlib.import_module(f"app.{name}")
         app.register_blueprint(module.bp)
         if importlib.util.find_spec(f"app.{name}.models"):
             importlib.import_module(f"app.{name}.models")  # every table in db.metadata
+        if importlib.util.find_spec(f"app.{name}.privacy"):
+            importlib.import_module(f"app.{name}.privacy")  # registers its personal-data holders
         if importlib.util.find_spec(f"app.{name}.cli"):
             importlib.import_module(f"app.{name}.cli").register_cli(app)
     from app.errors import register_error_handlers
@@ -58,6 +69,9 @@ def create_app(config: object | str | None = None) -> Flask:
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["FEATURES"] = FEATURES
+    from app.urls import absolute_url
+
+    app.jinja_env.globals["absolute_url"] = absolute_url
     from app.demo.cli import register_cli as register_demo_cli
 
     register_demo_cli(app)
@@ -124,8 +138,24 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Pages and downloads carry personal data (dossiers, attendee lists, tickets): no browser
+        # or proxy may keep a copy. Only static files (and a view that says "public") are cached.
+        if request.endpoint != "static" and "public" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
     @app.before_request
     def remember_request_start():
         g.client_ip = request.remote_addr or ""
+        # A NUL, control or bidi character in the query string is never typed by a person and
+        # would reach a database query (PostgreSQL refuses NUL with an error): refuse it here.
+        from app.errors import Invalid, NotFound
+
+        for key, values in request.args.lists():
+            for text in (key, *values):
+                if first_unsafe(text, multiline=True) is not None:
+                    raise Invalid("Địa chỉ trang có ký tự không hợp lệ.", code="invalid_query")
+        # The same in the path (/su-kien/%00): no slug or code holds one, so the page does not exist.
+        for value in (request.view_args or {}).values():
+            if isinstance(value, str) and first_unsafe(value, multiline=True) is not None:
+                raise NotFound("Trang bạn tìm không tồn tại hoặc đã bị xoá.")

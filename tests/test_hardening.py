@@ -216,6 +216,13 @@ def test_control_characters_in_the_query_string_are_a_clear_4xx(client, make_use
     assert "ký tự không hợp lệ" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    "path", ["/su-kien/%00", "/ve/ab%00cd", "/cuoc-thi/x%1by", "/api/v1/events/%00/stats"]
+)
+def test_control_characters_in_the_path_are_not_found(client, path):
+    assert client.get(path).status_code == 404
+
+
 def test_every_form_class_uses_the_cleaning_base():
     for module in pkgutil.walk_packages(app_package.__path__, "app."):
         if module.name.endswith(".forms"):
