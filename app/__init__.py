@@ -16,7 +16,8 @@ from app.text import first_unsafe
 ROOT = Path(__file__).resolve().parent.parent
 
 # Feature packages, each exposing a blueprint `bp` in its __init__ (order = URL precedence).
-# A feature may also have models.py (imported so its tables join db.metadata), cli.py with
+# A feature may also have models.py (imported so its tables join db.metadata), privacy.py
+# (registers what it holds about a person with app.privacy.registry), cli.py with
 # register_cli(app), demo.py with seed() (see app/demo/cli.py), and templates/<name>/_nav.html
 # and _home.html, which base.html and the home page include when present.
 FEATURES = ["core", "accounts", "audit", "admin", "privacy", "contests", "judging", "events", "exports"]

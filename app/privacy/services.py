@@ -1,16 +1,29 @@
-"""Recording, reading and withdrawing consents. `record_choices` joins the caller's transaction
-(the entry or registration it belongs to commits both together); `withdraw` commits itself."""
+"""Consents, data-subject requests, and the registry at work (`personal_data`, `erase_for_request`).
+
+`record_choices` joins the caller's transaction (the entry or registration it belongs to commits
+both together); `withdraw`, `file_data_request`, `resolve_request` and `erase_for_request` commit.
+What each feature holds about a person comes from `app.privacy.registry`; this module imports no
+feature.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import timedelta
 
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.accounts.models import User
 from app.audit.services import record
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db
-from app.localtime import utcnow
-from app.privacy.models import Consent
+from app.localtime import format_datetime, utcnow
+from app.mail.services import send_email
+from app.privacy import registry
+from app.privacy.models import Consent, DataRequest
 from app.privacy.notices import CONTEXTS, PURPOSES, Purpose
+from app.text import clean_text
 
 SOURCES = {"web", "paper", "desk"}
 
@@ -105,21 +118,14 @@ REQUESTS_PAGE_SIZE = 50
 
 def request_due_hours() -> int:
     """Answer time promised to the person; 72 h by default (DATA_REQUEST_DUE_HOURS overrides)."""
-    from flask import current_app
-
     return int(current_app.config.get("DATA_REQUEST_DUE_HOURS", 72))
 
 
 def file_data_request(user, kind: str, details: str = ""):
     """A person asks about their data; staff see it in the queue with its due date."""
-    from datetime import timedelta
-
-    from app.accounts.validation import nfc
-    from app.privacy.models import DataRequest
-
     if kind not in REQUEST_KINDS:
         raise Invalid("Vui lòng chọn loại yêu cầu.", field="kind")
-    details = nfc(details)[:4000]
+    details = clean_text(details, field="details", label="Nội dung", multiline=True)[:4000]
     if kind in ("correction", "other", "restriction") and len(details) < 5:
         raise Invalid("Vui lòng mô tả nội dung cần xử lý.", field="details")
     open_same = db.session.scalar(
@@ -150,8 +156,6 @@ def file_data_request(user, kind: str, details: str = ""):
 
 
 def my_requests(user) -> list:
-    from app.privacy.models import DataRequest
-
     return list(
         db.session.scalars(
             select(DataRequest).where(DataRequest.user_id == user.id).order_by(DataRequest.created_at.desc())
@@ -160,19 +164,19 @@ def my_requests(user) -> list:
 
 
 def _require_queue_access(user) -> None:
-    from app.contests.services import is_global_organiser
-    from app.errors import PermissionDenied
-
-    if not is_global_organiser(user):
+    # Who counts as Sở staff is the contests package's rule, registered with the privacy
+    # registry: asking it here imports no feature (no privacy ⇄ contests import cycle).
+    if not registry.is_platform_staff(user):
         raise PermissionDenied("Chỉ cán bộ Sở hoặc quản trị hệ thống xử lý yêu cầu về dữ liệu cá nhân.")
+
+
+def may_work_queue(user) -> bool:
+    """Whether to offer the queue (navigation); the services check it again."""
+    return registry.is_platform_staff(user)
 
 
 def request_queue(user, *, status: str = "open", page: int = 1):
     """Requests for staff, the soonest due first; returns (rows, total)."""
-    from sqlalchemy import func
-
-    from app.privacy.models import DataRequest
-
     _require_queue_access(user)
     stmt = select(DataRequest)
     if status:
@@ -186,147 +190,141 @@ def request_queue(user, *, status: str = "open", page: int = 1):
     return list(rows), total
 
 
-def resolve_request(actor, request_id: int, outcome: str, note: str):
-    from app.accounts.validation import nfc
-    from app.privacy.models import DataRequest
-
+def _open_request(actor, request_id: int) -> DataRequest:
     _require_queue_access(actor)
     row = db.session.get(DataRequest, request_id)
     if row is None:
         raise NotFound("Không tìm thấy yêu cầu.")
+    if row.status != "open":
+        raise Conflict("Yêu cầu này đã được xử lý.")
+    return row
+
+
+def _close(actor, row: DataRequest, outcome: str, note: str) -> None:
+    """Mark the request answered, in the caller's transaction."""
+    row.status, row.resolution_note = outcome, note
+    row.resolved_at, row.resolved_by_id = utcnow(), actor.id
+    record(actor, "privacy.resolve", "data_request", row.id, outcome=outcome)
+
+
+def _mail_answer(row: DataRequest, to: str, name: str) -> None:
+    # `to` and `name` are passed in: after an erasure the row itself no longer holds them.
+    send_email(
+        to,
+        "Phản hồi yêu cầu về dữ liệu cá nhân – Nền tảng KNĐMST Quảng Ngãi",
+        "privacy/mail/request_resolved.txt",
+        request=row,
+        name=name,
+        kind_label=REQUEST_KINDS[row.kind],
+    )
+
+
+def resolve_request(actor, request_id: int, outcome: str, note: str):
+    """Staff answer a request by hand (done or refused, with the note mailed to the person)."""
+    row = _open_request(actor, request_id)
     if outcome not in ("done", "refused"):
         raise Invalid("Vui lòng chọn kết quả xử lý.", field="outcome")
-    note = nfc(note)[:4000]
+    note = clean_text(note, field="note", label="Nội dung phản hồi", multiline=True)[:4000]
     if len(note) < 5:
         raise Invalid(
             "Vui lòng ghi nội dung đã xử lý hoặc lý do từ chối (gửi cho người yêu cầu).", field="note"
         )
-    if row.status != "open":
-        from app.errors import Conflict
-
-        raise Conflict("Yêu cầu này đã được xử lý.")
-    row.status, row.resolution_note = outcome, note
-    row.resolved_at, row.resolved_by_id = utcnow(), actor.id
-    record(actor, "privacy.resolve", "data_request", row.id, outcome=outcome)
+    _close(actor, row, outcome, note)
     db.session.commit()
-    from app.mail.services import send_email
-
-    send_email(
-        row.requester_email,
-        "Phản hồi yêu cầu về dữ liệu cá nhân – Nền tảng KNĐMST Quảng Ngãi",
-        "privacy/mail/request_resolved.txt",
-        request=row,
-        kind_label=REQUEST_KINDS[row.kind],
-    )
+    _mail_answer(row, row.requester_email, row.requester_name)
     return row
+
+
+# --- the registry at work: the copy and the erasure ----------------------------------------------
+
+
+@dataclass
+class Section:
+    """One holder's part of "my data", ready for the page."""
+
+    holder: registry.Holder
+    data: dict | list
+    links: list[registry.Link]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.data
+
+
+def data_sections(user) -> list[Section]:
+    """Every registered holder's data about this account, in page order."""
+    return [
+        Section(holder, holder.export(user), holder.links(user) if holder.links else [])
+        for holder in registry.holders()
+    ]
 
 
 def personal_data(user) -> dict:
     """Everything the platform holds about this account, as plain data (the "download a copy")."""
-    from app.contests.services import entries_about
-    from app.localtime import format_datetime
+    data: dict = {"xuat_luc": format_datetime(utcnow(), seconds=True)}
+    for section in data_sections(user):
+        data[section.holder.key] = section.data
+    data["khi_xoa_du_lieu"] = erasure_policy()
+    return data
 
-    def iso(value):
-        return value.isoformat() if value else None
 
-    consents = [
-        {
-            "muc_dich": PURPOSES[c.purpose].label if c.purpose in PURPOSES else c.purpose,
-            "ma_muc_dich": c.purpose,
-            "dong_y": c.granted,
-            "phien_ban_thong_bao": c.notice_version,
-            "thoi_diem": iso(c.given_at),
-            "rut_lai_luc": iso(c.withdrawn_at),
-            "nguon": c.source,
-        }
-        for c in db.session.scalars(
-            select(Consent)
-            .where(Consent.subject_kind == "user", Consent.subject_id == user.id)
-            .order_by(Consent.given_at, Consent.id)
-        )
+NOTHING_KEPT = "Không giữ lại gì."
+
+
+def erasure_policy() -> list[dict]:
+    """What a deletion request erases and what the Sở keeps, per kind of data (page, help, copy)."""
+    return [
+        {"du_lieu": h.title, "se_xoa": h.erases, "duoc_giu_lai": h.keeps or NOTHING_KEPT}
+        for h in registry.holders()
     ]
-    entries = []
-    for entry in entries_about(user):
-        mine = [
-            m
-            for m in entry.members
-            if m.user_id == user.id or m.email == user.email or (user.phone and m.phone == user.phone)
-        ]
-        entries.append(
-            {
-                "cuoc_thi": entry.contest.name,
-                "ma_ho_so": entry.code,
-                "ten_y_tuong": entry.title,
-                "trang_thai": entry.status_label,
-                "vai_tro": "Trưởng nhóm" if entry.leader_id == user.id else "Thành viên",
-                "thong_tin_ca_nhan_trong_ho_so": [
-                    {
-                        "ho_ten": m.full_name,
-                        "ngay_sinh": m.birth_date.isoformat() if m.birth_date else None,
-                        "gioi_tinh": m.sex_label,
-                        "dien_thoai": m.phone,
-                        "email": m.email,
-                        "don_vi": m.organisation,
-                        "xa_phuong": m.commune_name,
-                        "huyen_cu": m.district_name,
-                        "dan_toc": m.ethnicity,
-                        "nguoi_giam_ho": m.guardian_name,
-                        "lien_he_nguoi_giam_ho": m.guardian_contact,
-                    }
-                    for m in mine
-                ],
-                "tep_da_nop": [f.original_name for f in entry.files] if entry.leader_id == user.id else [],
-            }
+
+
+def _erasure_note(results: list[tuple[registry.Holder, registry.Erasure]]) -> str:
+    results = sorted(results, key=lambda pair: (pair[0].order, pair[0].key))  # page order
+    done = [line for _holder, result in results for line in result.done]
+    kept = [f"{h.title}: {h.keeps}" for h, result in results if result.done and h.keeps]
+    lines = ["Đã xoá hoặc ẩn danh hoá dữ liệu cá nhân của bạn:"]
+    lines += [f"- {line}" for line in done]
+    if kept:
+        lines.append(
+            "Theo Luật Bảo vệ dữ liệu cá nhân, Sở Khoa học và Công nghệ giữ lại ở dạng đã ẩn danh "
+            "(không còn họ tên, liên hệ của bạn):"
         )
-    return {
-        "xuat_luc": format_datetime(utcnow(), seconds=True),
-        "tai_khoan": {
-            "ho_ten": user.full_name,
-            "email": user.email,
-            "dien_thoai": user.phone,
-            "ngay_tao": iso(user.created_at),
-            "dang_nhap_gan_nhat": iso(user.last_login_at),
-            "vai_tro": sorted(str(r) for r in user.roles),
-        },
-        "dong_y_xu_ly_du_lieu": consents,
-        "bai_du_thi": entries,
-        "yeu_cau_ve_du_lieu": [
-            {
-                "loai": REQUEST_KINDS.get(r.kind, r.kind),
-                "noi_dung": r.details,
-                "trang_thai": REQUEST_STATUSES.get(r.status, r.status),
-                "gui_luc": iso(r.created_at),
-                "han_xu_ly": iso(r.due_at),
-                "phan_hoi": r.resolution_note,
-            }
-            for r in my_requests(user)
-        ],
-    }
+        lines += [f"- {line}" for line in kept]
+    return "\n".join(lines)
 
 
 def erase_for_request(actor, request_id: int):
-    """Carry out a deletion request: anonymise the person's data in contest entries, then close the
-    request with a note (the account itself is locked or deleted by an administrator)."""
-    from app.accounts.models import User
-    from app.contests.services import erase_person
-    from app.errors import Conflict
-    from app.privacy.models import DataRequest
-
-    _require_queue_access(actor)
-    row = db.session.get(DataRequest, request_id)
-    if row is None:
-        raise NotFound("Không tìm thấy yêu cầu.")
-    if row.kind != "deletion" or row.status != "open":
+    """Carry out a deletion request: every registered holder erases or anonymises this person's
+    data, the request is closed with a note saying what was erased and what was kept and why, and
+    all of it commits together (any refusal leaves everything as it was). Then the files removed
+    by the erasure leave the disk and the note is mailed to the address the request came from."""
+    row = _open_request(actor, request_id)
+    if row.kind != "deletion":
         raise Conflict("Chỉ thực hiện được với yêu cầu xoá đang chờ xử lý.")
     user = db.session.get(User, row.user_id) if row.user_id else None
     if user is None:
         raise Conflict("Tài khoản của người yêu cầu không còn; hãy ghi kết quả thủ công.")
-    count = erase_person(actor, user)
-    db.session.commit()
-    return resolve_request(
-        actor,
-        request_id,
-        "done",
-        f"Đã ẩn danh hoá thông tin của bạn trong {count} hồ sơ thành viên dự thi và xoá tài liệu của các "
-        "bài bạn làm trưởng nhóm. Tài khoản sẽ được quản trị hệ thống khoá và xoá.",
-    )
+    to, name = row.requester_email, row.requester_name  # the erasure anonymises the row itself
+    try:
+        results = [(holder, holder.erase(actor, user)) for holder in registry.erasure_order()]
+        note = _erasure_note(results)
+        _close(actor, row, "done", note)
+        record(
+            actor,
+            "privacy.erase",
+            "data_request",
+            row.id,
+            holders=[holder.key for holder, result in results if result.done],
+        )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    for action in (a for _holder, result in results for a in result.after_commit):
+        try:
+            action()
+        except OSError:  # the rows are gone already; a file left behind is logged for the operator
+            current_app.logger.warning("erasure: could not finish %r", action, exc_info=True)
+    _mail_answer(row, to, name)
+    return row

@@ -4,6 +4,8 @@ staff queue of data requests with their due dates."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import date, datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,31 +13,56 @@ from flask_login import current_user, login_required
 from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.errors import DomainError, apply_error
+from app.localtime import format_date, format_datetime
 from app.privacy import bp, services
 from app.privacy.forms import DataRequestForm, PostForm, ResolveForm
 from app.privacy.notices import PURPOSES
+from app.privacy.registry import label
 from app.privacy.services import purposes_for
+
+# Long lists (a busy organiser's activity log) show their first items; the JSON copy has them all.
+SHOWN_PER_LIST = 50
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2})?)?")
+
+
+def shown_text(value: str) -> str:
+    """How a text value of the copy reads on the page: ISO dates and times in local dd/mm/yyyy.
+    Only a whole value that parses is converted: text a person typed stays as typed."""
+    if not _ISO.fullmatch(value):
+        return value
+    try:
+        return (
+            format_datetime(datetime.fromisoformat(value))
+            if "T" in value
+            else format_date(date.fromisoformat(value))
+        )
+    except ValueError:
+        return value
+
 
 # A template global (not a context processor) so the consent_boxes macro works when imported
 # without context.
 bp.add_app_template_global(purposes_for, "privacy_purposes")
+bp.add_app_template_global(lambda: services.may_work_queue(current_user), "privacy_queue_access")
+# The help page lists what erasure removes and keeps from the registry itself, so it stays true.
+bp.add_app_template_global(services.erasure_policy, "privacy_erasure_policy")
 
 
 def _my_data_page(request_form, status=200):
-    from app.contests.services import entries_about, is_editable
-
-    consents = services.current_consents("user", current_user.id)
     return render_template(
         "privacy/my_data.html",
-        consents=consents,
+        sections=services.data_sections(current_user),
+        consents=services.current_consents("user", current_user.id),
         purposes=PURPOSES,
-        entries=entries_about(current_user),
-        entry_editable=lambda e: e.leader_id == current_user.id and is_editable(e, actor=current_user),
-        requests=services.my_requests(current_user),
+        label=label,
+        shown_text=shown_text,
+        shown=SHOWN_PER_LIST,
         request_form=request_form,
         post_form=PostForm(),
         kinds=services.REQUEST_KINDS,
         statuses=services.REQUEST_STATUSES,
+        requests=services.my_requests(current_user),
+        nothing_kept=services.NOTHING_KEPT,
     ), status
 
 
@@ -151,6 +178,7 @@ def erase_for_request(request_id: int):
         flash(error.message, "error")
     else:
         flash(
-            "Đã ẩn danh hoá dữ liệu dự thi và gửi phản hồi. Nhờ quản trị hệ thống khoá tài khoản.", "success"
+            "Đã xoá, ẩn danh hoá dữ liệu của người yêu cầu trên toàn hệ thống, khoá tài khoản và gửi phản hồi.",
+            "success",
         )
     return redirect(url_for("privacy.request_queue"))

@@ -10,7 +10,7 @@ import pytest
 
 from app.contests import services as contests
 from app.extensions import db
-from app.privacy import services
+from app.privacy import registry, services
 from app.privacy.models import DataRequest
 from tests.conftest import csrf_from, submit
 from tests.contests.conftest import (  # noqa: F401 (fixtures)
@@ -20,6 +20,7 @@ from tests.contests.conftest import (  # noqa: F401 (fixtures)
     organiser,
     person,
 )
+from tests.privacy.conftest import EMAIL, NAME, rows_mentioning
 
 
 @pytest.fixture
@@ -131,35 +132,105 @@ def test_anonymous_users_are_sent_to_login(client):
     assert response.status_code == 302 and "/tai-khoan/dang-nhap" in response.headers["Location"]
 
 
-def test_staff_carry_out_a_deletion_request(client, make_user, make_contest, make_entry, login, outbox):  # noqa: F811
-    from app.contests.models import Entry, TeamMember
+def _log_out(client):
+    client.post(
+        "/tai-khoan/dang-xuat", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))}
+    )
 
-    user = make_user("xoa@example.vn", name="Bùi Thị Xuân")
-    contest = make_contest()
-    led = make_entry(contest, leader=user, submit=True)
-    other = make_entry(contest, members=[person("Bùi Thị Xuân", email="xoa@example.vn")])
-    path = contests.file_path(led.files[0])
-    assert path.is_file()
-    row = services.file_data_request(user, "deletion")
-    make_user("so@example.vn", roles=("organiser",))
-    login("so@example.vn")
+
+def test_my_data_page_shows_what_every_feature_holds(client, everywhere, login):
+    login(EMAIL)
+    html = client.get("/du-lieu-ca-nhan/").get_data(as_text=True)
+    for holder in registry.holders():
+        assert holder.title in html and holder.erases in html, holder.key
+    assert everywhere.event.name in html and "Cổng A" in html  # registration and check-in
+    assert "Nông nghiệp công nghệ cao" in html and "Thư mời chấm" in html  # judging
+    assert everywhere.led.title in html and "Trưởng nhóm" in html  # contests
+    assert "203.0.113.7" in html  # login attempts
+    assert "ma_muc_dich" not in html and "thong_tin_ca_nhan" not in html  # labels, not raw keys
+    # Her own member row in the entry she leads can still be corrected (the contest is open).
+    member = next(m for m in everywhere.led.members if m.user_id == everywhere.user.id)
+    assert f"/bai-du-thi/{everywhere.led.id}/thanh-vien/{member.id}" in html
+    assert "Khi bạn yêu cầu xoá dữ liệu" in html and "Giữ lại:" in html
+    assert "Yêu cầu dữ liệu</a>" not in html  # the queue link is for Sở staff only
+
+
+def test_download_holds_every_section(client, everywhere, login):
+    login(EMAIL)
+    response = client.get("/du-lieu-ca-nhan/tai-ve")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
+    data = json.loads(response.get_data(as_text=True))
+    assert {h.key for h in registry.holders()} <= set(data)
+    assert data["dang_ky_su_kien"][0]["ho_ten"] == NAME and data["giam_khao"]["thu_moi"]
+    assert len(data["bai_du_thi"]) == 2 and data["nhan_su_check_in"]
+
+
+def test_only_so_staff_and_admins_reach_the_queue(client, everywhere, make_user, login):
+    w = everywhere
+    assert client.get("/du-lieu-ca-nhan/hang-doi").status_code == 302  # to the login page
+    co_organiser = make_user("doan@example.vn", roles=("organiser",))
+    contests.add_staff(w.staff, w.contest, co_organiser.email, "organiser", "Tỉnh đoàn")
+    make_user("admin@example.vn", roles=("admin",))
+    make_user("tnv@example.vn", roles=("checkin_staff",))
+    expected = {
+        EMAIL: 403,  # applicant, judge and check-in staff at once
+        "tnv@example.vn": 403,
+        "doan@example.vn": 403,  # an organiser limited to one contest
+        w.staff.email: 200,  # Sở staff: the global role and no contest rows
+        "admin@example.vn": 200,
+    }
+    for email, status in expected.items():
+        login(email)
+        page = client.get("/du-lieu-ca-nhan/hang-doi")
+        assert page.status_code == status, email
+        if status == 403:
+            home = client.get("/du-lieu-ca-nhan/").get_data(as_text=True)
+            assert "hang-doi" not in home, email
+            token = csrf_from(home)
+            response = client.post(
+                f"/du-lieu-ca-nhan/hang-doi/{w.request.id}/an-danh", data={"csrf_token": token}
+            )
+            assert response.status_code == 403, email
+        else:
+            assert NAME in page.get_data(as_text=True) and "hang-doi" in page.get_data(as_text=True)
+        _log_out(client)
+    db.session.expire_all()
+    assert db.session.get(DataRequest, w.request.id).status == "open"
+    assert rows_mentioning()  # nobody without the right erased anything
+
+
+def test_staff_carry_out_a_deletion_request(client, everywhere, login, outbox):
+    w = everywhere
+    files = [contests.file_path(f) for f in w.led.files]
+    login(w.staff.email)
     response = submit(
-        client, f"/du-lieu-ca-nhan/hang-doi/{row.id}/an-danh", {}, page="/du-lieu-ca-nhan/hang-doi"
+        client, f"/du-lieu-ca-nhan/hang-doi/{w.request.id}/an-danh", {}, page="/du-lieu-ca-nhan/hang-doi"
     )
     assert response.status_code == 302
+    assert "trên toàn hệ thống" in client.get(response.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(DataRequest, row.id).status == "done"
-    names = {
-        m.full_name for m in db.session.query(TeamMember).filter(TeamMember.entry_id.in_([led.id, other.id]))
-    }
-    assert "Bùi Thị Xuân" not in names and contests.ERASED_NAME in names
-    erased = db.session.query(TeamMember).filter_by(full_name=contests.ERASED_NAME).all()
-    assert len(erased) == 2 and all(not (m.email or m.phone or m.birth_date) for m in erased)
-    assert db.session.get(Entry, led.id).files == [] and not path.exists()
-    assert db.session.get(Entry, led.id).code  # the entry itself (code, counts) stays
-    assert "ẩn danh" in outbox[-1].get_content() and outbox[-1]["To"] == "xoa@example.vn"
-    staff = make_user("so2@example.vn", roles=("organiser",))
-    assert (
-        contests.search_entries(staff, contests.EntryFilters(query="bui thi xuan", status="submitted"))[1]
-        == 0
+    row = db.session.get(DataRequest, w.request.id)
+    assert row.status == "done" and "giữ lại" in row.resolution_note
+    assert rows_mentioning() == [] and not any(path.exists() for path in files)
+    assert outbox[-1]["To"] == EMAIL and "ẩn danh" in outbox[-1].get_content()
+    # The answered request shows its note in the queue; the person can no longer sign in.
+    html = client.get("/du-lieu-ca-nhan/hang-doi?trang_thai=done").get_data(as_text=True)
+    assert "Đăng ký sự kiện: Lượt đăng ký đã ẩn danh" in html and NAME not in html
+    assert contests.search_entries(w.staff, contests.EntryFilters(query="bui thi xuan"))[1] == 0
+    _log_out(client)
+    response = submit(client, "/tai-khoan/dang-nhap", {"email": EMAIL, "password": "GaoLua2024"})
+    assert response.status_code != 302
+    # Doing it twice is refused: the request is closed.
+    login(w.staff.email)
+    response = submit(
+        client, f"/du-lieu-ca-nhan/hang-doi/{w.request.id}/an-danh", {}, page="/du-lieu-ca-nhan/hang-doi"
     )
+    assert "đã được xử lý" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_help_page_lists_what_erasure_removes_and_keeps_from_the_registry(client):
+    html = client.get("/tro-giup/du-lieu-ca-nhan").get_data(as_text=True)
+    for holder in registry.holders():
+        assert holder.title in html and holder.erases in html, holder.key
+        if holder.keeps:
+            assert holder.keeps in html, holder.key
