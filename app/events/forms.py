@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.forms import Form
 from app.privacy.forms import with_consents
 
 REQUIRED_NAME = "Vui lòng nhập họ và tên."
@@ -22,7 +22,7 @@ DT_FORMAT = "%Y-%m-%dT%H:%M"
 DT_MESSAGE = "Vui lòng nhập ngày giờ hợp lệ."
 
 
-class RegistrationBase(FlaskForm):
+class RegistrationBase(Form):
     full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
     phone = TelField(
         "Số điện thoại di động",
@@ -44,14 +44,14 @@ class OrganiserRegistrationBase(RegistrationBase):
 OrganiserRegistrationForm = with_consents(OrganiserRegistrationBase, "event_registration")
 
 
-class ResendForm(FlaskForm):
+class ResendForm(Form):
     contact = StringField(
         "Số điện thoại hoặc email đã đăng ký",
         validators=[DataRequired("Vui lòng nhập số điện thoại hoặc email đã đăng ký."), Length(max=254)],
     )
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     name = StringField(
         "Tên sự kiện", validators=[DataRequired("Vui lòng nhập tên sự kiện."), Length(max=200)]
     )
@@ -67,10 +67,21 @@ class EventForm(FlaskForm):
     registration_closes_at = DateTimeLocalField("Hạn đăng ký", format=DT_FORMAT, validators=[Optional()])
     capacity = IntegerField(
         "Sức chứa (bỏ trống nếu không giới hạn)",
-        validators=[Optional(), NumberRange(min=1, max=1_000_000, message="Sức chứa phải là số dương.")],
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=1_000_000,
+                message="Sức chứa phải từ 1 đến 1.000.000 (bỏ trống nếu không giới hạn).",
+            ),
+        ],
     )
     categories = TextAreaField(
         "Loại khách (mỗi dòng một loại)", validators=[DataRequired("Cần ít nhất một loại khách.")]
+    )
+    public_categories = TextAreaField(
+        "Loại khách được tự đăng ký trên trang công khai (mỗi dòng một loại)",
+        validators=[Optional(), Length(max=2000)],
     )
     gates = TextAreaField(
         "Cổng check-in (mỗi dòng một cổng)", validators=[DataRequired("Cần ít nhất một cổng.")]
@@ -81,17 +92,17 @@ class EventForm(FlaskForm):
     is_published = BooleanField("Hiển thị trên trang chủ và nhận đăng ký", default=True)
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     email = EmailField(
         "Email tài khoản tình nguyện viên", validators=[DataRequired("Vui lòng nhập email."), Length(max=254)]
     )
 
 
-class DeviceForm(FlaskForm):
+class DeviceForm(Form):
     name = StringField(
         "Tên thiết bị", validators=[DataRequired("Vui lòng đặt tên thiết bị."), Length(max=80)]
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = StringField("Lý do", validators=[DataRequired("Vui lòng ghi lý do."), Length(max=200)])

@@ -27,6 +27,9 @@ DEFAULT_CATEGORIES = [
     "Khách tham quan",
 ]
 DEFAULT_GATES = ["Cổng A", "Cổng B"]
+# Categories people may pick themselves on the public form. The others (invited guests, press,
+# judges …) are given by organisers, the check-in desk or a guest import, never self-service.
+DEFAULT_PUBLIC_CATEGORIES = ["Thí sinh", "Khách tham quan"]
 
 # How an attendee came to be registered.
 SOURCES = {
@@ -54,6 +57,8 @@ class Event(db.Model):
     registered_count: Mapped[int] = mapped_column(Integer, default=0)
     categories: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_CATEGORIES))
     gates: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_GATES))
+    # A subset of `categories`; see services.public_categories.
+    public_categories: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_PUBLIC_CATEGORIES))
     is_published: Mapped[bool] = mapped_column(Boolean, default=True)
     # A linked contest: its finalists and judges are registered automatically.
     contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="SET NULL"), index=True)

@@ -19,21 +19,34 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import JSON, and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Role, User
 from app.accounts.validation import ValidationFailed, nfc, normalize_email, normalize_name, normalize_phone
 from app.audit.services import record
+from app.contests import services as contests
+from app.contests.models import Contest
 from app.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from app.events import tickets
-from app.events.models import Attendee, Checkin, DeviceToken, Event, EventStaff, Scan, Ticket
+from app.events.models import (
+    DEFAULT_PUBLIC_CATEGORIES,
+    Attendee,
+    Checkin,
+    DeviceToken,
+    Event,
+    EventStaff,
+    Scan,
+    Ticket,
+)
 from app.extensions import db
 from app.localtime import format_datetime, to_local, utcnow
 from app.mail.services import send_email
 from app.privacy import services as privacy
+from app.text import truncate
 from app.types import UTCDateTime
+from app.urls import absolute_url
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_SLUGS = {"quan-ly"}  # /su-kien/quan-ly is the organisers' list
@@ -168,7 +181,8 @@ def _hash_token(token: str) -> str:
 
 
 def ticket_url(code: str) -> str:
-    return url_for("events.ticket_page", code=code, _external=True)
+    """The link a QR code holds: from BASE_URL, so a printed ticket never points elsewhere."""
+    return absolute_url("events.ticket_page", code=code)
 
 
 # --- events ---------------------------------------------------------------------------------------
@@ -191,18 +205,71 @@ def list_public_events(now: datetime | None = None) -> list[Event]:
     )
 
 
-def list_all_events() -> list[Event]:
-    return list(db.session.scalars(select(Event).order_by(Event.starts_at.desc())))
+# --- who manages which event ---------------------------------------------------------------------
+# An event linked to a contest belongs to that contest's organisers (co-organisers such as Tỉnh
+# đoàn manage it) and to the Sở-wide organisers; an unlinked event belongs to the Sở-wide
+# organisers only. Its attendees are finalists and guests with phones and emails, so this is the
+# same boundary as the contest's entries: contests.services.managed_contest_ids decides it (None =
+# every contest and so every event: Sở staff, admins; a set = events linked to those contests).
 
 
-def can_manage(user, event: Event | None = None) -> bool:
-    """Organisers run events (all of them: events are the Sở's, not a co-organiser's contest)."""
-    return bool(user and user.is_authenticated and user.has_role(Role.ORGANISER))
+def may_run_events(user) -> bool:
+    """May enter the organisers' event screens at all (a co-organiser sees only their contests' events)."""
+    return contests.managed_contest_ids(user) != set()
+
+
+def can_manage(user, event: Event) -> bool:
+    """Edit the event, see and export its attendees, manage its staff, devices and tickets."""
+    ids = contests.managed_contest_ids(user)
+    return ids is None or (event.contest_id is not None and event.contest_id in ids)
 
 
 def require_manager(user, event: Event | None = None) -> None:
-    if not can_manage(user, event):
-        raise PermissionDenied("Chỉ Ban tổ chức được quản lý sự kiện.")
+    """`event` None: may the user create events at all (then `_check_contest_link` decides which)."""
+    allowed = may_run_events(user) if event is None else can_manage(user, event)
+    if not allowed:
+        raise PermissionDenied(
+            "Sự kiện này thuộc Ban tổ chức của cuộc thi liên kết hoặc của Sở; bạn không quản lý sự kiện này."
+        )
+
+
+def get_event_for_manager(user, slug: str) -> Event:
+    """404 when there is no such event; 403 when it belongs to another contest (or to the Sở only)."""
+    event = get_event(slug)
+    require_manager(user, event)
+    return event
+
+
+def manageable_events(user) -> list[Event]:
+    """The events an organiser manages, newest first (the organisers' list, the reports dashboard)."""
+    ids = contests.managed_contest_ids(user)
+    stmt = select(Event).order_by(Event.starts_at.desc(), Event.id.desc())
+    if ids is not None:
+        if not ids:
+            return []
+        stmt = stmt.where(Event.contest_id.in_(ids))
+    return list(db.session.scalars(stmt))
+
+
+def linkable_contests(user) -> list:
+    """The contests an organiser may link an event to (Sở staff: every contest)."""
+    return contests.manageable_contests(user) if may_run_events(user) else []
+
+
+def _check_contest_link(actor, contest_id: int | None) -> None:
+    """A co-organiser may only link to a contest they manage and may not leave an event unlinked:
+    linking is what makes an event theirs, so relinking must never hand them another's event."""
+    if contest_id is not None and db.session.get(Contest, contest_id) is None:
+        raise Invalid("Không tìm thấy cuộc thi này.", field="contest_id")
+    if actor is None:  # the command line and the demo, run by whoever administers the server
+        return
+    ids = contests.managed_contest_ids(actor)
+    if ids is None:
+        return
+    if contest_id is None or contest_id not in ids:
+        raise PermissionDenied(
+            "Bạn chỉ được liên kết sự kiện với cuộc thi mà bạn thuộc Ban tổ chức.", field="contest_id"
+        )
 
 
 def is_staff(user, event: Event) -> bool:
@@ -215,12 +282,12 @@ def is_staff(user, event: Event) -> bool:
 
 
 def can_scan(user, event: Event) -> bool:
-    """Organisers, and check-in staff assigned to this event."""
+    """The event's managers, and the check-in staff assigned to this event."""
     if not (user and user.is_authenticated):
         return False
     if can_manage(user, event):
         return True
-    return user.has_role(Role.CHECKIN) and is_staff(user, event)
+    return user.has_role(Role.CHECKIN, Role.ORGANISER) and is_staff(user, event)
 
 
 def require_scanner(user, event: Event) -> None:
@@ -229,15 +296,15 @@ def require_scanner(user, event: Event) -> None:
 
 
 def events_for_staff(user) -> list[Event]:
-    """The events a user may scan for, soonest first."""
-    if can_manage(user):
+    """The events a user may scan for, soonest first: those they manage and those they are assigned to."""
+    ids = contests.managed_contest_ids(user)
+    assigned = select(EventStaff.event_id).where(EventStaff.user_id == user.id)
+    if ids is None:
         stmt = select(Event)
+    elif ids:
+        stmt = select(Event).where(or_(Event.id.in_(assigned), Event.contest_id.in_(ids)))
     else:
-        stmt = (
-            select(Event)
-            .join(EventStaff, EventStaff.event_id == Event.id)
-            .where(EventStaff.user_id == user.id)
-        )
+        stmt = select(Event).where(Event.id.in_(assigned))
     return list(db.session.scalars(stmt.order_by(Event.starts_at)))
 
 
@@ -251,7 +318,28 @@ def _lines(value) -> list[str]:
     return seen
 
 
-def _apply_event_fields(event: Event, data: dict) -> None:
+def _public_categories(data: dict, categories: list[str]) -> list[str]:
+    """The categories people may pick themselves on the public form; the others (invited guests,
+    press …) only an organiser, the desk or a guest import can give. Missing: the default ones."""
+    if "public_categories" not in data:
+        return [c for c in categories if c in DEFAULT_PUBLIC_CATEGORIES]
+    public = _lines(data.get("public_categories"))
+    unknown = [c for c in public if c not in categories]
+    if unknown:
+        raise Invalid(
+            f"“{truncate(unknown[0])}” không có trong danh sách loại khách của sự kiện.",
+            field="public_categories",
+        )
+    return public
+
+
+def public_categories(event: Event) -> list[str]:
+    """What the public registration form offers, in the order of the event's categories."""
+    allowed = set(event.public_categories or [])
+    return [c for c in event.categories if c in allowed]
+
+
+def _apply_event_fields(actor, event: Event, data: dict) -> None:
     name = " ".join(nfc(data.get("name", "")).split())
     if len(name) < 3:
         raise Invalid("Vui lòng nhập tên sự kiện.", field="name")
@@ -280,22 +368,25 @@ def _apply_event_fields(event: Event, data: dict) -> None:
         raise Invalid("Cần ít nhất một loại khách.", field="categories")
     if not gates:
         raise Invalid("Cần ít nhất một cổng check-in.", field="gates")
+    public = _public_categories(data, categories)
+    contest_id = data.get("contest_id") or None
+    _check_contest_link(actor, contest_id)
     event.name, event.slug = name, slug
     event.venue = " ".join(nfc(data.get("venue", "")).split())[:200]
     event.description = nfc(data.get("description", ""))
     event.starts_at, event.ends_at = starts, ends
     event.registration_opens_at, event.registration_closes_at = opens, closes
     event.capacity = capacity
-    event.categories, event.gates = categories, gates
+    event.categories, event.gates, event.public_categories = categories, gates, public
     event.is_published = bool(data.get("is_published", True))
-    event.contest_id = data.get("contest_id") or None
+    event.contest_id = contest_id
 
 
 def create_event(actor, data: dict) -> Event:
     """Create an event from plain values (times already aware UTC)."""
     require_manager(actor)
     event = Event(created_by_id=getattr(actor, "id", None), registered_count=0)
-    _apply_event_fields(event, data)
+    _apply_event_fields(actor, event, data)
     if db.session.scalar(select(Event.id).where(Event.slug == event.slug)) is not None:
         raise Invalid("Đường dẫn này đã được dùng cho sự kiện khác.", field="slug")
     db.session.add(event)
@@ -314,7 +405,7 @@ def create_event(actor, data: dict) -> Event:
 def update_event(actor, event: Event, data: dict) -> Event:
     require_manager(actor, event)
     old_contest = event.contest_id
-    _apply_event_fields(event, data)
+    _apply_event_fields(actor, event, data)
     clash = db.session.scalar(select(Event.id).where(Event.slug == event.slug, Event.id != event.id))
     if clash is not None:
         db.session.rollback()
@@ -474,7 +565,9 @@ def scope_for_user(slug: str, user) -> ScanScope:
 # --- registration and tickets --------------------------------------------------------------------
 
 
-def clean_registration(event: Event, data: dict, *, phone_required: bool) -> dict:
+def clean_registration(event: Event, data: dict, *, phone_required: bool, self_service: bool = False) -> dict:
+    """Check one registration's values. `self_service`: the public form, which may only use the
+    event's public categories (organisers, the desk and guest imports may use them all)."""
     name = _field(normalize_name, data.get("full_name", ""), "full_name")
     raw_phone = (data.get("phone") or "").strip()
     phone = _field(normalize_phone, raw_phone, "phone") if (raw_phone or phone_required) else None
@@ -483,6 +576,11 @@ def clean_registration(event: Event, data: dict, *, phone_required: bool) -> dic
     category = nfc(data.get("category", ""))
     if category not in event.categories:
         raise Invalid("Vui lòng chọn loại khách trong danh sách.", field="category")
+    if self_service and category not in public_categories(event):
+        raise Invalid(
+            "Loại khách này do Ban tổ chức đăng ký; vui lòng chọn loại khách trong danh sách.",
+            field="category",
+        )
     organisation = " ".join(nfc(data.get("organisation", "")).split())
     if len(organisation) > 200:
         raise Invalid("Tên đơn vị không được dài quá 200 ký tự.", field="organisation")
@@ -530,7 +628,8 @@ def add_registration(
     event: Event, data: dict, *, source: str, actor=None, choices=None, user_id=None
 ) -> Attendee:
     """Validate, take a place, add the attendee and its ticket, record consents. Does not commit."""
-    clean = clean_registration(event, data, phone_required=(source == "web"))
+    public = source == "web"  # the public form: a phone to find the ticket again, self-service categories
+    clean = clean_registration(event, data, phone_required=public, self_service=public)
     if clean["phone"] and db.session.scalar(
         select(Attendee.id).where(
             Attendee.event_id == event.id, Attendee.phone == clean["phone"], Attendee.cancelled_at.is_(None)
@@ -596,6 +695,12 @@ def register_by_organiser(actor, event: Event, data: dict, choices: dict[str, bo
     db.session.commit()
     send_ticket_email(attendee)
     return attendee
+
+
+def resend_ticket(actor, attendee: Attendee) -> bool:
+    """An organiser re-sends a guest's ticket to the email on file."""
+    require_manager(actor, attendee.event)
+    return send_ticket_email(attendee)
 
 
 def send_ticket_email(attendee: Attendee) -> bool:
@@ -758,7 +863,10 @@ def _clean_gate(scope: ScanScope, gate: str | None) -> str:
     if not gate:
         return scope.gates[0] if scope.gates else ""
     if gate not in scope.gates:
-        raise Invalid(f"Cổng “{gate}” không có trong sự kiện này.", field="gate", code="invalid_gate")
+        # Quote only the start of what was sent: an error must not echo a megabyte back.
+        raise Invalid(
+            f"Cổng “{truncate(gate)}” không có trong sự kiện này.", field="gate", code="invalid_gate"
+        )
     return gate
 
 
@@ -1271,8 +1379,6 @@ def _category_like(event: Event, word: str) -> str:
 def linked_contest(event: Event):
     if not event.contest_id:
         return None
-    from app.contests.models import Contest
-
     return db.session.get(Contest, event.contest_id)
 
 
@@ -1284,8 +1390,8 @@ def sync_contest_attendees(actor, event: Event, *, notify: bool = True) -> dict:
     consent is recorded for them: their data comes from the contest entry (its own consent) and
     the judges' invitation, and they registered nothing themselves.
     """
-    from app.contests import services as contests
-
+    if actor is not None:  # None: the demo seed, run by whoever administers the server
+        require_manager(actor, event)
     contest = linked_contest(event)
     if contest is None:
         return {"added": 0, "skipped": 0, "full": 0}

@@ -17,7 +17,7 @@ import secrets
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-from app.contests.search import fold  # one folding for every search (re-exported here)
+from app.text import fold, fold_query, phone_search_forms  # noqa: F401  (search keys of attendees)
 
 RANDOM_BYTES = 16
 TAG_BYTES = 8
@@ -67,33 +67,11 @@ def extract_code(scanned: str) -> str:
     return re.sub(r"[\s\-]", "", text).lower()
 
 
-def phone_search_forms(phone_e164: str | None) -> str:
-    """How people type a phone when searching: 0912345678 (national) — +84 forms fold to it."""
-    if not phone_e164:
-        return ""
-    if phone_e164.startswith("+84"):
-        return "0" + phone_e164[3:]
-    return phone_e164.lstrip("+")
-
-
 def search_key(full_name: str, phone_e164: str | None, organisation: str | None = None) -> str:
     """The stored, accent-free text that staff search (name, phone, organisation)."""
     return " | ".join(
         p for p in (fold(full_name), phone_search_forms(phone_e164), fold(organisation or "")) if p
     )
-
-
-def fold_query(query: str) -> str:
-    """A search query folded like search_key; a phone typed as +84… or 84… becomes 0…."""
-    text = fold(query)
-    compact = re.sub(r"[\s.\-()]", "", text)
-    if re.fullmatch(r"\+?\d{4,}", compact):
-        if compact.startswith("+84"):
-            compact = "0" + compact[3:]
-        elif compact.startswith("84") and len(compact) == 11:
-            compact = "0" + compact[2:]
-        return compact
-    return text
 
 
 def qr_png(text: str, *, box_size: int = 10, border: int = 4) -> bytes:

@@ -32,7 +32,11 @@ def events_helpers():
 
 
 def _contest_choices() -> list[tuple[int, str]]:
-    return [(0, "— Không liên kết —")] + [(c.id, c.name) for c in contests_services.all_contests()]
+    """Only the contests this organiser may link to; unlinked events are the Sở's alone."""
+    choices = [(c.id, c.name) for c in services.linkable_contests(current_user)]
+    if contests_services.is_global_organiser(current_user):
+        choices.insert(0, (0, "— Không liên kết —"))
+    return choices
 
 
 # --- public -------------------------------------------------------------------------------------
@@ -47,10 +51,10 @@ def list_events():
 @limiter.limit("30 per hour", methods=["POST"])
 def event_page(slug: str):
     event = services.get_event(slug)
-    if not event.is_published and not services.can_manage(current_user):
+    if not event.is_published and not services.can_manage(current_user, event):
         abort(404)
     form = forms.RegistrationForm()
-    form.category.choices = [("", "— Chọn —")] + [(c, c) for c in event.categories]
+    form.category.choices = [("", "— Chọn —")] + [(c, c) for c in services.public_categories(event)]
     if form.validate_on_submit():
         try:
             attendee = services.register_attendee(event, _registration_data(form), consent_choices(form))
@@ -161,7 +165,7 @@ def scanner(slug: str):
 @bp.get("/su-kien/<slug>/so-lieu")
 @role_required(Role.ORGANISER)
 def live_counts(slug: str):
-    event = services.get_event(slug)
+    event = services.get_event_for_manager(current_user, slug)
     return render_template(
         "events/live.html",
         event=event,
@@ -176,7 +180,9 @@ def live_counts(slug: str):
 @bp.get("/su-kien/quan-ly")
 @role_required(Role.ORGANISER)
 def manage_events():
-    return render_template("events/manage_list.html", events=services.list_all_events(), now=utcnow())
+    return render_template(
+        "events/manage_list.html", events=services.manageable_events(current_user), now=utcnow()
+    )
 
 
 def _event_data(form) -> dict:
@@ -194,6 +200,7 @@ def _event_data(form) -> dict:
         "registration_closes_at": utc(form.registration_closes_at.data),
         "capacity": form.capacity.data,
         "categories": form.categories.data or "",
+        "public_categories": form.public_categories.data or "",
         "gates": form.gates.data or "",
         "contest_id": form.contest_id.data or None,
         "is_published": form.is_published.data,
@@ -206,9 +213,10 @@ def create_event():
     form = forms.EventForm()
     form.contest_id.choices = _contest_choices()
     if request.method == "GET":
-        from app.events.models import DEFAULT_CATEGORIES, DEFAULT_GATES
+        from app.events.models import DEFAULT_CATEGORIES, DEFAULT_GATES, DEFAULT_PUBLIC_CATEGORIES
 
         form.categories.data = "\n".join(DEFAULT_CATEGORIES)
+        form.public_categories.data = "\n".join(DEFAULT_PUBLIC_CATEGORIES)
         form.gates.data = "\n".join(DEFAULT_GATES)
     if form.validate_on_submit():
         try:
@@ -224,7 +232,7 @@ def create_event():
 @bp.route("/su-kien/quan-ly/<slug>/sua", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def edit_event(slug: str):
-    event = services.get_event(slug)
+    event = services.get_event_for_manager(current_user, slug)
     form = forms.EventForm(obj=event if request.method == "GET" else None)
     form.contest_id.choices = _contest_choices()
     if request.method == "GET":
@@ -232,6 +240,7 @@ def edit_event(slug: str):
             value = getattr(event, name)
             getattr(form, name).data = to_local(value).replace(tzinfo=None) if value else None
         form.categories.data = "\n".join(event.categories)
+        form.public_categories.data = "\n".join(services.public_categories(event))
         form.gates.data = "\n".join(event.gates)
         form.contest_id.data = event.contest_id or 0
     if form.validate_on_submit():
@@ -273,13 +282,13 @@ def _dashboard(event, *, staff_form=None, device_form=None, new_token=None, stat
 @bp.get("/su-kien/quan-ly/<slug>")
 @role_required(Role.ORGANISER)
 def manage_event(slug: str):
-    return _dashboard(services.get_event(slug))
+    return _dashboard(services.get_event_for_manager(current_user, slug))
 
 
 @bp.post("/su-kien/quan-ly/<slug>/nhan-su")
 @role_required(Role.ORGANISER)
 def add_staff(slug: str):
-    event = services.get_event(slug)
+    event = services.get_event_for_manager(current_user, slug)
     form = forms.StaffForm(prefix="staff")
     if form.validate_on_submit():
         try:
@@ -295,8 +304,8 @@ def add_staff(slug: str):
 @bp.post("/su-kien/quan-ly/<slug>/nhan-su/<int:user_id>/xoa")
 @role_required(Role.ORGANISER)
 def remove_staff(slug: str, user_id: int):
-    event = services.get_event(slug)
-    form = forms.FlaskForm()
+    event = services.get_event_for_manager(current_user, slug)
+    form = forms.Form()
     if not form.validate_on_submit():
         abort(400)
     services.remove_staff(current_user, event, user_id)
@@ -307,7 +316,7 @@ def remove_staff(slug: str, user_id: int):
 @bp.post("/su-kien/quan-ly/<slug>/thiet-bi")
 @role_required(Role.ORGANISER)
 def create_device(slug: str):
-    event = services.get_event(slug)
+    event = services.get_event_for_manager(current_user, slug)
     form = forms.DeviceForm(prefix="device")
     if form.validate_on_submit():
         try:
@@ -326,8 +335,8 @@ def create_device(slug: str):
 @bp.post("/su-kien/quan-ly/<slug>/thiet-bi/<int:device_id>/thu-hoi")
 @role_required(Role.ORGANISER)
 def revoke_device(slug: str, device_id: int):
-    event = services.get_event(slug)
-    if not forms.FlaskForm().validate_on_submit():
+    event = services.get_event_for_manager(current_user, slug)
+    if not forms.Form().validate_on_submit():
         abort(400)
     services.revoke_device_token(current_user, event, device_id)
     flash("Đã thu hồi mã thiết bị. Thiết bị đó không còn check-in được.", "info")
@@ -337,10 +346,9 @@ def revoke_device(slug: str, device_id: int):
 @bp.post("/su-kien/quan-ly/<slug>/dong-bo-cuoc-thi")
 @role_required(Role.ORGANISER)
 def sync_contest(slug: str):
-    event = services.get_event(slug)
-    if not forms.FlaskForm().validate_on_submit():
+    event = services.get_event_for_manager(current_user, slug)
+    if not forms.Form().validate_on_submit():
         abort(400)
-    services.require_manager(current_user, event)
     result = services.sync_contest_attendees(current_user, event)
     message = f"Đã đăng ký tự động {result['added']} người từ cuộc thi ({result['skipped']} người đã có)."
     if result["full"]:
@@ -352,7 +360,7 @@ def sync_contest(slug: str):
 @bp.route("/su-kien/quan-ly/<slug>/dang-ky-ho", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def register_for(slug: str):
-    event = services.get_event(slug)
+    event = services.get_event_for_manager(current_user, slug)
     form = forms.OrganiserRegistrationForm()
     form.category.choices = [("", "— Chọn —")] + [(c, c) for c in event.categories]
     if form.validate_on_submit():
@@ -371,7 +379,7 @@ def register_for(slug: str):
 @bp.get("/su-kien/quan-ly/<slug>/nguoi-tham-du/<int:attendee_id>")
 @role_required(Role.ORGANISER)
 def manage_attendee(slug: str, attendee_id: int):
-    event = services.get_event(slug)
+    event = services.get_event_for_manager(current_user, slug)
     attendee = services.get_attendee(event, attendee_id)
     return render_template(
         "events/attendee.html",
@@ -386,13 +394,13 @@ def manage_attendee(slug: str, attendee_id: int):
 @bp.post("/su-kien/quan-ly/<slug>/nguoi-tham-du/<int:attendee_id>/<action>")
 @role_required(Role.ORGANISER)
 def attendee_action(slug: str, attendee_id: int, action: str):
-    event = services.get_event(slug)
+    event = services.get_event_for_manager(current_user, slug)
     attendee = services.get_attendee(event, attendee_id)
     target = url_for("events.manage_attendee", slug=slug, attendee_id=attendee.id)
     if action == "gui-lai-ve":
-        if not forms.FlaskForm().validate_on_submit():
+        if not forms.Form().validate_on_submit():
             abort(400)
-        if services.send_ticket_email(attendee):
+        if services.resend_ticket(current_user, attendee):
             flash("Đã gửi lại vé qua email.", "success")
         else:
             flash("Người này chưa có email hoặc không có vé hiệu lực.", "warning")

@@ -35,7 +35,6 @@ from app.contests.models import (
     EntryStatus,
     TeamMember,
 )
-from app.contests.search import fold
 from app.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from app.events import services as events
 from app.events.models import SOURCES, Attendee, Checkin, DeviceToken, Event
@@ -49,6 +48,7 @@ from app.judging.models import SHEET_STATUS_LABELS, Assignment, Round, RoundEntr
 from app.localtime import to_local, utcnow
 from app.privacy.models import Consent, DataRequest
 from app.privacy.services import REQUEST_KINDS, REQUEST_STATUSES
+from app.text import fold
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Cells of sensitive aggregates (ethnicity) below this many people are not shown: a "2" next to a
@@ -111,10 +111,9 @@ def round_for_user(user, round_id: int) -> Round:
 
 
 def event_for_user(user, slug: str) -> Event:
-    """Events belong to the Sở: every organiser runs them (the events package's rule)."""
-    event = events.get_event(slug)
-    events.require_manager(user, event)
-    return event
+    """404 when missing; 403 unless the user manages the event (the events package's rule: the
+    linked contest's organisers and the Sở-wide ones; an unlinked event, the Sở-wide ones only)."""
+    return events.get_event_for_manager(user, slug)
 
 
 def require_report_access(user) -> None:
@@ -901,20 +900,29 @@ def target_rows(year: int, data: YearData) -> list[dict]:
     return rows
 
 
+# A plan target or an organisers' figure: a count of ideas, projects or startups in one province and
+# year. A million is far above any real plan and far below PostgreSQL's integer (issue 9).
+TARGET_MAX = 1_000_000
+
+
 def save_targets(actor, year: int, values: dict[str, dict]) -> None:
     """Set the year's targets: values[kind] = {"target": int|None, "override": int|None, "note": str}."""
     require_report_access(actor)
-    if not 2000 <= year <= 2100:
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise Invalid("Năm không hợp lệ.", field="year")
+    # Check every value before touching a row, so a refusal leaves nothing half-written.
     for kind, item in values.items():
         if kind not in TARGET_KINDS:
             raise Invalid("Chỉ tiêu không có trong kế hoạch.", field="kind")
         for name in ("target", "override"):
             number = item.get(name)
-            if number is not None and not (isinstance(number, int) and 0 <= number <= 1_000_000):
+            if number is not None and (
+                isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= TARGET_MAX
+            ):
                 raise Invalid(
                     f"{TARGET_KINDS[kind]}: số phải là số nguyên từ 0 đến 1.000.000.", field=f"{kind}_{name}"
                 )
+    for kind, item in values.items():
         row = db.session.scalar(select(PlanTarget).where(PlanTarget.year == year, PlanTarget.kind == kind))
         if row is None:
             row = PlanTarget(year=year, kind=kind)
@@ -1332,9 +1340,8 @@ def checkins_by_hour_and_gate(event: Event) -> dict:
 
 
 def dashboard_events(user) -> list[Event]:
-    if not events.can_manage(user):
-        return []
-    return events.list_all_events()
+    """The events whose attendance this user may see (the same rule as event_for_user)."""
+    return events.manageable_events(user)
 
 
 # --- import of invited guests from .xlsx ----------------------------------------------------------

@@ -1,7 +1,7 @@
 """accounts: server-side sessions (logout ends them) and folded search text of users
 
 Revision ID: 0008_accounts_sessions
-Revises: 0006_exports
+Revises: 0007_events_public
 Create Date: 2026-11-29 18:00:00
 
 """
@@ -13,7 +13,7 @@ import app.types  # noqa: F401  (custom column types used below)
 
 # revision identifiers, used by Alembic.
 revision = '0008_accounts_sessions'
-down_revision = '0006_exports'
+down_revision = '0007_events_public'
 branch_labels = None
 depends_on = None
 

@@ -51,10 +51,13 @@ def register(app):
 
     counter = {"n": 0}
 
-    def _register(event, name="Nguyễn Thị Hồng", phone=None, category="Khách tham quan", **extra):
+    def _register(event, name="Nguyễn Thị Hồng", phone=None, category="Khách tham quan", by=None, **extra):
+        """The public form; `by=organiser` registers as an organiser does (any category: press, guests)."""
         counter["n"] += 1
         phone = phone or f"0905{counter['n']:06d}"
         data = {"full_name": name, "phone": phone, "category": category, **extra}
+        if by is not None:
+            return services.register_by_organiser(by, event, data, dict(CONSENT))
         return services.register_attendee(event, data, dict(CONSENT))
 
     return _register
@@ -84,3 +87,39 @@ def device_scope(app, event, device_token):
     from app.events import services
 
     return services.scope_for_device(event.slug, device_token)
+
+
+def make_contest(slug: str, prefix: str, name: str):
+    """A bare published contest (the events package only reads its id, name and finalists)."""
+    from app.contests.models import Contest
+    from app.extensions import db
+
+    now = utcnow()
+    contest = Contest(
+        slug=slug,
+        name=name,
+        year=now.year,
+        code_prefix=prefix,
+        opens_at=now - timedelta(days=30),
+        closes_at=now - timedelta(days=1),
+        is_published=True,
+    )
+    db.session.add(contest)
+    db.session.commit()
+    return contest
+
+
+@pytest.fixture
+def co_organised(app, make_user):
+    """Two contests; the Tỉnh đoàn co-organises the first one only (a contest_staff organiser row)."""
+    from types import SimpleNamespace
+
+    from app.contests.models import ContestStaff
+    from app.extensions import db
+
+    ours = make_contest("y-tuong-doan", "YD", "Cuộc thi ý tưởng thanh niên")
+    theirs = make_contest("phu-nu-khoi-nghiep", "PN", "Phụ nữ khởi nghiệp")
+    doan = make_user("tinhdoan@example.vn", roles=("organiser",), name="Bùi Văn Đoàn")
+    db.session.add(ContestStaff(contest_id=ours.id, user_id=doan.id, role="organiser"))
+    db.session.commit()
+    return SimpleNamespace(ours=ours, theirs=theirs, co_organiser=doan)

@@ -128,8 +128,9 @@ def test_tampered_truncated_and_unknown_codes_are_invalid(client, event, registe
 def test_bad_requests_get_json_errors_not_500(client, event, device_token):
     url = f"/api/v1/events/{event.slug}/checkins"
     auth = {"Authorization": f"Bearer {device_token}"}
-    assert client.post(url, data="not json", headers=auth).status_code == 422
-    assert client.post(url, json=["a"], headers=auth).status_code == 422
+    for body in ("not json", '["a"]', "", "NaN", '{"code": NaN}', b"\xff\xfe{"):
+        refused = client.post(url, data=body, headers=auth)
+        assert refused.status_code == 400 and refused.get_json()["error"] == "invalid_json", body
     missing = client.post(url, json={"gate": "Cổng A"}, headers=auth)
     assert missing.status_code == 422 and missing.get_json()["error"] == "missing_code"
     assert client.post(url, json={"code": 5}, headers=auth).status_code == 422
@@ -140,6 +141,68 @@ def test_bad_requests_get_json_errors_not_500(client, event, device_token):
     assert (
         client.post("/api/v1/events/khong-co/checkins", json={"code": "x"}, headers=auth).status_code == 403
     )
+
+
+def test_deep_huge_and_mistyped_bodies_are_refused_with_json_not_500(client, event, register, device_token):
+    url = f"/api/v1/events/{event.slug}/checkins"
+    auth = {"Authorization": f"Bearer {device_token}"}
+    # Defect 7: 200 KB of nesting was a RecursionError (500). Now refused unread: too large.
+    huge = client.post(url, data="[" * 200_000 + "]" * 200_000, headers=auth, content_type="application/json")
+    assert huge.status_code == 413 and huge.get_json()["error"] == "request_too_large"
+    # Under the size limit but nested past Python's recursion limit, and merely deeper than ours.
+    for depth in (30_000, 10):
+        deep = client.post(url, data="[" * depth + "]" * depth, headers=auth, content_type="application/json")
+        assert deep.status_code == 400 and deep.get_json()["error"] == "invalid_json", depth
+    nested = {"code": "x", "gate": "Cổng A", "extra": {"a": {"b": {"c": 1}}}}
+    assert client.post(url, json=nested, headers=auth).get_json()["error"] == "invalid_json"
+    # Wrong types and unsafe text name the field (422).
+    for key, value in [
+        ("code", ["x"]),
+        ("gate", 5),
+        ("scan_id", 1.5),
+        ("scanned_at", 1700000000),
+        ("gate", "Cổng\u202eA"),
+        ("code", "abc\x00def"),
+    ]:
+        body = {"code": "x", key: value}
+        refused = client.post(url, json=body, headers=auth)
+        assert refused.status_code == 422, (key, value)
+        answer = refused.get_json()
+        assert answer["error"] == f"invalid_{key}" and f"«{key}»" in answer["message"], answer
+    # Defect 10: a 1 MB gate name is not echoed back (too long, or truncated when merely unknown).
+    long_gate = client.post(url, json={"code": "x", "gate": "G" * 1_000}, headers=auth)
+    assert long_gate.status_code == 422 and len(long_gate.get_data()) < 500
+    unknown_gate = client.post(url, json={"code": "x", "gate": "Cổng Z"}, headers=auth)
+    assert unknown_gate.status_code == 422 and "“Cổng Z”" in unknown_gate.get_json()["message"]
+    from app.errors import Invalid
+    from app.events import services
+
+    with pytest.raises(Invalid) as refused_gate:  # any other caller of the service: quoted, cut short
+        services.record_checkin(
+            services.scope_for_device(event.slug, device_token), "x", gate="Z" * 1_000_000
+        )
+    assert len(refused_gate.value.message) < 200 and "…" in refused_gate.value.message
+    # A USB scanner's trailing newline is still fine.
+    code = register(event).active_ticket.code
+    ok = client.post(url, json={"code": code + "\r\n", "gate": "Cổng A"}, headers=auth)
+    assert ok.status_code == 200 and ok.get_json()["result"] == "ok"
+    # The other endpoints parse the same way.
+    base = f"/api/v1/events/{event.slug}"
+    for method, path in [
+        ("post", "/walkins"),
+        ("post", "/groups/checkins"),
+        ("delete", "/checkins/1"),
+    ]:
+        response = getattr(client, method)(base + path, data="[" * 30_000, headers=auth)
+        assert response.status_code == 400, path
+    search = client.get(f"{base}/attendees?q=ab%E2%80%8Bc", headers=auth)  # a zero-width space
+    assert search.status_code == 422 and search.get_json()["error"] == "invalid_q"
+    walk = client.post(
+        f"{base}/walkins", json={"full_name": "An", "consents": {"process_registration": "yes"}}, headers=auth
+    )
+    assert walk.status_code == 422 and walk.get_json()["error"] == "invalid_consents"
+    group = client.post(f"{base}/groups/checkins", json={"group": ["x"]}, headers=auth)
+    assert group.status_code == 422 and group.get_json()["error"] == "invalid_group"
 
 
 def test_device_tokens_unknown_revoked_and_other_event(
@@ -260,11 +323,11 @@ def test_undo_needs_reason_is_audited_and_allows_a_new_checkin(client, event, re
     assert again["result"] == "ok" and again["checkin"]["id"] != checkin_id
 
 
-def test_stats_search_group_and_walk_in(client, event, register, device_token):
+def test_stats_search_group_and_walk_in(client, event, register, device_token, organiser):
     auth = {"Authorization": f"Bearer {device_token}"}
     a = register(event, "Nguyễn Thị Hồng", group_name="Đoàn ĐH Phạm Văn Đồng")
     register(event, "Nguyễn Thị Lan", group_name="Đoàn ĐH Phạm Văn Đồng", category="Thí sinh")
-    register(event, "Trần Văn Bình", phone="0912345678", category="Báo chí")
+    register(event, "Trần Văn Bình", phone="0912345678", category="Báo chí", by=organiser)
     post_scan(client, event, device_token, a.active_ticket.code)
 
     found = client.get(f"/api/v1/events/{event.slug}/attendees?q=nguyen thi", headers=auth).get_json()

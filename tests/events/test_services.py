@@ -209,3 +209,111 @@ def test_demo_seed_is_fast_idempotent_and_complete(app, make_user):
     assert services.can_scan(staff_user, festival) and services.can_scan(
         staff_user, services.get_event(demo.FINAL)
     )
+
+
+def test_an_event_belongs_to_its_contests_organisers_and_the_so(
+    make_event, register, organiser, co_organised
+):
+    """Defect 8: a co-organiser reached every event's attendees, tokens and staff."""
+    from app.errors import NotFound
+
+    doan = co_organised.co_organiser
+    theirs = make_event(slug="ngay-hoi-phu-nu", contest_id=co_organised.theirs.id)
+    unlinked = make_event(slug="ngay-hoi-so")
+    ours = make_event(slug="chung-ket-doan", contest_id=co_organised.ours.id)
+    guest = register(theirs)
+    for event in (theirs, unlinked):
+        assert not services.can_manage(doan, event)
+        with pytest.raises(PermissionDenied):
+            services.get_event_for_manager(doan, event.slug)
+        with pytest.raises(PermissionDenied):
+            services.create_device_token(doan, event, "Máy của Đoàn")
+        with pytest.raises(PermissionDenied):
+            services.assign_staff(doan, event, doan.email)
+        with pytest.raises(PermissionDenied):
+            services.sync_contest_attendees(doan, event)
+    with pytest.raises(PermissionDenied):
+        services.reissue_ticket(doan, guest, "Mất vé")
+    with pytest.raises(PermissionDenied):
+        services.resend_ticket(doan, guest)
+    with pytest.raises(NotFound):
+        services.get_event_for_manager(doan, "khong-co")
+    assert services.get_event_for_manager(doan, ours.slug) == ours
+    assert services.manageable_events(doan) == [ours]
+    assert {e.slug for e in services.manageable_events(organiser)} == {
+        "ngay-hoi-phu-nu",
+        "ngay-hoi-so",
+        ours.slug,
+    }
+    # Scanning: the event's managers, and the staff assigned to it (whoever manages the event).
+    assert services.can_scan(doan, ours) and not services.can_scan(doan, theirs)
+    services.assign_staff(organiser, theirs, doan.email)
+    assert services.can_scan(doan, theirs) and not services.can_manage(doan, theirs)
+    assert {e.slug for e in services.events_for_staff(doan)} == {ours.slug, theirs.slug}
+
+
+def test_a_co_organiser_links_only_to_their_contest_and_cannot_take_an_event_over(
+    make_event, organiser, co_organised
+):
+    from datetime import timedelta
+
+    from app.localtime import utcnow
+
+    doan = co_organised.co_organiser
+    now = utcnow()
+    data = {
+        "name": "Chung kết thanh niên",
+        "slug": "chung-ket-thanh-nien",
+        "starts_at": now + timedelta(days=3),
+        "ends_at": now + timedelta(days=3, hours=4),
+        "categories": ["Thí sinh", "Khách mời/đại biểu"],
+        "gates": ["Cổng chính"],
+    }
+    for contest_id in (None, co_organised.theirs.id):  # unlinked is the Sở's; the other contest is not theirs
+        with pytest.raises(PermissionDenied) as refused:
+            services.create_event(doan, {**data, "contest_id": contest_id})
+        assert refused.value.field == "contest_id"
+    mine = services.create_event(doan, {**data, "contest_id": co_organised.ours.id})
+    assert services.can_manage(doan, mine)
+    for contest_id in (None, co_organised.theirs.id):
+        with pytest.raises(PermissionDenied):
+            services.update_event(doan, mine, {**data, "contest_id": contest_id})
+        db.session.rollback()
+    assert db.session.get(Event, mine.id).contest_id == co_organised.ours.id
+    # The Sở's organisers may link any event to any contest; a contest that does not exist is refused.
+    sos = make_event(slug="ngay-hoi-so")
+    with pytest.raises(Invalid):
+        services.update_event(organiser, sos, {**data, "slug": sos.slug, "contest_id": 99999})
+    db.session.rollback()
+    services.update_event(organiser, sos, {**data, "slug": sos.slug, "contest_id": co_organised.theirs.id})
+    assert not services.can_manage(doan, sos)
+
+
+def test_invited_categories_are_not_self_service(make_event, register, organiser):
+    """Defect 10: anyone could register as press or as an invited guest on the public form."""
+    event = make_event(categories=["Khách mời/đại biểu", "Thí sinh", "Báo chí", "Khách tham quan"])
+    assert services.public_categories(event) == ["Thí sinh", "Khách tham quan"]
+    for category in ("Báo chí", "Khách mời/đại biểu"):
+        with pytest.raises(Invalid) as refused:
+            register(event, category=category)
+        assert refused.value.field == "category"
+    assert register(event, category="Khách tham quan").category == "Khách tham quan"
+    assert register(event, category="Báo chí", by=organiser).category == "Báo chí"
+    # The organiser chooses the list; it must come from the event's categories.
+    data = {
+        "name": event.name,
+        "slug": event.slug,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "categories": event.categories,
+        "gates": event.gates,
+    }
+    with pytest.raises(Invalid) as unknown:
+        services.update_event(organiser, event, {**data, "public_categories": "Thí sinh\nVIP"})
+    assert unknown.value.field == "public_categories"
+    db.session.rollback()
+    services.update_event(organiser, event, {**data, "public_categories": "Báo chí"})
+    assert services.public_categories(event) == ["Báo chí"]
+    services.update_event(organiser, event, {**data, "public_categories": ""})
+    with pytest.raises(Invalid):
+        register(event, category="Báo chí")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.events.models import Attendee, DeviceToken
 from app.extensions import db
 from app.privacy.models import Consent
-from tests.conftest import submit
+from tests.conftest import csrf_from, submit
 
 FORM = {
     "full_name": "Nguyễn Thị Hồng",
@@ -157,7 +157,7 @@ def test_organiser_creates_event_and_device_token_once(client, organiser, login)
         page="/su-kien/quan-ly/ngay-hoi-phu-nu",
     )
     token = re.search(r'<code class="token">(kdt_[^<]+)</code>', shown.get_data(as_text=True)).group(1)
-    assert shown.headers["Cache-Control"] == "no-store"
+    assert "no-store" in shown.headers["Cache-Control"]
     assert token not in client.get("/su-kien/quan-ly/ngay-hoi-phu-nu").get_data(as_text=True)
     stored = db.session.scalar(select(DeviceToken))
     assert token not in stored.token_hash and len(stored.token_hash) == 64
@@ -213,3 +213,103 @@ def test_create_device_token_cli(runner, event):
     assert services.scope_for_device(event.slug, token).label == "Thiết bị: Máy quét cổng B"
     missing = runner.invoke(args=["create-device-token", "--event", "khong-co", "--name", "X"])
     assert missing.exit_code != 0 and "Không tìm thấy sự kiện" in missing.output
+
+
+def test_a_co_organiser_sees_and_runs_only_their_contests_events(
+    client, make_event, register, organiser, co_organised, login
+):
+    """Defect 8 over HTTP: events, attendees, downloads, devices, staff and the scanner API."""
+    theirs = make_event(slug="ngay-hoi-phu-nu", name="Ngày hội phụ nữ", contest_id=co_organised.theirs.id)
+    unlinked = make_event(slug="ngay-hoi-so", name="Ngày hội của Sở")
+    ours = make_event(slug="chung-ket-doan", name="Chung kết thanh niên", contest_id=co_organised.ours.id)
+    guest = register(theirs, "Khách Của Hội Phụ Nữ", email="khach@example.vn")
+    login(co_organised.co_organiser.email)
+    listing = client.get("/su-kien/quan-ly").get_data(as_text=True)
+    assert ours.name in listing and theirs.name not in listing and unlinked.name not in listing
+    csrf = csrf_from(client.get(f"/su-kien/quan-ly/{ours.slug}").get_data(as_text=True))
+    for event in (theirs, unlinked):
+        base = f"/su-kien/quan-ly/{event.slug}"
+        for url in (
+            base,
+            f"{base}/sua",
+            f"{base}/dang-ky-ho",
+            f"/su-kien/{event.slug}/so-lieu",
+            f"/su-kien/{event.slug}/quet-ve",
+            f"/bao-cao/su-kien/{event.slug}/tham-du.xlsx",
+            f"/bao-cao/su-kien/{event.slug}/nhap-khach",
+            f"/bao-cao/su-kien/{event.slug}/mau-khach-moi.xlsx",
+            f"/bao-cao?su-kien={event.slug}",
+            f"/api/v1/events/{event.slug}/stats",
+        ):
+            assert client.get(url).status_code == 403, url
+        for url, data in (
+            (f"{base}/sua", {"name": "Chiếm quyền", "contest_id": str(co_organised.ours.id)}),
+            (f"{base}/thiet-bi", {"device-name": "Máy lạ"}),
+            (f"{base}/nhan-su", {"staff-email": co_organised.co_organiser.email}),
+            (f"{base}/dong-bo-cuoc-thi", {}),
+        ):
+            assert client.post(url, data={**data, "csrf_token": csrf}).status_code == 403, url
+    attendee_url = f"/su-kien/quan-ly/{theirs.slug}/nguoi-tham-du/{guest.id}"
+    assert client.get(attendee_url).status_code == 403
+    assert client.post(f"{attendee_url}/gui-lai-ve", data={"csrf_token": csrf}).status_code == 403
+    assert client.get("/su-kien/quan-ly/khong-co").status_code == 404
+    assert db.session.scalar(select(db.func.count()).select_from(DeviceToken)) == 0
+    # Their own contest's event: all of it.
+    for url in (f"/su-kien/quan-ly/{ours.slug}", f"/bao-cao/su-kien/{ours.slug}/tham-du.xlsx"):
+        assert client.get(url).status_code == 200, url
+    dashboard = client.get("/bao-cao").get_data(as_text=True)
+    assert ours.name in dashboard and theirs.name not in dashboard
+    # The event form offers only their contest, and no "unlinked" choice.
+    form = client.get("/su-kien/quan-ly/tao-moi").get_data(as_text=True)
+    assert co_organised.ours.name in form and co_organised.theirs.name not in form
+    assert "Không liên kết" not in form
+
+
+def category_options(html: str) -> list[str]:
+    select_html = re.search(r'<select[^>]*name="category".*?</select>', html, re.S).group()
+    return re.findall(r'<option[^>]*value="([^"]*)"', select_html)
+
+
+def test_public_form_offers_only_self_service_categories(client, make_event, organiser, login):
+    event = make_event(categories=["Khách mời/đại biểu", "Thí sinh", "Báo chí", "Khách tham quan"])
+    page = client.get(f"/su-kien/{event.slug}").get_data(as_text=True)
+    assert category_options(page) == ["", "Thí sinh", "Khách tham quan"]
+    press = submit(client, f"/su-kien/{event.slug}", {**FORM, "category": "Báo chí"})
+    assert press.status_code == 422
+    assert db.session.scalar(select(db.func.count()).select_from(Attendee)) == 0
+    # Organisers still register the press, and choose which categories are self-service.
+    login(organiser.email)
+    keyed = submit(
+        client,
+        f"/su-kien/quan-ly/{event.slug}/dang-ky-ho",
+        {**FORM, "category": "Báo chí", "phone": "0905 000 111"},
+    )
+    assert keyed.status_code == 302
+    edit = f"/su-kien/quan-ly/{event.slug}/sua"
+    html = client.get(edit).get_data(as_text=True)
+    assert "Thí sinh\nKhách tham quan</textarea>" in html
+    fields = {
+        "name": event.name,
+        "slug": event.slug,
+        "starts_at": "2026-12-20T07:30",
+        "ends_at": "2026-12-20T11:30",
+        "categories": "\n".join(event.categories),
+        "gates": "Cổng A",
+        "contest_id": "0",
+        "is_published": "y",
+    }
+    refused = submit(client, edit, {**fields, "public_categories": "Khách VIP"})
+    assert refused.status_code == 422 and "không có trong danh sách loại khách" in refused.get_data(
+        as_text=True
+    )
+    assert submit(client, edit, {**fields, "public_categories": "Khách tham quan"}).status_code == 302
+    client.post("/tai-khoan/dang-xuat", data={"csrf_token": csrf_from(html)})
+    page = client.get(f"/su-kien/{event.slug}").get_data(as_text=True)
+    assert category_options(page) == ["", "Khách tham quan"]
+
+
+def test_an_invitation_only_event_shows_no_public_form(client, make_event):
+    event = make_event(public_categories=[])
+    html = client.get(f"/su-kien/{event.slug}").get_data(as_text=True)
+    assert "không nhận tự đăng ký" in html and 'name="full_name"' not in html
+    assert submit(client, f"/su-kien/{event.slug}", FORM).status_code == 422

@@ -50,8 +50,8 @@ def test_co_organiser_only_gets_their_own_contest(world, client, login):
     for name in ("entries", "stats", "results", "judges", "requests", "report"):
         assert client.get(u[name]).status_code == 403, name
     assert client.get(f"/bao-cao/cuoc-thi/{world.other_contest.slug}/ho-so.xlsx").status_code == 200
-    # Events belong to the Sở and every organiser runs them (the events package's rule).
-    assert client.get(u["attendance"]).status_code == 200
+    # An event not linked to one of their contests is the Sở's alone (issue 9, defect 8).
+    assert client.get(u["attendance"]).status_code == 403
     page = client.get("/bao-cao").get_data(as_text=True)
     assert world.other_contest.name in page and world.contest.name not in page
     assert "Báo cáo tổng hợp của Sở" not in page
@@ -108,12 +108,17 @@ def test_annual_report_page_and_targets(world, client, login):
     page = client.get("/bao-cao/nam/2024")
     assert page.status_code == 200 and "Chỉ tiêu kế hoạch năm 2024" in page.get_data(as_text=True)
     data = {"ideas_target": "10", "ideas_override": "", "ideas_note": "", "projects_target": "abc"}
-    bad = submit(client, "/bao-cao/nam/2024", data)
-    assert (
-        bad.status_code == 422
-        and "Not a valid integer" not in bad.get_data(as_text=True)
-        or bad.status_code == 422
-    )
+    for bad_value, message in [
+        ("abc", "Vui lòng nhập một số nguyên."),
+        ("1e61", "Vui lòng nhập một số nguyên."),
+        ("nan", "Vui lòng nhập một số nguyên."),
+        ("-1", "Nhập một số nguyên từ 0 đến 1.000.000."),
+        ("1000001", "Nhập một số nguyên từ 0 đến 1.000.000."),
+        ("2147483648", "Nhập một số nguyên từ 0 đến 1.000.000."),  # PostgreSQL's integer + 1
+    ]:
+        bad = submit(client, "/bao-cao/nam/2024", {**data, "projects_target": bad_value})
+        html = bad.get_data(as_text=True)
+        assert bad.status_code == 422 and message in html and "Not a valid" not in html, bad_value
     assert db.session.scalar(select(func.count(PlanTarget.id))) == 0
     data["projects_target"] = "5"
     ok = submit(client, "/bao-cao/nam/2024", data)
@@ -213,3 +218,20 @@ def test_help_page_and_nav(world, client, login):
     assert client.get("/tro-giup/bao-cao").status_code == 200
     login("btc@example.vn")
     assert 'href="/bao-cao">Báo cáo</a>' in client.get("/tro-giup").get_data(as_text=True)
+
+
+def test_plan_targets_are_bounded_for_every_caller(world):
+    """The form shows these as field errors; the service refuses them for any other caller, and
+    checks every value before writing, so a refusal leaves no row behind."""
+    from app.errors import Invalid
+    from app.exports import services as export_services
+
+    for bad in (-1, 1_000_001, 2**31, True, 7.5, "5"):
+        values = {"ideas": {"target": 10}, "projects": {"target": bad}}
+        with pytest.raises(Invalid) as info:
+            export_services.save_targets(world.organiser, 2024, values)
+        assert info.value.field == "projects_target"
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(PlanTarget.id))) == 0
+    export_services.save_targets(world.organiser, 2024, {"ideas": {"target": 1_000_000, "override": 0}})
+    assert db.session.scalar(select(PlanTarget.target)) == 1_000_000
