@@ -44,7 +44,7 @@ from app.extensions import db
 from app.localtime import format_datetime, to_local, utcnow
 from app.mail.services import send_email
 from app.privacy import services as privacy
-from app.text import truncate
+from app.text import like_pattern, truncate
 from app.types import UTCDateTime
 from app.urls import absolute_url
 
@@ -1240,8 +1240,7 @@ def checkin_group(scope: ScanScope, group_name: str, *, gate=None) -> dict:
 def _search_filter(stmt, query: str):
     folded = tickets.fold_query(query or "")
     for word in folded.split()[:6]:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Attendee.search_text.like(f"%{escaped}%", escape="\\"))
+        stmt = stmt.where(Attendee.search_text.like(like_pattern(word), escape="\\"))
     return stmt
 
 
