@@ -47,8 +47,8 @@ def main() -> None:
         from app.contests import services
         from app.contests.demo import HO, IDEAS, TEN_NAM, TEN_NU
         from app.contests.models import Contest, Entry, TeamMember
-        from app.text import fold
         from app.localtime import utcnow
+        from app.text import fold
 
         admin = User(full_name="Quản Trị", email="admin@bench.vn", password_hash="x")
         admin.role_rows.append(UserRole(role=Role.ADMIN.value))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -18,13 +17,22 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.accounts.validation import format_phone
 from app.contests import units
 from app.contests.files import KIND_LABELS
 from app.contests.models import ETHNICITY_NOT_GIVEN, SEX_LABELS, STAFF_ROLE_LABELS, Contest
-from app.contests.services import FORM_FIELDS, ContestData, EntryData, MemberData, SlotSpec
+from app.contests.services import (
+    FORM_FIELDS,
+    NUMBER_BOUNDS,
+    NUMBER_MESSAGES,
+    ContestData,
+    EntryData,
+    MemberData,
+    SlotSpec,
+)
+from app.forms import Form
 from app.privacy.forms import with_consents
 
 BAD_DATE = "Ngày không hợp lệ (nhập theo dạng ngày/tháng/năm)."
@@ -62,6 +70,12 @@ class VNIntegerField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError as exc:
             raise ValueError(BAD_NUMBER) from exc
+
+
+def _whole(text: str | None) -> int | None:
+    """An id from a select: ASCII digits only ("²".isdigit() is true but int("²") fails), at most 9."""
+    text = text or ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 def _commune_choices():
@@ -108,7 +122,7 @@ class PersonFields:
         )
 
 
-class MemberForm(PersonFields, FlaskForm):
+class MemberForm(PersonFields, Form):
     full_name = StringField(
         "Họ và tên", validators=[DataRequired("Vui lòng nhập họ và tên."), Length(max=120)]
     )
@@ -148,7 +162,7 @@ class MemberForm(PersonFields, FlaskForm):
         self.phone.data = format_phone(member.phone)
 
 
-class _StartEntryBase(PersonFields, FlaskForm):
+class _StartEntryBase(PersonFields, Form):
     title = StringField(
         "Tên ý tưởng/dự án", validators=[DataRequired("Vui lòng nhập tên ý tưởng/dự án."), Length(max=200)]
     )
@@ -158,7 +172,7 @@ class _StartEntryBase(PersonFields, FlaskForm):
 StartEntryForm = with_consents(_StartEntryBase, "entry")
 
 
-class _PaperEntryBase(PersonFields, FlaskForm):
+class _PaperEntryBase(PersonFields, Form):
     title = StringField(
         "Tên ý tưởng/dự án", validators=[DataRequired("Vui lòng nhập tên ý tưởng/dự án."), Length(max=200)]
     )
@@ -178,7 +192,7 @@ def track_choices(contest: Contest) -> list[tuple[str, str]]:
     return [("", "— Chọn bảng —")] + [(str(t.id), t.name) for t in contest.tracks]
 
 
-def entry_form_class(contest: Contest) -> type[FlaskForm]:
+def entry_form_class(contest: Contest) -> type[Form]:
     """The dossier form of one contest: the structured fields it asks for and its upload slots."""
     attrs = {
         # No DataRequired here: the service reports a missing title and still saves the rest.
@@ -213,7 +227,7 @@ def entry_form_class(contest: Contest) -> type[FlaskForm]:
     return type(f"EntryForm_{contest.id}", (EntryFormBase,), attrs)
 
 
-class EntryFormBase(FlaskForm):
+class EntryFormBase(Form):
     def to_data(self) -> EntryData:
         answers = {
             name.removeprefix("answer_"): (field.data or "")
@@ -222,7 +236,7 @@ class EntryFormBase(FlaskForm):
         }
         return EntryData(
             title=self.title.data or "",
-            track_id=int(self.track_id.data) if (self.track_id.data or "").isdigit() else None,
+            track_id=_whole(self.track_id.data),
             field=self.field.data or "",
             summary=self.summary.data or "",
             answers=answers,
@@ -253,11 +267,11 @@ class EntryFormBase(FlaskForm):
         return [f for name, f in self._fields.items() if name.startswith("file_")]
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = StringField("Lý do rút bài (không bắt buộc)", validators=[Length(max=500)])
 
 
-class ScreenForm(FlaskForm):
+class ScreenForm(Form):
     decision = RadioField(
         "Kết quả thẩm định",
         choices=[("eligible", "Hợp lệ"), ("ineligible", "Không hợp lệ")],
@@ -269,7 +283,7 @@ class ScreenForm(FlaskForm):
     )
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     email = EmailField("Email tài khoản", validators=[DataRequired("Vui lòng nhập email."), Length(max=254)])
     role = SelectField(
         "Vai trò trong cuộc thi", choices=[(r.value, label) for r, label in STAFF_ROLE_LABELS.items()]
@@ -277,7 +291,7 @@ class StaffForm(FlaskForm):
     organisation = StringField("Đơn vị (ví dụ: Tỉnh đoàn, Hội LHPN tỉnh)", validators=[Length(max=120)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A POST button with nothing but its CSRF token."""
 
 
@@ -290,6 +304,11 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+def _within(value: float, name: str) -> bool:
+    low, high = NUMBER_BOUNDS[name]
+    return low <= value <= high
+
+
 def parse_tracks(text: str) -> list[tuple[str, int | None]]:
     """'Bảng Dự án | 5' → ("Bảng Dự án", 5): name, then the startup age limit in years if any."""
     tracks = []
@@ -297,7 +316,7 @@ def parse_tracks(text: str) -> list[tuple[str, int | None]]:
         name, _, years = (part.strip() for part in line.partition("|"))
         if not years:
             tracks.append((name, None))
-        elif years.isdigit() and 0 < int(years) <= 50:
+        elif years.isascii() and years.isdigit() and _within(int(years), "startup_years"):
             tracks.append((name, int(years)))
         else:
             raise ValidationError(f"Dòng “{line}”: sau dấu | là số năm tối đa kể từ khi đăng ký kinh doanh.")
@@ -321,6 +340,8 @@ def parse_slots(text: str) -> list[SlotSpec]:
             max_mb = float(parts[3].replace(",", "."))
         except ValueError as exc:
             raise ValidationError(f"Dòng “{line}”: số MB tối đa phải là một số.") from exc
+        if not _within(max_mb, "slot_mb"):  # also refuses nan, inf and 1e61
+            raise ValidationError(f"Dòng “{line}”: số MB tối đa phải từ 0,1 đến 20.")
         required = len(parts) == 5 and parts[4].lower() in {"bắt buộc", "bat buoc", "x", "có", "co"}
         slots.append(SlotSpec(parts[0].lower(), parts[1], kinds, max_mb, required))
     return slots
@@ -336,7 +357,13 @@ def slots_text(contest: Contest) -> str:
     return "\n".join(lines)
 
 
-class ContestForm(FlaskForm):
+def _bounded(name: str) -> NumberRange:
+    """The service's range for this number (contests.services.NUMBER_BOUNDS), as a field error."""
+    low, high = NUMBER_BOUNDS[name]
+    return NumberRange(low, high, NUMBER_MESSAGES[name])
+
+
+class ContestForm(Form):
     name = StringField(
         "Tên cuộc thi", validators=[DataRequired("Vui lòng nhập tên cuộc thi."), Length(max=200)]
     )
@@ -344,8 +371,8 @@ class ContestForm(FlaskForm):
         "Đường dẫn (chữ thường không dấu, gạch ngang)",
         validators=[DataRequired("Vui lòng nhập đường dẫn."), Length(max=80)],
     )
-    year = VNIntegerField("Năm", validators=[DataRequired("Vui lòng nhập năm.")])
-    edition = VNIntegerField("Lần thứ (nếu có)", validators=[Optional()])
+    year = VNIntegerField("Năm", validators=[InputRequired("Vui lòng nhập năm."), _bounded("year")])
+    edition = VNIntegerField("Lần thứ (nếu có)", validators=[Optional(), _bounded("edition")])
     code_prefix = StringField(
         "Tiền tố mã hồ sơ (ví dụ KN24)",
         validators=[DataRequired("Vui lòng nhập tiền tố mã."), Length(max=10)],
@@ -360,16 +387,22 @@ class ContestForm(FlaskForm):
     )
     is_published = BooleanField("Công khai trên trang chủ", default=True)
     min_age = VNIntegerField(
-        "Tuổi tối thiểu (tính đến ngày hết hạn)", validators=[Optional(), NumberRange(0, 120)]
+        "Tuổi tối thiểu (tính đến ngày hết hạn)", validators=[Optional(), _bounded("min_age")]
     )
     max_age = VNIntegerField(
-        "Tuổi tối đa (tính đến ngày hết hạn)", validators=[Optional(), NumberRange(0, 120)]
+        "Tuổi tối đa (tính đến ngày hết hạn)", validators=[Optional(), _bounded("max_age")]
     )
     team_min = VNIntegerField(
-        "Số thành viên tối thiểu (kể cả trưởng nhóm)", default=1, validators=[DataRequired(BAD_NUMBER)]
+        "Số thành viên tối thiểu (kể cả trưởng nhóm)",
+        default=1,
+        validators=[InputRequired(BAD_NUMBER), _bounded("team_min")],
     )
-    team_max = VNIntegerField("Số thành viên tối đa", default=5, validators=[DataRequired(BAD_NUMBER)])
-    max_entries_per_person = VNIntegerField("Số bài tối đa mỗi người tham gia", validators=[Optional()])
+    team_max = VNIntegerField(
+        "Số thành viên tối đa", default=5, validators=[InputRequired(BAD_NUMBER), _bounded("team_max")]
+    )
+    max_entries_per_person = VNIntegerField(
+        "Số bài tối đa mỗi người tham gia", validators=[Optional(), _bounded("max_entries_per_person")]
+    )
     one_team_per_leader = BooleanField("Mỗi người chỉ làm trưởng nhóm một bài", default=True)
     staff_may_not_enter = BooleanField("Ban tổ chức và giám khảo không được dự thi", default=True)
     fields = TextAreaField("Lĩnh vực (mỗi dòng một lĩnh vực)")

@@ -3,7 +3,8 @@ uploads and screening. Every state-changing service commits; views and other pac
 
 Public API other packages rely on (keep stable): can_manage_contest, manageable_contests,
 get_contest, get_contest_for_organiser, contest_judges, contest_staff_users, list_finalists,
-change_status (with models.TRANSITIONS), entries_about.
+change_status (with models.TRANSITIONS). What an entry holds about a person, and its erasure, is in
+contests/privacy.py (the privacy registry).
 """
 
 from __future__ import annotations
@@ -43,12 +44,12 @@ from app.contests.models import (
     Track,
     UploadSlot,
 )
-from app.contests.search import fold
 from app.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.localtime import local_to_utc, to_local, utcnow
 from app.mail.services import send_email
 from app.privacy import services as privacy
+from app.text import fold
 
 # The structured entry form (SPEC §3) beyond title, track, field and summary, which are always asked.
 FORM_FIELDS = {
@@ -296,6 +297,52 @@ class ContestData:
     video_link: str = "optional"
 
 
+# The bounds of every number in a contest's configuration (issue 9: an unbounded number either
+# overflows PostgreSQL's integer, a 500, or makes a rule nobody can meet). The form shows the same
+# ranges as field errors; these checks cover every other caller (CLI, seed, tests).
+NUMBER_BOUNDS = {
+    "year": (2000, 2100),
+    "edition": (1, 100),
+    "min_age": (0, 120),
+    "max_age": (0, 120),
+    "team_min": (1, 20),
+    "team_max": (1, 20),
+    "max_entries_per_person": (1, 100),
+    "startup_years": (1, 50),  # a track's "founded at most … years ago"
+    "slot_mb": (0.1, 20),  # an upload slot's size limit, below MAX_CONTENT_LENGTH (25 MB)
+}
+NUMBER_MESSAGES = {
+    "year": "Năm phải từ 2000 đến 2100.",
+    "edition": "Lần thứ phải từ 1 đến 100.",
+    "min_age": "Tuổi tối thiểu phải từ 0 đến 120.",
+    "max_age": "Tuổi tối đa phải từ 0 đến 120.",
+    "team_min": "Số thành viên tối thiểu phải từ 1 đến 20.",
+    "team_max": "Số thành viên tối đa phải từ 1 đến 20.",
+    "max_entries_per_person": "Số bài tối đa mỗi người phải từ 1 đến 100.",
+}
+
+
+def _in_range(value, low, high, *, kind=(int,)) -> bool:
+    """A real number (never a bool, NaN or infinity) within low..high."""
+    return isinstance(value, kind) and not isinstance(value, bool) and low <= value <= high
+
+
+def _check_numbers(data: ContestData) -> None:
+    optional = {"edition", "min_age", "max_age", "max_entries_per_person"}
+    for name, message in NUMBER_MESSAGES.items():
+        value = getattr(data, name)
+        if value is None and name in optional:
+            continue
+        if not _in_range(value, *NUMBER_BOUNDS[name]):
+            raise Invalid(message, field=name)
+    for track_name, years in data.tracks:
+        if years is not None and not _in_range(years, *NUMBER_BOUNDS["startup_years"]):
+            raise Invalid(
+                f"Bảng “{track_name}”: số năm tối đa kể từ khi đăng ký kinh doanh phải từ 1 đến 50.",
+                field="tracks",
+            )
+
+
 def _check_contest_data(data: ContestData, contest: Contest | None) -> None:
     if len(_clean(data.name)) < 5:
         raise Invalid("Vui lòng nhập tên cuộc thi.", field="name")
@@ -315,16 +362,13 @@ def _check_contest_data(data: ContestData, contest: Contest | None) -> None:
             raise Invalid(f"{label} này đã được cuộc thi khác sử dụng.", field=attr)
     if contest is not None and contest.last_code_number and data.code_prefix != contest.code_prefix:
         raise Invalid("Không thể đổi tiền tố mã khi đã có bài dự thi được cấp mã.", field="code_prefix")
-    if not 2000 <= data.year <= 2100:
-        raise Invalid("Năm không hợp lệ.", field="year")
+    _check_numbers(data)
     if data.closes_local <= data.opens_local:
         raise Invalid("Thời điểm đóng phải sau thời điểm mở nhận hồ sơ.", field="closes_date")
     if data.min_age is not None and data.max_age is not None and data.min_age > data.max_age:
         raise Invalid("Tuổi tối thiểu không được lớn hơn tuổi tối đa.", field="min_age")
-    if not 1 <= data.team_min <= data.team_max <= 20:
-        raise Invalid("Số thành viên: tối thiểu từ 1 và không lớn hơn tối đa (tối đa 20).", field="team_min")
-    if data.max_entries_per_person is not None and data.max_entries_per_person < 1:
-        raise Invalid("Số bài tối đa mỗi người phải từ 1 trở lên.", field="max_entries_per_person")
+    if data.team_min > data.team_max:
+        raise Invalid("Số thành viên tối thiểu không được lớn hơn số tối đa.", field="team_min")
     if not data.tracks:
         raise Invalid("Cần ít nhất một bảng thi.", field="tracks")
     if len({fold(name) for name, _ in data.tracks}) != len(data.tracks):
@@ -339,7 +383,7 @@ def _check_contest_data(data: ContestData, contest: Contest | None) -> None:
             raise Invalid(f"Mục tài liệu “{slot.key}” chưa đúng mẫu.", field="slots")
         if not slot.kinds or set(slot.kinds) - set(KIND_LABELS):
             raise Invalid(f"Mục “{slot.label}”: loại tệp chỉ gồm {', '.join(KIND_LABELS)}.", field="slots")
-        if not 0 < slot.max_mb <= 20:
+        if not _in_range(slot.max_mb, *NUMBER_BOUNDS["slot_mb"], kind=(int, float)):
             raise Invalid(f"Mục “{slot.label}”: dung lượng tối đa từ 0,1 đến 20 MB.", field="slots")
     if set(data.form_fields) - set(FORM_FIELDS) or set(data.form_fields.values()) - FIELD_MODES:
         raise Invalid("Cấu hình các mục của phiếu dự thi không hợp lệ.", field="form_fields")
@@ -620,19 +664,6 @@ def my_entries(user) -> list[Entry]:
     return list(
         db.session.scalars(
             select(Entry).where(Entry.leader_id == user.id).order_by(Entry.created_at.desc(), Entry.id.desc())
-        )
-    )
-
-
-def entries_about(user) -> list[Entry]:
-    """Entries holding this person's data: led by the account, or naming its email/phone as a member."""
-    keys = [TeamMember.user_id == user.id, TeamMember.email == user.email]
-    if user.phone:
-        keys.append(TeamMember.phone == user.phone)
-    ids = select(TeamMember.entry_id).where(or_(*keys))
-    return list(
-        db.session.scalars(
-            select(Entry).where(or_(Entry.leader_id == user.id, Entry.id.in_(ids))).order_by(Entry.id)
         )
     )
 
@@ -1362,46 +1393,3 @@ def status_counts(contest: Contest) -> dict[str, int]:
         .group_by(Entry.status)
     )
     return {status: count for status, count in rows}
-
-
-ERASED_NAME = "Đã xoá theo yêu cầu"
-
-
-def erase_person(actor, user) -> int:
-    """Anonymise this person's rows in every entry (name, birth date, contacts, commune, ethnicity,
-    guardian) and delete the documents of the entries they led. Entries themselves stay, so codes,
-    counts and results still add up. The caller (privacy.erase_for_request) commits. Returns the
-    number of member rows erased."""
-    keys = [TeamMember.user_id == user.id, TeamMember.email == user.email]
-    if user.phone:
-        keys.append(TeamMember.phone == user.phone)
-    members = list(db.session.scalars(select(TeamMember).where(or_(*keys))))
-    touched: dict[int, Entry] = {}
-    for member in members:
-        member.full_name, member.birth_date, member.sex = ERASED_NAME, None, ""
-        member.phone = member.email = member.organisation = ""
-        member.commune_code = member.commune_name = member.district_code = member.district_name = ""
-        member.ethnicity = member.guardian_name = member.guardian_contact = ""
-        member.guardian_consent = False
-        member.user_id = None
-        touched[member.entry_id] = member.entry
-    paths = []
-    for entry in db.session.scalars(select(Entry).where(Entry.leader_id == user.id)):
-        touched[entry.id] = entry
-        entry.organisation = entry.commune_code = entry.commune_name = ""
-        for row in list(entry.files):
-            paths.append(file_path(row))
-            entry.files.remove(row)
-    for entry in touched.values():
-        _refresh_search(entry)
-        _history(
-            entry,
-            actor,
-            "erased",
-            note="Ẩn danh hoá dữ liệu cá nhân theo yêu cầu của người được xử lý dữ liệu",
-        )
-    record(actor, "contests.erase_person", "user", user.id, members=len(members), entries=len(touched))
-    db.session.flush()
-    for path in paths:  # removed from disk now; the rows go with the caller's commit
-        _unlink_later(path)
-    return len(members)

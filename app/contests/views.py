@@ -11,7 +11,7 @@ from app.accounts.models import Role
 from app.contests import bp, forms, services, units
 from app.contests.files import KIND_LABELS, MIME_TYPES
 from app.contests.models import STATUS_LABELS, EntryStatus
-from app.errors import Conflict, DomainError, Invalid, apply_error, form_status
+from app.errors import Conflict, DomainError, Invalid, apply_error, error_response, form_status
 from app.privacy.forms import consent_choices
 
 
@@ -37,6 +37,15 @@ def too_large(_error):
     so nothing of it can be saved: say so and lead back to the draft, whose last saved state is intact
     (the page's draft keeper offers what was typed since). Each slot's own, smaller limit is checked by
     the service with the rest of the form saved."""
+    if (request.content_length or 0) <= current_app.config["MAX_CONTENT_LENGTH"]:
+        # Not the files: one text box held more than a form may keep in memory (MAX_FORM_MEMORY_SIZE,
+        # 500 KB), or the form had too many parts. Saying "the files are too large" would mislead.
+        kb = current_app.config["MAX_FORM_MEMORY_SIZE"] // 1000
+        return error_response(
+            413,
+            f"Một ô chữ trong biểu mẫu quá dài (hơn {kb} KB) nên hệ thống không nhận lần gửi này. "
+            "Bản nháp đã lưu trước đó vẫn còn nguyên; hãy rút ngắn nội dung rồi lưu lại.",
+        )
     entry_id = (request.view_args or {}).get("entry_id")
     back = url_for("contests.edit_entry", entry_id=entry_id) if entry_id else url_for("contests.my_entries")
     limit = round(current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024), 1)
@@ -387,8 +396,10 @@ def remove_staff(slug: str, staff_id: int):
 
 
 def _int_arg(name: str) -> int | None:
+    # ASCII digits only ("²".isdigit() is true, int("²") fails) and at most 9 of them, so a page
+    # number or an id always fits PostgreSQL's integer and a page offset its bigint.
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 @bp.get("/quan-ly/ho-so")

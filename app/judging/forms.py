@@ -3,27 +3,44 @@ and the rubric/prize tables have a variable number of fields and are read from r
 the views (CSRF is still checked for every POST by CSRFProtect)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
+from app.contests.forms import VNIntegerField
+from app.forms import Form
+from app.judging import scoring
 from app.judging.models import CONFLICT_KIND_LABELS, DECLARABLE_KINDS
 from app.judging.scoring import METHOD_LABELS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class RoundForm(FlaskForm):
+def _min_average(form, field) -> None:
+    """The same reading of '50' / '7,5' and the same bounds as the scoring rules."""
+    try:
+        scoring.parse_min_average(field.data)
+    except scoring.ScoringError as exc:
+        raise ValidationError(exc.message) from exc
+
+
+class RoundForm(Form):
     name = StringField(
         _l("Tên vòng chấm"),
         validators=[DataRequired(_l("Vui lòng nhập tên vòng chấm.")), Length(max=120)],
@@ -35,26 +52,37 @@ class RoundForm(FlaskForm):
     method = SelectField(
         _l("Cách tổng hợp điểm"), choices=[(m.value, label) for m, label in METHOD_LABELS.items()]
     )
-    judges_per_entry = IntegerField(
+    judges_per_entry = VNIntegerField(
         _l("Số giám khảo chấm mỗi hồ sơ"),
         default=3,
         validators=[
             InputRequired(_l("Vui lòng nhập số giám khảo mỗi hồ sơ.")),
-            NumberRange(1, 15, _l("Số giám khảo mỗi hồ sơ phải từ 1 đến 15.")),
+            NumberRange(
+                1,
+                scoring.MAX_JUDGES_PER_ENTRY,
+                _l("Số giám khảo mỗi hồ sơ phải từ %(min)s đến %(max)s."),
+            ),
         ],
     )
-    top_n = IntegerField(
+    top_n = VNIntegerField(
         _l("Số hồ sơ đi tiếp mỗi bảng (để trống: không giới hạn)"),
-        validators=[Optional(), NumberRange(1, 1000, _l("Số hồ sơ đi tiếp phải từ 1 trở lên."))],
+        validators=[
+            Optional(),
+            NumberRange(
+                1,
+                scoring.MAX_TOP_N,
+                _l("Số hồ sơ đi tiếp mỗi bảng phải từ %(min)s đến %(max)s."),
+            ),
+        ],
     )
     min_average = StringField(
         _l("Điểm trung bình tối thiểu để đi tiếp (để trống: không yêu cầu)"),
-        validators=[Optional(), Length(max=12)],
+        validators=[Optional(), Length(max=12, message=_l("Tối đa %(max)d ký tự.")), _min_average],
     )
     no_zero_criterion = BooleanField(_l("Không đi tiếp nếu có tiêu chí bị chấm 0 điểm"), default=True)
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     full_name = StringField(
         _l("Họ và tên giám khảo"), validators=[DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=120)]
     )
@@ -64,14 +92,14 @@ class InviteForm(FlaskForm):
     organisation = StringField(_l("Cơ quan, đơn vị công tác"), validators=[Optional(), Length(max=160)])
 
 
-class AddJudgeForm(FlaskForm):
+class AddJudgeForm(Form):
     email = EmailField(
         _l("Email tài khoản giám khảo"),
         validators=[DataRequired(_l("Vui lòng nhập địa chỉ email.")), Length(max=254)],
     )
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     full_name = StringField(
         _l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=120)]
     )
@@ -86,17 +114,17 @@ class AcceptInvitationForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A POST with nothing but the CSRF token (accept as a signed-in user, reminders, publish …)."""
 
 
-class JudgeProfileForm(FlaskForm):
+class JudgeProfileForm(Form):
     organisation = StringField(_l("Cơ quan, đơn vị công tác"), validators=[Optional(), Length(max=160)])
     commune_code = SelectField(_l("Xã, phường nơi ở"), choices=[], validate_choice=False)
     expertise = StringField(_l("Lĩnh vực chuyên môn"), validators=[Optional(), Length(max=200)])
 
 
-class DeclareConflictForm(FlaskForm):
+class DeclareConflictForm(Form):
     kind = SelectField(
         _l("Loại xung đột lợi ích"),
         choices=[("", _l("— Chọn —"))] + [(k.value, CONFLICT_KIND_LABELS[k]) for k in DECLARABLE_KINDS],
@@ -104,7 +132,7 @@ class DeclareConflictForm(FlaskForm):
     note = TextAreaField(_l("Mô tả ngắn"), validators=[Optional(), Length(max=1000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(
         _l("Lý do"), validators=[DataRequired(_l("Vui lòng ghi rõ lý do.")), Length(max=1000)]
     )

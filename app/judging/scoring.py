@@ -23,6 +23,11 @@ Decisions (the issue left these open):
   run in a private 60-digit context (never the caller's global decimal context). Presented values
   are rounded half-up to 2 decimals (`present`), and thresholds (minimum average, a prize's minimum)
   are compared on that presented value, so what organisers see is what the rule applied.
+* Every number people type is bounded here, for every caller (web, CLI, benchmark): a criterion's
+  or component's maximum 0 < x ≤ 1000, a weight 0 < x ≤ 100, at most 2 decimals, at most 40
+  criteria and a sheet total ≤ 10,000; minimum average 0..10,000; top N 1..1000; prize places
+  0..50 (side prizes 1..20); the panel's value 0..1000. Text like '1e61', 'nan' or 'inf' is not a
+  number. `parse_bounded` and `check_count` are the one way to read such a number.
 * Ranking compares the full-precision score (quantised to 12 decimals to absorb the last-digit
   noise of square roots): 78.504 ranks above 78.496 although both show "78,50". Set
   `RankingConfig.rank_places=2` to rank on the presented value instead (then such entries go to the
@@ -125,6 +130,22 @@ _NUMBER_TEXT = re.compile(r"^[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)$")
 ZERO = Decimal(0)
 SCALE_LOW, SCALE_HIGH = 1, 5
 
+# Bounds on every number an organiser types (issue 9: a rubric with max_points=1e61 was accepted,
+# then every page of the round failed to show "tổng … điểm"). Generous for any real contest, small
+# enough that every total, mean and square stays exact in _CTX and fits its 12-character text
+# column. Forms repeat them for the field errors; this module refuses them for every caller.
+PLACES = 2  # decimals of points, weights, thresholds and scores
+MAX_POINTS = Decimal(1000)  # a criterion's or an organiser-scored component's maximum
+MAX_WEIGHT = Decimal(100)
+MAX_CRITERIA = 40
+MAX_COMPONENTS = 20
+MAX_TOTAL = Decimal(10_000)  # a sheet's largest weighted total; also bounds the minimum average
+MAX_JUDGES_PER_ENTRY = 15
+MAX_TOP_N = 1000
+MAX_PRIZE_COUNT = 50  # places of one main prize in one track
+MAX_SIDE_PRIZE_COUNT = 20
+MAX_PANEL_VALUE = Decimal(1000)  # the panel's tie-break value
+
 
 def present(value: Decimal) -> Decimal:
     """Round half-up to 2 decimals: the value shown to people and compared with thresholds."""
@@ -135,13 +156,19 @@ def format_score(value: Decimal | int | None, places: int = 2) -> str:
     """Vietnamese number text with a decimal comma: Decimal('48.5') → '48,50'; None → '—'."""
     if value is None:
         return "—"
+    value = Decimal(value)
+    if not value.is_finite() or value.adjusted() > 40:
+        return _plain(value)  # out of every bound (data from before them): shown, never a 500
     quantum = Decimal(1).scaleb(-places)
-    text = f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP, context=_CTX):f}"
+    text = f"{value.quantize(quantum, rounding=ROUND_HALF_UP, context=_CTX):f}"
     return text.replace(".", ",")
 
 
 def _plain(value: Decimal) -> str:
     """Short Vietnamese text for a limit: 25 → '25', 7.5 → '7,5'."""
+    if not value.is_finite() or abs(value.adjusted()) > 20:
+        # Never spell out 1E+999999999 digit by digit (a billion characters) just to cut it.
+        return f"{value:.2E}".replace(".", ",") if value.is_finite() else str(value)
     text = f"{value.normalize(_CTX):f}" if value == value.to_integral_value() else f"{value:f}"
     if len(text) > 20:  # a pasted 300-digit number should not fill the error message
         text = text[:20] + "…"
@@ -174,6 +201,61 @@ def _parse_number(value: Any) -> Decimal | None:
     else:
         raise _NotANumber
     return number
+
+
+def _canonical(value: Decimal) -> Decimal:
+    """An accepted value as it is stored: '0.5000' → 0.50, '-0' → 0 (short text, one spelling of 0)."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -PLACES:
+        value = value.quantize(_CENT, context=_CTX)
+    return value.copy_abs() if value.is_zero() else value
+
+
+def parse_bounded(
+    raw: Any,
+    *,
+    label: str,
+    low: Decimal | int,
+    high: Decimal | int,
+    places: int = PLACES,
+    field: str | None = None,
+) -> Decimal | None:
+    """A number typed by a person, checked against its range; None when blank.
+
+    Accepts what `_parse_number` accepts ('7,5', 12, Decimal); refuses text such as '1e61', 'nan' or
+    'inf', non-finite values, values outside low..high and more than `places` decimals, with a
+    Vietnamese RuleInvalid naming `label`.
+    """
+    low, high = Decimal(low), Decimal(high)
+    try:
+        value = _parse_number(raw)
+    except _NotANumber:
+        value = Decimal("NaN")
+    if value is None:
+        return None
+    between = f"từ {_plain(low)} đến {_plain(high)}"
+    if not value.is_finite():
+        raise RuleInvalid(f"{label} phải là một số {between}.", field=field, code="not_a_number")
+    if not low <= value <= high:
+        raise RuleInvalid(
+            f"{label} phải {between} (nhận được {_plain(value)}).", field=field, code="out_of_range"
+        )
+    if value != value.quantize(Decimal(1).scaleb(-places), context=_CTX):
+        raise RuleInvalid(
+            f"{label} chỉ được có tối đa {places} chữ số thập phân."
+            if places
+            else f"{label} phải là số nguyên.",
+            field=field,
+            code="too_many_places",
+        )
+    return _canonical(value)
+
+
+def check_count(value: Any, *, label: str, low: int, high: int, field: str | None = None) -> int:
+    """A whole count (judges per entry, top N, prize places) within low..high, or RuleInvalid."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise RuleInvalid(f"{label} phải là số nguyên từ {low} đến {high}.", field=field, code="out_of_range")
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,12 +297,12 @@ class Criterion:
     @classmethod
     def points(cls, id: str, name: str, max_points: Any, description: str = "") -> Criterion:
         """A criterion scored 0..max_points (at most 2 decimals)."""
-        return cls(id, name, Decimal(str(max_points)), POINTS, Decimal(1), description)
+        return cls(id, name, max_points, POINTS, Decimal(1), description)
 
     @classmethod
     def scale(cls, id: str, name: str, weight: Any = 1, description: str = "") -> Criterion:
         """A criterion scored on a whole-number 1–5 scale, counting score × weight."""
-        return cls(id, name, Decimal(SCALE_HIGH), SCALE, Decimal(str(weight)), description)
+        return cls(id, name, Decimal(SCALE_HIGH), SCALE, weight, description)
 
     @property
     def low(self) -> Decimal:
@@ -238,6 +320,21 @@ class Criterion:
         return self.high * self.weight
 
 
+def _check_positive(
+    value: Decimal, high: Decimal, label: str, field: str, error: type[ScoringError] = RubricInvalid
+) -> None:
+    """A maximum or a weight: finite, above 0, at most `high`, at most PLACES decimals."""
+    if not (value.is_finite() and 0 < value <= high):
+        raise error(
+            f"{label} phải lớn hơn 0 và không quá {_plain(high)}"
+            + (f" (nhận được {_plain(value)})." if value.is_finite() else "."),
+            field=field,
+            code="out_of_range",
+        )
+    if value != value.quantize(_CENT, context=_CTX):
+        raise error(f"{label} chỉ được có tối đa {PLACES} chữ số thập phân.", field=field, code="places")
+
+
 @dataclass(frozen=True)
 class Rubric:
     """An ordered tuple of criteria; validated on construction (raises RubricInvalid)."""
@@ -248,6 +345,11 @@ class Rubric:
         object.__setattr__(self, "criteria", tuple(self.criteria))
         if not self.criteria:
             raise RubricInvalid("Thang điểm phải có ít nhất một tiêu chí.", code="rubric_empty")
+        if len(self.criteria) > MAX_CRITERIA:
+            raise RubricInvalid(
+                f"Thang điểm có tối đa {MAX_CRITERIA} tiêu chí (nhận được {len(self.criteria)}).",
+                code="rubric_size",
+            )
         seen: set[str] = set()
         for crit in self.criteria:
             if not crit.id or crit.id in seen:
@@ -263,16 +365,14 @@ class Rubric:
                 raise RubricInvalid(
                     f"Tiêu chí «{crit.name}» có kiểu chấm không hợp lệ.", field=crit.id, code="rubric_kind"
                 )
-            if not (crit.max_points.is_finite() and crit.max_points > 0):
-                raise RubricInvalid(
-                    f"Điểm tối đa của tiêu chí «{crit.name}» phải lớn hơn 0.",
-                    field=crit.id,
-                    code="rubric_max",
-                )
-            if not (crit.weight.is_finite() and crit.weight > 0):
-                raise RubricInvalid(
-                    f"Hệ số của tiêu chí «{crit.name}» phải lớn hơn 0.", field=crit.id, code="rubric_weight"
-                )
+            _check_positive(crit.max_points, MAX_POINTS, f"Điểm tối đa của tiêu chí «{crit.name}»", crit.id)
+            _check_positive(crit.weight, MAX_WEIGHT, f"Hệ số của tiêu chí «{crit.name}»", crit.id)
+        if self.max_total > MAX_TOTAL:
+            raise RubricInvalid(
+                f"Tổng điểm tối đa của thang điểm là {_plain(self.max_total)}, vượt quá {_plain(MAX_TOTAL)}: "
+                "hãy giảm điểm tối đa hoặc hệ số của các tiêu chí.",
+                code="rubric_total",
+            )
 
     @property
     def max_total(self) -> Decimal:
@@ -397,7 +497,7 @@ def _check_score(crit: Criterion, raw: Any) -> tuple[Decimal | None, str | None]
                 f"Điểm của tiêu chí «{crit.name}» phải là số nguyên từ {SCALE_LOW} đến {SCALE_HIGH} "
                 f"(nhận được {_plain(value)})."
             )
-        return value, None
+        return _canonical(value.quantize(Decimal(1), context=_CTX)), None
     if not ZERO <= value <= crit.max_points:
         return None, (
             f"Điểm của tiêu chí «{crit.name}» phải từ 0 đến {_plain(crit.max_points)} "
@@ -407,7 +507,7 @@ def _check_score(crit: Criterion, raw: Any) -> tuple[Decimal | None, str | None]
         return None, (
             f"Điểm của tiêu chí «{crit.name}» chỉ được có tối đa 2 chữ số thập phân (nhận được {_plain(value)})."
         )
-    return value, None
+    return _canonical(value), None
 
 
 def validate_sheet(rubric: Rubric, scores: Mapping[str, Any], *, submit: bool = True) -> dict[str, Decimal]:
@@ -481,10 +581,18 @@ class Component:
     weight: Decimal = Decimal(1)
 
     def __post_init__(self):
-        for name in ("max_points", "weight"):
+        for name, high, what in (
+            ("max_points", MAX_POINTS, "Điểm tối đa"),
+            ("weight", MAX_WEIGHT, "Hệ số"),
+        ):
             value = getattr(self, name)
-            if not isinstance(value, Decimal):
-                object.__setattr__(self, name, Decimal(str(value)))
+            label = f"{what} của điểm thành phần «{self.name}»"
+            try:
+                number = value if isinstance(value, Decimal) else Decimal(str(value))
+            except InvalidOperation as exc:
+                raise RuleInvalid(f"{label} phải là một số.", field=self.id, code="component_number") from exc
+            _check_positive(number, high, label, self.id, RuleInvalid)
+            object.__setattr__(self, name, number)
 
 
 @dataclass(frozen=True)
@@ -523,6 +631,14 @@ class PreparedRound:
     mean_totals: dict[Hashable, Decimal]  # plain mean of judges' totals (scored entries only)
     criterion_averages: dict[Hashable, dict[str, Decimal]]  # entry → criterion → mean raw score
     component_scores: dict[Hashable, Decimal]  # entry → Σ component value × weight
+
+
+def parse_panel_value(raw: Any, label: str = "Quyết định của hội đồng") -> Decimal | None:
+    """The panel's tie-break value for an entry (higher ranks first): 0..MAX_PANEL_VALUE, blank → None."""
+    try:
+        return parse_bounded(raw, label=label, low=0, high=MAX_PANEL_VALUE, field="panel")
+    except RuleInvalid as exc:
+        raise RuleInvalid(exc.message, field="panel", code="panel_invalid") from exc
 
 
 def prepare_round(data: RoundData) -> PreparedRound:
@@ -569,6 +685,8 @@ def prepare_round(data: RoundData) -> PreparedRound:
                 zeros[entry.id].append((sheet.judge_id, crit.id))
         totals[entry.id][sheet.judge_id] = total
 
+    if len(data.components) > MAX_COMPONENTS:
+        raise RuleInvalid(f"Vòng thi có tối đa {MAX_COMPONENTS} điểm thành phần.", code="components_size")
     known_components = {c.id: c for c in data.components}
     component_values: dict[Hashable, dict[str, Decimal]] = {e: {} for e in entries}
     for (entry_id, component_id), raw in data.component_scores.items():
@@ -592,15 +710,7 @@ def prepare_round(data: RoundData) -> PreparedRound:
     for entry_id, raw in data.panel_decisions.items():
         if entry_id not in entries:
             raise RuleInvalid(f"Quyết định của hội đồng cho hồ sơ «{entry_id}» không thuộc vòng thi.")
-        try:
-            value = _parse_number(raw)
-        except _NotANumber:
-            value = Decimal("NaN")
-        if value is not None and not value.is_finite():
-            raise RuleInvalid(
-                f"Giá trị quyết định của hội đồng cho hồ sơ {entries[entry_id].name} phải là một số.",
-                code="panel_invalid",
-            )
+        value = parse_panel_value(raw, f"Giá trị quyết định của hội đồng cho hồ sơ {entries[entry_id].name}")
         if value is not None:
             panel[entry_id] = value
 
@@ -1196,15 +1306,18 @@ def _check_overrides(ranking: Ranking, overrides: Iterable[Override]) -> dict[Ha
     return by_entry
 
 
+def parse_min_average(raw: Any) -> Decimal | None:
+    """The advancement rule's minimum average of the judges' totals: 0..MAX_TOTAL, blank → None."""
+    return parse_bounded(raw, label="Điểm trung bình tối thiểu", low=0, high=MAX_TOTAL, field="min_average")
+
+
 def decide_advancement(
     ranking: Ranking, rule: AdvancementRule, overrides: Iterable[Override] = ()
 ) -> AdvancementResult:
     """Apply the rule per track, explain every verdict in Vietnamese, then apply overrides."""
-    if rule.top_n is not None and (not isinstance(rule.top_n, int) or rule.top_n < 1):
-        raise RuleInvalid("Số hồ sơ đi tiếp mỗi bảng phải là số nguyên từ 1 trở lên.", field="top_n")
-    minimum = None if rule.min_average is None else Decimal(str(rule.min_average))
-    if minimum is not None and not (minimum.is_finite() and minimum >= 0):
-        raise RuleInvalid("Điểm trung bình tối thiểu phải là một số không âm.", field="min_average")
+    if rule.top_n is not None:
+        check_count(rule.top_n, label="Số hồ sơ đi tiếp mỗi bảng", low=1, high=MAX_TOP_N, field="top_n")
+    minimum = parse_min_average(rule.min_average)
     by_entry = _check_overrides(ranking, overrides)
     rubric = ranking.data.rubric
 
@@ -1488,8 +1601,9 @@ def award_prizes(
     unawarded: list[Unawarded] = []
     for track, prizes in plan.prizes.items():
         for prize in prizes:
-            if not isinstance(prize.count, int) or prize.count < 0:
-                raise RuleInvalid(f"Số lượng {prize.name} phải là số nguyên không âm.", field=prize.id)
+            check_count(
+                prize.count, label=f"Số lượng {prize.name}", low=0, high=MAX_PRIZE_COUNT, field=prize.id
+            )
         rows = [
             r
             for r in ranking.tracks.get(track, ())
@@ -1510,8 +1624,9 @@ def award_prizes(
         _fill(groups, slots, track, where, awards, ties, unawarded, lambda r: r.score)
 
     for side in plan.side_prizes:
-        if not isinstance(side.count, int) or side.count < 1:
-            raise RuleInvalid(f"Số lượng {side.name} phải là số nguyên từ 1 trở lên.", field=side.id)
+        check_count(
+            side.count, label=f"Số lượng {side.name}", low=1, high=MAX_SIDE_PRIZE_COUNT, field=side.id
+        )
     main_winners = {a.entry.id for a in awards}
     known = {r.entry.id: r for r in ranking.rows()}
     for side in plan.side_prizes:

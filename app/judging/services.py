@@ -26,7 +26,6 @@ from app.accounts.validation import ValidationFailed, normalize_email, normalize
 from app.audit.services import record
 from app.contests import services as contests
 from app.contests.models import Contest, ContestStaff, Entry, EntryStatus, StaffRole, TeamMember, Track
-from app.contests.search import fold
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.judging import scoring
@@ -48,6 +47,7 @@ from app.judging.models import (
 from app.judging.models import Conflict as ConflictOfInterest
 from app.localtime import format_datetime, utcnow
 from app.mail.services import send_email
+from app.text import fold
 
 INVITATION_DAYS = 7
 COMMENT_LIMIT = 2000
@@ -93,6 +93,15 @@ def _commit() -> None:
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict(RACE) from exc
+
+
+@contextlib.contextmanager
+def _scoring_rule(field: str | None = None, prefix: str = ""):
+    """A refusal of the pure scoring rules (bounds, rubric) becomes an Invalid on `field` (422)."""
+    try:
+        yield
+    except scoring.ScoringError as exc:
+        raise Invalid(prefix + exc.message, field=field or exc.field, code=exc.code) from exc
 
 
 # --- rounds --------------------------------------------------------------------------------------
@@ -177,20 +186,32 @@ def _apply_settings(round_: Round, settings: RoundSettings) -> None:
         raise Invalid("Vui lòng nhập tên vòng chấm (ví dụ: Sơ khảo).", field="name")
     if settings.method not in {m.value for m in scoring.Method}:
         raise Invalid("Cách tổng hợp điểm không hợp lệ.", field="method")
-    if not 1 <= (settings.judges_per_entry or 0) <= 15:
-        raise Invalid("Số giám khảo chấm mỗi hồ sơ phải từ 1 đến 15.", field="judges_per_entry")
-    if settings.top_n is not None and settings.top_n < 1:
-        raise Invalid("Số hồ sơ đi tiếp mỗi bảng phải từ 1 trở lên.", field="top_n")
+    with _scoring_rule("judges_per_entry"):
+        scoring.check_count(
+            settings.judges_per_entry,
+            label="Số giám khảo chấm mỗi hồ sơ",
+            low=1,
+            high=scoring.MAX_JUDGES_PER_ENTRY,
+        )
+    if settings.top_n is not None:
+        with _scoring_rule("top_n"):
+            scoring.check_count(
+                settings.top_n, label="Số hồ sơ đi tiếp mỗi bảng", low=1, high=scoring.MAX_TOP_N
+            )
     if settings.opens_at and settings.closes_at and settings.closes_at <= settings.opens_at:
         raise Invalid("Thời điểm kết thúc chấm phải sau thời điểm bắt đầu.", field="closes_at")
-    minimum = (settings.min_average or "").strip().replace(",", ".")
-    if minimum:
-        try:
-            value = Decimal(minimum)
-        except ArithmeticError as exc:
-            raise Invalid("Điểm trung bình tối thiểu phải là một số, ví dụ 50.", field="min_average") from exc
-        if not value.is_finite() or value < 0:
-            raise Invalid("Điểm trung bình tối thiểu phải là một số không âm.", field="min_average")
+    with _scoring_rule("min_average"):
+        value = scoring.parse_min_average(settings.min_average)
+    minimum = ""
+    if value is not None:
+        # Meaning, beyond the bound: a minimum above the rubric's largest total bars every entry.
+        top = rubric_of(round_).max_total
+        if value > top:
+            raise Invalid(
+                f"Điểm trung bình tối thiểu ({scoring.format_score(value)}) lớn hơn tổng điểm tối đa "
+                f"của thang điểm ({scoring.format_score(top)}).",
+                field="min_average",
+            )
         minimum = str(value)
     round_.name = name
     round_.description = (settings.description or "").strip()[:4000]
@@ -284,31 +305,41 @@ def save_rubric(actor, round_: Round, rows: list[dict]) -> scoring.Rubric:
         crit_id = crit_id or _criterion_id(name, taken | existing)
         taken.add(crit_id)
         kind = row.get("kind") or scoring.POINTS
-        max_points = str(row.get("max_points") or "").strip().replace(",", ".")
-        weight = str(row.get("weight") or "1").strip().replace(",", ".")
-        if kind == scoring.POINTS and not max_points:
-            raise Invalid(f"Dòng {index}: nhập điểm tối đa của tiêu chí «{name}».", field="rubric")
-        try:
-            Decimal(max_points or "5")
-            Decimal(weight)
-        except ArithmeticError as exc:
-            raise Invalid(
-                f"Dòng {index}: điểm tối đa và hệ số của tiêu chí «{name}» phải là số.", field="rubric"
-            ) from exc
+        where = f"Dòng {index}: "
+        if kind == scoring.POINTS and not str(row.get("max_points") or "").strip():
+            raise Invalid(f"{where}nhập điểm tối đa của tiêu chí «{name}».", field="rubric")
+        with _scoring_rule("rubric", where):
+            max_points = scoring.parse_bounded(
+                row.get("max_points") if kind == scoring.POINTS else scoring.SCALE_HIGH,
+                label=f"Điểm tối đa của tiêu chí «{name}»",
+                low=Decimal("0.01"),
+                high=scoring.MAX_POINTS,
+            )
+            weight = scoring.parse_bounded(
+                row.get("weight") or "1",
+                label=f"Hệ số của tiêu chí «{name}»",
+                low=Decimal("0.01"),
+                high=scoring.MAX_WEIGHT,
+            )
         items.append(
             {
                 "id": crit_id,
                 "name": name,
                 "kind": kind,
-                "max_points": max_points or "5",
-                "weight": weight,
+                "max_points": str(max_points),
+                "weight": str(weight),
                 "description": (row.get("description") or "").strip()[:1000],
             }
         )
-    try:
+    with _scoring_rule("rubric"):
         rubric = scoring.Rubric.from_data(items)
-    except scoring.ScoringError as exc:
-        raise Invalid(exc.message, field="rubric") from exc
+    if round_.min_average and Decimal(round_.min_average) > rubric.max_total:
+        raise Invalid(
+            f"Tổng điểm tối đa của thang điểm mới ({scoring.format_score(rubric.max_total)}) thấp hơn điểm "
+            f"trung bình tối thiểu để đi tiếp ({scoring.format_score(Decimal(round_.min_average))}): hãy sửa "
+            "quy tắc đi tiếp của vòng trước.",
+            field="rubric",
+        )
     round_.rubric = rubric.to_data()
     ids = set(rubric.ids())
     round_.tie_breaks = [k for k in round_.tie_breaks if k["kind"] != "criterion" or k["ref"] in ids] or (
@@ -361,25 +392,40 @@ def save_components(actor, round_: Round, rows: list[dict]) -> None:
         comp_id = row.get("id") if row.get("id") in existing and row.get("id") not in taken else None
         comp_id = comp_id or _criterion_id(name, taken | existing)
         taken.add(comp_id)
-        try:
-            max_points = Decimal(str(row.get("max_points") or "").replace(",", "."))
-            weight = Decimal(str(row.get("weight") or "1").replace(",", "."))
-        except ArithmeticError as exc:
-            raise Invalid(
-                f"Dòng {index}: điểm tối đa và hệ số của «{name}» phải là số.", field="components"
-            ) from exc
-        if not (max_points.is_finite() and max_points > 0 and weight.is_finite() and weight > 0):
-            raise Invalid(
-                f"Dòng {index}: điểm tối đa và hệ số của «{name}» phải lớn hơn 0.", field="components"
+        with _scoring_rule("components", f"Dòng {index}: "):
+            max_points = scoring.parse_bounded(
+                row.get("max_points"),
+                label=f"Điểm tối đa của «{name}»",
+                low=Decimal("0.01"),
+                high=scoring.MAX_POINTS,
             )
+            weight = scoring.parse_bounded(
+                row.get("weight") or "1",
+                label=f"Hệ số của «{name}»",
+                low=Decimal("0.01"),
+                high=scoring.MAX_WEIGHT,
+            )
+        if max_points is None:
+            raise Invalid(f"Dòng {index}: nhập điểm tối đa của «{name}».", field="components")
         items.append({"id": comp_id, "name": name, "max_points": str(max_points), "weight": str(weight)})
-    kept = {c["id"] for c in items}
+    if len(items) > scoring.MAX_COMPONENTS:
+        raise Invalid(f"Vòng chấm có tối đa {scoring.MAX_COMPONENTS} điểm thành phần.", field="components")
+    kept = {c["id"]: c for c in items}
+    # Meaning: a lowered maximum must still hold every value already entered for that component.
+    for score in db.session.scalars(select(ComponentScore).where(ComponentScore.round_id == round_.id)):
+        item = kept.get(score.component_id)
+        if item is not None and Decimal(score.value) > Decimal(item["max_points"]):
+            raise Invalid(
+                f"«{item['name']}» đã có điểm {scoring.format_score(Decimal(score.value))}, lớn hơn điểm tối đa "
+                "mới; hãy sửa các điểm đó trước.",
+                field="components",
+            )
+    round_.components = items
     db.session.execute(
         delete(ComponentScore).where(
-            ComponentScore.round_id == round_.id, ComponentScore.component_id.not_in(kept or {""})
+            ComponentScore.round_id == round_.id, ComponentScore.component_id.not_in(set(kept) or {""})
         )
     )
-    round_.components = items
     round_.tie_breaks = [k for k in round_.tie_breaks if k["kind"] != "component" or k["ref"] in kept]
     record(actor, "judging.components_save", "round", round_.id, components=items)
     _commit()
@@ -455,11 +501,14 @@ def save_prize_plan(actor, round_: Round, tracks: dict[str, dict[str, int]], sid
     clean_tracks: dict[str, dict[str, int]] = {}
     for track, counts in tracks.items():
         row = {}
-        for prize_id in scoring.PRIZE_NAMES:
-            value = counts.get(prize_id) or 0
-            if not isinstance(value, int) or not 0 <= value <= 50:
-                raise Invalid(f"Số lượng {scoring.PRIZE_NAMES[prize_id]} phải từ 0 đến 50.", field="prizes")
-            row[prize_id] = value
+        for prize_id, prize_name in scoring.PRIZE_NAMES.items():
+            with _scoring_rule("prizes"):
+                row[prize_id] = scoring.check_count(
+                    counts.get(prize_id) or 0,
+                    label=f"Số lượng {prize_name}",
+                    low=0,
+                    high=scoring.MAX_PRIZE_COUNT,
+                )
         clean_tracks[track] = row
     rubric_ids = set(rubric_of(round_).ids())
     clean_side = []
@@ -470,9 +519,13 @@ def save_prize_plan(actor, round_: Round, tracks: dict[str, dict[str, int]], sid
             continue
         if item.get("criterion") not in rubric_ids:
             raise Invalid(f"Giải phụ «{name}»: hãy chọn tiêu chí làm căn cứ.", field="prizes")
-        count = item.get("count") or 1
-        if not isinstance(count, int) or not 1 <= count <= 20:
-            raise Invalid(f"Số lượng giải «{name}» phải từ 1 đến 20.", field="prizes")
+        with _scoring_rule("prizes"):
+            count = scoring.check_count(
+                item.get("count") or 1,
+                label=f"Số lượng giải «{name}»",
+                low=1,
+                high=scoring.MAX_SIDE_PRIZE_COUNT,
+            )
         side_id = _criterion_id(name, taken)
         taken.add(side_id)
         clean_side.append({"id": side_id, "name": name, "count": count, "criterion": item["criterion"]})
@@ -567,17 +620,9 @@ def set_panel_decision(actor, round_: Round, entry_id: int, value: str) -> None:
     )
     if row is None:
         raise NotFound("Hồ sơ không thuộc vòng chấm này.")
-    text = (value or "").strip().replace(",", ".")
-    if text:
-        try:
-            number = Decimal(text)
-        except ArithmeticError as exc:
-            raise Invalid(
-                "Quyết định của hội đồng phải là một số (số lớn hơn xếp trên).", field="panel"
-            ) from exc
-        if not number.is_finite():
-            raise Invalid("Quyết định của hội đồng phải là một số.", field="panel")
-        text = str(number)
+    with _scoring_rule("panel"):
+        number = scoring.parse_panel_value(value)
+    text = "" if number is None else str(number)
     row.panel_decision = text
     record(actor, "judging.panel_decision", "round", round_.id, entry_id=entry_id, value=text)
     _commit()
@@ -1240,9 +1285,13 @@ def auto_assign(actor, round_: Round, k: int | None = None) -> AssignmentReport:
     ones and unscored ones that now have a conflict, then fills the gaps.
     """
     get_round_for_organiser(actor, round_.id)
-    k = k or round_.judges_per_entry
-    if not 1 <= k <= 15:
-        raise Invalid("Số giám khảo mỗi hồ sơ phải từ 1 đến 15.", field="k")
+    with _scoring_rule("k"):
+        k = scoring.check_count(
+            k or round_.judges_per_entry,
+            label="Số giám khảo mỗi hồ sơ",
+            low=1,
+            high=scoring.MAX_JUDGES_PER_ENTRY,
+        )
     judges = [j.id for j in round_judges(round_)]
     entries = round_entry_ids(round_)
     if not judges:

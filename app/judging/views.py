@@ -4,9 +4,12 @@ Thin: parse, call one service, show the result or the error."""
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_user
 
+from app.accounts import services as account_services
 from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.contests import services as contests
@@ -22,12 +25,14 @@ from app.judging.models import (
 )
 from app.localtime import local_to_utc, to_local, utcnow
 
+_WHOLE = re.compile(r"-?[0-9]{1,9}")
+
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """A whole number from a form: ASCII digits, an optional minus, at most 9 digits, so an id or a
+    count always fits the database's integer (int() would take '١٢', '1_000' and 40 digits)."""
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if _WHOLE.fullmatch(text) else None
 
 
 def _back(endpoint: str, round_id: int, **kwargs):
@@ -220,7 +225,7 @@ def accept_invitation(token: str):
                 user = services.accept_invitation(
                     token, full_name=form.full_name.data, phone=form.phone.data, password=form.password.data
                 )
-                login_user(user)
+                login_user(account_services.start_session(user))
         except DomainError as error:
             apply_error(form, error)
             status = error.status
@@ -374,7 +379,7 @@ def invite_judge(round_id: int):
         else:
             flash(f"Đã gửi thư mời tới {form.email.data}.", "success")
     else:
-        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
     return _back("judging.round_detail", round_id)
 
 
@@ -417,7 +422,7 @@ def add_judge(round_id: int):
         else:
             flash(f"Đã thêm giám khảo {user.full_name}.", "success")
     else:
-        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
     return _back("judging.round_detail", round_id)
 
 
@@ -527,7 +532,10 @@ def rules(round_id: int):
                         raw = request.form.get(f"prize-{index}-{prize_id}", "0").strip() or "0"
                         value = _int(raw)
                         if value is None:
-                            raise Invalid(f"Số lượng {scoring.PRIZE_NAMES[prize_id]} phải là số nguyên.")
+                            raise Invalid(
+                                f"Số lượng {scoring.PRIZE_NAMES[prize_id]} phải là số nguyên "
+                                f"từ 0 đến {scoring.MAX_PRIZE_COUNT}."
+                            )
                         counts[prize_id] = value
                     tracks[track] = counts
                 side = []

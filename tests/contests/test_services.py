@@ -574,3 +574,51 @@ def test_a_refused_configuration_change_leaves_the_contest_as_it_was(
     db.session.expire_all()
     assert contest.name != "Tên mới không được lưu"
     assert [t.name for t in contest.tracks] == ["Bảng Ý tưởng", "Bảng Dự án"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"year": 10**20}, "year"),
+        ({"edition": 2**31}, "edition"),
+        ({"edition": 0}, "edition"),
+        ({"min_age": -1}, "min_age"),
+        ({"max_age": 10**12}, "max_age"),
+        ({"team_min": 0}, "team_min"),
+        ({"team_max": 21}, "team_max"),
+        ({"team_max": True}, "team_max"),
+        ({"max_entries_per_person": 2**31}, "max_entries_per_person"),
+        ({"max_entries_per_person": 0}, "max_entries_per_person"),
+        ({"tracks": [("Bảng Dự án", 2**31)]}, "tracks"),
+        ({"tracks": [("Bảng Dự án", 0)]}, "tracks"),
+        ({"slots": [services.SlotSpec("tm", "Thuyết minh", ["pdf"], float("nan"))]}, "slots"),
+        ({"slots": [services.SlotSpec("tm", "Thuyết minh", ["pdf"], 1e61)]}, "slots"),
+        ({"slots": [services.SlotSpec("tm", "Thuyết minh", ["pdf"], 0.01)]}, "slots"),
+    ],
+    ids=lambda value: str(value)[:30] if isinstance(value, dict) else value,
+)
+def test_every_number_of_a_contests_rules_is_bounded_for_every_caller(make_contest, changes, field):
+    """The form shows these as field errors; the service refuses them for the CLI and any other
+    caller (an out-of-range integer is a 500 on PostgreSQL, a 0 makes a rule nobody can meet)."""
+    with pytest.raises(Invalid) as info:
+        make_contest(**changes)
+    assert info.value.field == field
+    assert services.all_contests() == []
+
+
+def test_the_bounds_themselves_are_accepted(make_contest):
+    contest = make_contest(
+        edition=100,
+        min_age=0,
+        max_age=120,
+        team_min=20,
+        team_max=20,
+        max_entries_per_person=100,
+        tracks=[("Bảng Dự án", 50)],
+        slots=[services.SlotSpec("tm", "Thuyết minh", ["pdf"], 20)],
+    )
+    assert (contest.max_age, contest.tracks[0].max_startup_years, contest.slots[0].max_bytes) == (
+        120,
+        50,
+        20 * 1024 * 1024,
+    )

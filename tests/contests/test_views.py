@@ -290,9 +290,7 @@ def test_organiser_keys_in_a_paper_entry(client, make_contest, login, organiser)
     assert client.get(f"/bai-du-thi/{entry.id}/sua").status_code == 200
 
 
-def test_contest_configuration_form(client, login, organiser):
-    login(organiser.email)
-    page = client.get("/quan-ly/cuoc-thi/moi").get_data(as_text=True)
+def contest_form_data(**overrides) -> dict:
     data = {
         "name": "Cuộc thi ý tưởng KNĐMST 2027",
         "slug": "y-tuong-2027",
@@ -314,8 +312,14 @@ def test_contest_configuration_form(client, login, organiser):
         "tracks": "Bảng Ý tưởng\nBảng Dự án | 5",
         "slots": "thuyet-minh | Bản thuyết minh | pdf,docx | 10 | bắt buộc",
         "video_link": "optional",
-        "csrf_token": csrf_from(page),
     }
+    return {**data, **overrides}
+
+
+def test_contest_configuration_form(client, login, organiser):
+    login(organiser.email)
+    page = client.get("/quan-ly/cuoc-thi/moi").get_data(as_text=True)
+    data = contest_form_data(csrf_token=csrf_from(page))
     bad = {**data, "slots": "thuyet-minh | Bản thuyết minh | exe | 10"}
     response = client.post("/quan-ly/cuoc-thi/moi", data=bad)
     assert response.status_code == 422 and "loại tệp chỉ gồm" in response.get_data(as_text=True)
@@ -384,6 +388,23 @@ def test_a_body_too_large_to_read_leads_back_to_the_intact_draft(client, applica
     assert db.session.get(Entry, entry.id).summary == "Bản đã lưu"
 
 
+def test_a_text_box_too_long_to_keep_is_named_as_such_not_as_large_files(client, applicant, make_contest):
+    """Found by tests/test_fuzz.py: a 1 MB summary (above Flask's 500 KB per field, far below the
+    25 MB body limit) was answered "your files exceed 25 MB", which no file did."""
+    contest = make_contest()
+    start(client, contest)
+    entry = db.session.query(Entry).one()
+    post_entry(client, entry.id, entry_form(contest, summary="Bản đã lưu"))
+    response = post_entry(
+        client, entry.id, entry_form(contest, summary="ễ" * 350_000), {"file_thuyet-minh": (PDF, "a.pdf")}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Một ô chữ trong biểu mẫu quá dài (hơn 500 KB)" in html and "Tệp quá lớn" not in html
+    db.session.expire_all()
+    assert db.session.get(Entry, entry.id).summary == "Bản đã lưu"
+
+
 def test_organiser_adds_and_removes_contest_staff(client, make_contest, make_user, login, organiser):
     contest = make_contest()
     make_user("phunu@example.vn", name="Đỗ Thị Mai")
@@ -409,3 +430,56 @@ def test_organiser_adds_and_removes_contest_staff(client, make_contest, make_use
     assert services.manageable_contests(staff[0].user) == [contest]
     response = submit(client, f"{url}/{staff[0].id}/xoa", {}, page=page)
     assert response.status_code == 302 and services.contest_staff(contest) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("year", "99999999999999999999", "Năm phải từ 2000 đến 2100."),
+        ("year", "1e61", "Vui lòng nhập một số nguyên."),
+        ("edition", "2147483648", "Lần thứ phải từ 1 đến 100."),
+        ("min_age", "-1", "Tuổi tối thiểu phải từ 0 đến 120."),
+        ("max_age", "121", "Tuổi tối đa phải từ 0 đến 120."),
+        ("team_min", "0", "Số thành viên tối thiểu phải từ 1 đến 20."),
+        ("team_max", "1000000", "Số thành viên tối đa phải từ 1 đến 20."),
+        ("max_entries_per_person", "99999999999", "Số bài tối đa mỗi người phải từ 1 đến 100."),
+        ("max_entries_per_person", "nan", "Vui lòng nhập một số nguyên."),
+        ("tracks", "Bảng Dự án | 2147483648", "sau dấu | là số năm tối đa"),
+        ("tracks", "Bảng Dự án | ²", "sau dấu | là số năm tối đa"),
+        ("slots", "thuyet-minh | Bản thuyết minh | pdf | 1e61", "số MB tối đa phải từ 0,1 đến 20"),
+        ("slots", "thuyet-minh | Bản thuyết minh | pdf | nan", "số MB tối đa phải từ 0,1 đến 20"),
+        ("slots", "thuyet-minh | Bản thuyết minh | pdf | 0,01", "số MB tối đa phải từ 0,1 đến 20"),
+    ],
+)
+def test_contest_numbers_out_of_bounds_are_field_errors(client, login, organiser, field, value, message):
+    """Before the bounds, 2147483648 overflowed PostgreSQL's integer (a 500) and 10**11 entries per
+    person was accepted; '²' passed str.isdigit() and then failed int() (a 500)."""
+    login(organiser.email)
+    page = client.get("/quan-ly/cuoc-thi/moi").get_data(as_text=True)
+    response = client.post(
+        "/quan-ly/cuoc-thi/moi", data=contest_form_data(csrf_token=csrf_from(page), **{field: value})
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert services.all_contests() == []
+
+
+def test_entry_list_numbers_from_the_address_bar_never_crash(client, login, organiser, make_contest):
+    """'²' passed str.isdigit() and failed int(); a 23-digit page overflowed PostgreSQL's OFFSET."""
+    make_contest()
+    login(organiser.email)
+    for query in ("trang=²", "trang=99999999999999999999999", "cuoc_thi=1" + "0" * 30, "bang=-1"):
+        assert client.get(f"/quan-ly/ho-so?{query}").status_code == 200, query
+
+
+@pytest.mark.parametrize("track_id", ["²", "١", "9" * 40, "-1"])
+def test_a_track_id_that_only_looks_like_digits_keeps_the_draft(client, applicant, make_contest, track_id):
+    """'²'.isdigit() is true but int('²') fails: that was a 500 when saving a dossier."""
+    contest = make_contest()
+    start(client, contest)
+    entry = db.session.query(Entry).one()
+    response = post_entry(client, entry.id, entry_form(contest, track_id=track_id, summary="Đã lưu"))
+    assert response.status_code in (302, 422)
+    db.session.expire_all()
+    saved = db.session.get(Entry, entry.id)
+    assert saved.summary == "Đã lưu" and saved.track_id == contest.tracks[0].id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Context
 from decimal import Decimal as D
 
@@ -32,10 +33,12 @@ from app.judging.scoring import (
     TieBreak,
     aggregate,
     award_prizes,
+    check_count,
     compare_methods,
     decide_advancement,
     format_score,
     mean,
+    parse_bounded,
     prepare_round,
     present,
     rank_round,
@@ -129,6 +132,112 @@ def test_a_huge_pasted_number_gives_a_short_message():
     with pytest.raises(SheetInvalid) as info:
         validate_sheet(DEFAULT_RUBRIC, dict(FULL, doi_moi="9" * 300))
     assert len(info.value.message) < 120
+
+
+# Bounds (issue 9, defect 4): every number typed by a person has a sane range here, for every caller.
+
+
+@pytest.mark.parametrize(
+    ("criterion", "message"),
+    [
+        (Criterion.points("a", "Ý tưởng", "1e61"), "phải lớn hơn 0 và không quá 1000 (nhận được 1,00E+61)"),
+        (Criterion.points("a", "Ý tưởng", "1000.01"), "không quá 1000 (nhận được 1000,01)"),
+        (Criterion.points("a", "Ý tưởng", "Infinity"), "phải lớn hơn 0 và không quá 1000."),
+        (Criterion.points("a", "Ý tưởng", "sNaN"), "phải lớn hơn 0 và không quá 1000."),
+        (Criterion.points("a", "Ý tưởng", "12.125"), "tối đa 2 chữ số thập phân"),
+        (
+            Criterion.scale("a", "Ý tưởng", "100.01"),
+            "Hệ số của tiêu chí «Ý tưởng» phải lớn hơn 0 và không quá 100",
+        ),
+        (Criterion.scale("a", "Ý tưởng", "-2"), "Hệ số của tiêu chí «Ý tưởng» phải lớn hơn 0"),
+        (Criterion.scale("a", "Ý tưởng", "0.001"), "tối đa 2 chữ số thập phân"),
+    ],
+    ids=lambda value: "" if isinstance(value, str) else str(value.max_points) + "/" + str(value.weight),
+)
+def test_a_criterions_maximum_and_weight_are_bounded(criterion, message):
+    with pytest.raises(RubricInvalid, match=re.escape(message)) as info:
+        Rubric((criterion,))
+    assert info.value.field == "a"
+
+
+def test_a_rubric_has_at_most_40_criteria_and_a_sheet_total_of_at_most_10000():
+    Rubric(tuple(Criterion.points(f"c{i}", f"Tiêu chí {i}", 250) for i in range(40)))  # 10,000: accepted
+    with pytest.raises(RubricInvalid, match="tối đa 40 tiêu chí"):
+        Rubric(tuple(Criterion.points(f"c{i}", f"Tiêu chí {i}", 1) for i in range(41)))
+    with pytest.raises(RubricInvalid, match="vượt quá 10000"):
+        Rubric((Criterion("a", "Ý tưởng", 1000, weight=D("10.01")),))
+    with pytest.raises(RubricInvalid, match="Dữ liệu thang điểm không hợp lệ|không quá 1000"):
+        Rubric.from_data([{"id": "a", "name": "A", "max_points": "1e61"}])
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("7,5", D("7.5")), (" 12 ", D(12)), ("", None), (None, None), (D("0.500"), D("0.50")), ("-0", D(0))],
+)
+def test_parse_bounded_reads_typed_numbers_and_keeps_them_short(raw, expected):
+    value = parse_bounded(raw, label="Điểm", low=0, high=100)
+    assert value == expected and (value is None or len(str(value)) <= 12)
+    assert value is None or not value.is_signed()
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("1e61", "Điểm phải là một số từ 0 đến 100."),
+        ("nan", "Điểm phải là một số từ 0 đến 100."),
+        ("-inf", "Điểm phải là một số từ 0 đến 100."),
+        (float("inf"), "Điểm phải là một số từ 0 đến 100."),
+        (D("sNaN"), "Điểm phải là một số từ 0 đến 100."),
+        ([1], "Điểm phải là một số từ 0 đến 100."),
+        ("100,01", "Điểm phải từ 0 đến 100 (nhận được 100,01)."),
+        (D("1E+999999999"), "Điểm phải từ 0 đến 100 (nhận được 1,00E+999999999)."),
+        ("-1", "Điểm phải từ 0 đến 100 (nhận được -1)."),
+        ("1.001", "Điểm chỉ được có tối đa 2 chữ số thập phân."),
+    ],
+)
+def test_parse_bounded_refuses_what_is_not_a_sane_number(raw, message):
+    with pytest.raises(RuleInvalid) as info:
+        parse_bounded(raw, label="Điểm", low=0, high=100, field="diem")
+    assert info.value.message == message and info.value.field == "diem"
+
+
+@pytest.mark.parametrize("value", [0, 1001, -5, True, 2.0, "3", None, 10**30])
+def test_counts_are_whole_numbers_within_their_range(value):
+    with pytest.raises(RuleInvalid, match="phải là số nguyên từ 1 đến 1000"):
+        check_count(value, label="Số hồ sơ đi tiếp", low=1, high=1000)
+    assert check_count(1000, label="Số hồ sơ đi tiếp", low=1, high=1000) == 1000
+
+
+def test_components_top_n_minimum_prizes_and_panel_values_are_bounded():
+    for bad in ("1e61", "0", "1000.01", "nan"):
+        with pytest.raises(RuleInvalid, match="Điểm tối đa của điểm thành phần «Bình chọn»"):
+            Component("bc", "Bình chọn", bad)
+        with pytest.raises(RuleInvalid, match="Hệ số của điểm thành phần «Bình chọn»"):
+            Component("bc", "Bình chọn", 10, bad)
+    ranking = rank_round(round_of({"e1": {"J": 50}, "e2": {"J": 40}}))
+    for rule in (AdvancementRule(top_n=1001), AdvancementRule(top_n=0), AdvancementRule(top_n=True)):
+        with pytest.raises(RuleInvalid, match="từ 1 đến 1000"):
+            decide_advancement(ranking, rule)
+    for minimum in (D("1e61"), D("NaN"), -1, "10001", float("inf")):
+        with pytest.raises(RuleInvalid, match="Điểm trung bình tối thiểu"):
+            decide_advancement(ranking, AdvancementRule(min_average=minimum))
+    assert decide_advancement(ranking, AdvancementRule(min_average=D("45.5"))).of("e1").advances
+    plan = PrizePlan.uniform([""], (Prize("nhat", "Giải Nhất", 51),))
+    with pytest.raises(RuleInvalid, match="Số lượng Giải Nhất phải là số nguyên từ 0 đến 50"):
+        award_prizes(ranking, plan)
+    side = PrizePlan({}, (SidePrize("xanh", "Giải xanh", 21, criterion="a"),))
+    with pytest.raises(RuleInvalid, match="từ 1 đến 20"):
+        award_prizes(ranking, side)
+    for value in ("1e999999999", "1000.5", "-1", "nan"):
+        with pytest.raises(RuleInvalid, match="quyết định của hội đồng"):
+            prepare_round(round_of({"e1": {"J": 5}}, panel_decisions={"e1": value}))
+
+
+def test_numbers_from_before_the_bounds_are_shown_not_raised():
+    """A display helper never takes a page down, whatever is stored."""
+    assert format_score(D("1e61")) == "1,00E+61"
+    assert format_score(D("NaN")) == "NaN"
+    assert len(format_score(D("1e999999999"))) < 20
 
 
 # ---------------------------------------------------------------------------------------------

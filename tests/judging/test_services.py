@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -637,3 +638,137 @@ def test_a_conflict_declared_later_keeps_the_published_rounds_record(world):
     services.declare_conflict(judge, final.id, scored.entry_id, "mentor", "Cố vấn sau vòng sơ khảo")
     assert db.session.get(Assignment, scored.id) is not None  # the published sheet stays
     assert (judge.id, scored.entry_id) in services.blocked_pairs(final)
+
+
+# --- bounds on every number an organiser types (issue 9, defect 4) --------------------------------
+
+HUGE_OR_NOT_A_NUMBER = ["1e61", "9" * 70, "nan", "NaN", "inf", "-Infinity", "sNaN", "1_000", "-1", "0"]
+
+
+def _criterion(max_points="10", weight="1", kind="points"):
+    return [{"name": "Tính đổi mới sáng tạo", "kind": kind, "max_points": max_points, "weight": weight}]
+
+
+@pytest.mark.parametrize("value", [*HUGE_OR_NOT_A_NUMBER, "1000.01", "7,125"])
+def test_a_criterions_maximum_is_bounded_and_nothing_is_stored(world, value):
+    before = list(world.round.rubric)
+    with pytest.raises(Invalid) as info:
+        services.save_rubric(world.organiser, world.round, _criterion(max_points=value))
+    assert info.value.field == "rubric" and "Dòng 1: Điểm tối đa của tiêu chí «Tính đổi mới sáng tạo»" in (
+        info.value.message
+    )
+    db.session.rollback()
+    assert services.get_round(world.round.id).rubric == before
+
+
+@pytest.mark.parametrize("value", [*HUGE_OR_NOT_A_NUMBER, "100.5", "0,001"])
+@pytest.mark.parametrize("kind", ["points", "scale"])
+def test_a_criterions_weight_is_bounded(world, value, kind):
+    with pytest.raises(Invalid, match="Hệ số của tiêu chí «Tính đổi mới sáng tạo»"):
+        services.save_rubric(world.organiser, world.round, _criterion(weight=value, kind=kind))
+
+
+def test_the_largest_bounds_are_accepted_and_the_sheet_total_is_capped(world):
+    rubric = services.save_rubric(world.organiser, world.round, _criterion(max_points="1000", weight="10"))
+    assert rubric.max_total == scoring.MAX_TOTAL
+    with pytest.raises(Invalid, match="vượt quá 10000"):
+        services.save_rubric(world.organiser, world.round, _criterion(max_points="1000", weight="10.01"))
+    with pytest.raises(Invalid, match="tối đa 40 tiêu chí"):
+        services.save_rubric(
+            world.organiser, world.round, [{"name": f"Tiêu chí {i}", "max_points": "1"} for i in range(41)]
+        )
+
+
+def test_the_rubric_cannot_fall_below_the_rounds_minimum_average(world):
+    settings = services.RoundSettings(name="Sơ khảo", min_average="80")
+    services.update_round(world.organiser, world.round, settings)
+    with pytest.raises(Invalid, match="thấp hơn điểm trung bình tối thiểu"):
+        services.save_rubric(world.organiser, world.round, _criterion(max_points="50"))
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"judges_per_entry": 16}, "judges_per_entry", "từ 1 đến 15"),
+        ({"judges_per_entry": 0}, "judges_per_entry", "từ 1 đến 15"),
+        ({"judges_per_entry": True}, "judges_per_entry", "từ 1 đến 15"),
+        ({"top_n": 10**20}, "top_n", "từ 1 đến 1000"),
+        ({"top_n": 0}, "top_n", "từ 1 đến 1000"),
+        ({"min_average": "1e61"}, "min_average", "phải là một số"),
+        ({"min_average": "1e999999999"}, "min_average", "phải là một số"),
+        ({"min_average": "Infinity"}, "min_average", "phải là một số"),
+        ({"min_average": "-5"}, "min_average", "phải từ 0 đến 10000"),
+        ({"min_average": "99999999999"}, "min_average", "phải từ 0 đến 10000"),
+        ({"min_average": "50,125"}, "min_average", "tối đa 2 chữ số thập phân"),
+        ({"min_average": "101"}, "min_average", "lớn hơn tổng điểm tối đa của thang điểm (100,00)"),
+    ],
+    ids=lambda value: str(value)[:24] if isinstance(value, dict) else "",
+)
+def test_round_settings_are_bounded(world, changes, field, message):
+    settings = services.RoundSettings(name="Sơ khảo", **changes)
+    with pytest.raises(Invalid, match=re.escape(message)) as info:
+        services.update_round(world.organiser, world.round, settings)
+    assert info.value.field == field
+
+
+def test_round_settings_at_their_bounds_are_kept_exactly(world):
+    settings = services.RoundSettings(name="Sơ khảo", judges_per_entry=15, top_n=1000, min_average="99,5")
+    round_ = services.update_round(world.organiser, world.round, settings)
+    assert (round_.judges_per_entry, round_.top_n, round_.min_average) == (15, 1000, "99.5")
+
+
+@pytest.mark.parametrize("value", [*HUGE_OR_NOT_A_NUMBER[:-2], "1000.01"])
+def test_component_maxima_and_weights_are_bounded(world, value):
+    with pytest.raises(Invalid, match="Dòng 1: Điểm tối đa của «Bình chọn»"):
+        services.save_components(world.organiser, world.round, [{"name": "Bình chọn", "max_points": value}])
+    with pytest.raises(Invalid, match="Dòng 1: Hệ số của «Bình chọn»"):
+        services.save_components(
+            world.organiser, world.round, [{"name": "Bình chọn", "max_points": "10", "weight": value}]
+        )
+    db.session.rollback()
+    assert services.get_round(world.round.id).components == []
+
+
+def test_a_components_maximum_cannot_drop_below_a_value_already_entered(world):
+    services.save_components(world.organiser, world.round, [{"name": "Bình chọn", "max_points": "10"}])
+    comp = world.round.components[0]
+    services.save_component_scores(world.organiser, world.round, {(world.entries[0].id, comp["id"]): "9"})
+    with pytest.raises(Invalid, match="đã có điểm 9,00"):
+        services.save_components(
+            world.organiser, world.round, [{"id": comp["id"], "name": "Bình chọn", "max_points": "5"}]
+        )
+
+
+@pytest.mark.parametrize("value", ["1e61", "nan", "-1", "10.5", "0,001", "9" * 5000])
+def test_component_scores_stay_within_their_maximum(world, value):
+    services.save_components(world.organiser, world.round, [{"name": "Bình chọn", "max_points": "10"}])
+    comp = world.round.components[0]["id"]
+    with pytest.raises(Invalid, match="Bình chọn"):
+        services.save_component_scores(world.organiser, world.round, {(world.entries[0].id, comp): value})
+    assert services.component_values(world.round) == {}
+
+
+def test_prize_counts_are_bounded(world):
+    track = world.tracks[0].name
+    for count in (51, -1, 10**30, True, "3"):
+        with pytest.raises(Invalid, match="Số lượng Giải Nhất phải là số nguyên từ 0 đến 50"):
+            services.save_prize_plan(world.organiser, world.round, {track: {"nhat": count}}, [])
+    side = [{"name": "Giải ý tưởng xanh", "criterion": "doi_moi", "count": 21}]
+    with pytest.raises(Invalid, match="từ 1 đến 20"):
+        services.save_prize_plan(world.organiser, world.round, {}, side)
+
+
+@pytest.mark.parametrize("value", ["1e999999999", "1e61", "9" * 13, "nan", "-1", "1000.01", "1,005"])
+def test_the_panels_value_is_bounded_so_the_results_page_keeps_working(world, value):
+    entry = world.entries[0]
+    with pytest.raises(Invalid, match="Quyết định của hội đồng") as info:
+        services.set_panel_decision(world.organiser, world.round, entry.id, value)
+    assert info.value.field == "panel"
+    services.set_panel_decision(world.organiser, world.round, entry.id, "1000")
+    assert services.compute_results(world.round).refused == ""
+
+
+@pytest.mark.parametrize("k", [16, -3, 10**12])
+def test_auto_assignment_k_is_bounded(world, k):
+    with pytest.raises(Invalid, match="từ 1 đến 15"):
+        services.auto_assign(world.organiser, world.round, k)

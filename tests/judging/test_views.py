@@ -82,6 +82,8 @@ def test_blind_sheet_hides_file_names_and_downloads_under_a_neutral_name(judged,
     assert "Nguyễn Thị Hoa" not in html and "HTX Nghĩa Hà" not in html and "Tài liệu" in html
     response = client.get(f"{sheet_url(judged, entry)}/tep/{row.id}")
     assert response.status_code == 200
+    # A dossier is personal data: no browser or proxy cache may keep it (issue 9).
+    assert response.headers["Cache-Control"] == "private, no-store"
     disposition = response.headers["Content-Disposition"]
     assert "Hoa" not in disposition and f"{entry.code}-thuyet-minh.pdf" in disposition
     other = judged.entries[1]
@@ -276,7 +278,8 @@ def test_rubric_page_saves_criteria_and_reports_bad_rows(world, client, login):
         "weight-1": "10",
     }
     response = submit(client, url, data)
-    assert response.status_code == 422 and "phải là số" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Dòng 1: Điểm tối đa của tiêu chí «Ý tưởng» phải là một số" in response.get_data(as_text=True)
     data["max_points-0"] = "50"
     assert submit(client, url, data).status_code == 302
     db.session.expire_all()
@@ -371,6 +374,10 @@ GARBAGE = [
     ("/phan-cong", {"action": "auto", "k": "-3"}),
     ("/phan-cong", {"action": "assign", "judge_id": "x", "entry_id": "y"}),
     ("/phan-cong", {"action": "unassign", "assignment_id": "0"}),
+    # Found by tests/test_fuzz.py: 40 digits overflowed SQLite's integer (a 500) before _int bounded them.
+    ("/phan-cong", {"action": "unassign", "assignment_id": "9" * 40}),
+    ("/ket-qua", {"action": "panel", "entry_id": "9" * 40, "value": ""}),
+    ("/phan-cong", {"action": "assign", "judge_id": "١٢", "entry_id": "1_000"}),
     ("/xung-dot", {"conflict_id": "9999", "decision": "confirm"}),
     ("/xung-dot", {"judge_id": "1", "entry_id": "1", "kind": "bogus"}),
     ("/thang-diem", {"rows": "9999999999", "name-0": "A", "kind-0": "scale", "weight-0": "-1"}),
@@ -451,3 +458,113 @@ def test_open_round_declaration_list_names_the_leader_to_help_recognise_the_team
     login(world.judges[0].email)
     html = client.get(f"/cham-diem/vong/{world.round.id}/xung-dot").get_data(as_text=True)
     assert world.entries[0].members[0].full_name in html
+
+
+# --- bounds on numbers (issue 9, defect 4) ---------------------------------------------------------
+
+ROUND_PAGES = ["", "/thang-diem", "/quy-tac", "/ket-qua", "/tien-do", "/phan-cong", "/xung-dot", "/sua"]
+
+
+def test_a_rubric_with_max_points_1e61_is_refused_and_the_rounds_pages_still_load(world, client, login):
+    """Before the bound, 1e61 was stored and every page showing the rubric's total answered 500."""
+    login("btc@example.vn")
+    base = f"/cham-diem/quan-ly/vong/{world.round.id}"
+    data = {"rows": "1", "name-0": "Ý tưởng", "kind-0": "points", "max_points-0": "1e61", "weight-0": "1"}
+    response = submit(client, base + "/thang-diem", data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Dòng 1: Điểm tối đa của tiêu chí «Ý tưởng» phải là một số từ 0,01 đến 1000." in html
+    db.session.expire_all()
+    assert services.rubric_of(services.get_round(world.round.id)).max_total == 100  # unchanged
+    for page in ROUND_PAGES:
+        assert client.get(base + page).status_code == 200, page
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("judges_per_entry", "16", "Số giám khảo mỗi hồ sơ phải từ 1 đến 15."),
+        ("judges_per_entry", "1e61", "Vui lòng nhập một số nguyên."),
+        ("judges_per_entry", "9" * 30, "Số giám khảo mỗi hồ sơ phải từ 1 đến 15."),
+        ("top_n", "100000000000000000000", "Số hồ sơ đi tiếp mỗi bảng phải từ 1 đến 1000."),
+        ("top_n", "-1", "Số hồ sơ đi tiếp mỗi bảng phải từ 1 đến 1000."),
+        ("min_average", "1e61", "Điểm trung bình tối thiểu phải là một số từ 0 đến 10000."),
+        ("min_average", "nan", "Điểm trung bình tối thiểu phải là một số từ 0 đến 10000."),
+        ("min_average", "-1", "Điểm trung bình tối thiểu phải từ 0 đến 10000 (nhận được -1)."),
+    ],
+)
+def test_round_numbers_out_of_bounds_are_field_errors(world, client, login, field, value, message):
+    login("btc@example.vn")
+    url = f"/cham-diem/quan-ly/vong/{world.round.id}/sua"
+    data = {"name": "Sơ khảo", "method": "mean", "judges_per_entry": "3", field: value}
+    response = submit(client, url, data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    db.session.expire_all()
+    round_ = services.get_round(world.round.id)
+    assert (round_.judges_per_entry, round_.top_n, round_.min_average) == (2, None, "")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"part": "components", "rows": "1", "cname-0": "Bình chọn", "cmax-0": "1e61"},
+            "Dòng 1: Điểm tối đa của «Bình chọn» phải là một số từ 0,01 đến 1000.",
+        ),
+        (
+            {"part": "components", "rows": "1", "cname-0": "Bình chọn", "cmax-0": "10", "cweight-0": "inf"},
+            "Dòng 1: Hệ số của «Bình chọn» phải là một số từ 0,01 đến 100.",
+        ),
+        ({"part": "prizes", "prize-0-nhat": "51"}, "Số lượng Giải Nhất phải là số nguyên từ 0 đến 50."),
+        ({"part": "prizes", "prize-0-nhi": "9" * 40}, "Số lượng Giải Nhì phải là số nguyên từ 0 đến 50."),
+    ],
+)
+def test_rules_numbers_out_of_bounds_are_refused_with_a_message(world, client, login, data, message):
+    login("btc@example.vn")
+    url = f"/cham-diem/quan-ly/vong/{world.round.id}/quy-tac"
+    response = submit(client, url, data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert client.get(url).status_code == 200
+
+
+def test_a_panel_value_of_1e999999999_is_refused_and_results_still_load(world, client, login):
+    """Before the bound it was stored as '1E+999999999' and the results page answered 500."""
+    login("btc@example.vn")
+    base = f"/cham-diem/quan-ly/vong/{world.round.id}"
+    data = {"action": "panel", "entry_id": str(world.entries[0].id), "value": "1e999999999"}
+    response = submit(client, base + "/ket-qua", data, follow=True)
+    assert "Quyết định của hội đồng phải là một số từ 0 đến 1000." in response.get_data(as_text=True)
+    assert client.get(base + "/ket-qua").status_code == 200
+
+
+def test_a_judges_score_must_be_finite_within_the_maximum_with_two_decimals(judged, client):
+    entry = judged.entries[0]
+    page = client.get(sheet_url(judged, entry)).get_data(as_text=True)
+    for value, message in [
+        ("1e61", "phải là một số"),
+        ("NaN", "phải là một số"),
+        ("24,125", "tối đa 2 chữ số thập phân"),
+        ("-0,5", "phải từ 0 đến 25"),
+        ("26", "phải từ 0 đến 25"),
+    ]:
+        data = form_data({"doi_moi": value}, _version(judged, entry), csrf_token=csrf_from(page))
+        response = client.post(sheet_url(judged, entry), data=data)
+        assert response.status_code == 422 and message in response.get_data(as_text=True), value
+    assert (
+        _version(judged, entry) == 1
+        and not services.get_sheet_for_judge(judged.judges[0], judged.round.id, entry.id).scores
+    )
+
+
+@pytest.mark.parametrize(
+    ("suffix", "data"),
+    [("/giam-khao", {"add-email": ""}), ("/moi-giam-khao", {"invite-email": "", "invite-full_name": ""})],
+)
+def test_an_empty_judge_form_is_a_message_not_a_500(world, client, login, suffix, data):
+    """Found by tests/test_fuzz.py: the translated (lazy) messages could not be joined into a flash."""
+    login("btc@example.vn")
+    base = f"/cham-diem/quan-ly/vong/{world.round.id}"
+    response = submit(client, base + suffix, data, page=base, follow=True)
+    assert response.status_code == 200 and "Vui lòng nhập địa chỉ email." in response.get_data(as_text=True)
