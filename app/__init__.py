@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask, g, request, session
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.text import first_unsafe
@@ -35,6 +36,9 @@ def create_app(config: object | str | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_object(settings)
+    # <int:…> in every route stops at PostgreSQL's integer: /vong/99999999999999999999999 is a 404,
+    # not an overflow inside the query (must be set before any blueprint adds its rules).
+    app.url_map.converters["int"] = BoundedIntConverter
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -77,6 +81,15 @@ def create_app(config: object | str | None = None) -> Flask:
 
     register_demo_cli(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(
+        self, url_map, fixed_digits: int = 0, min: int | None = None, max: int | None = None, signed=False
+    ):  # noqa: A002 (werkzeug's names)
+        super().__init__(
+            url_map, fixed_digits=fixed_digits, min=min, max=2**31 - 1 if max is None else max, signed=signed
+        )
 
 
 def _init_extensions(app: Flask) -> None:

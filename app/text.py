@@ -171,6 +171,27 @@ def fold_query(query: str) -> str:
     return text
 
 
+_WHOLE = re.compile(r"-?[0-9]{1,9}")
+
+
+def whole_number(value, *, signed: bool = False) -> int | None:
+    """A whole number sent as text (an id in a form, a page number in a URL), or None.
+
+    ASCII digits only — int() would take '²', '١٢' and '1_000' — and at most 9 of them, so the
+    value always fits PostgreSQL's integer and a page offset SQLite's (a 23-digit page number
+    was a 500). A minus sign only when `signed`.
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if not _WHOLE.fullmatch(text) or (text.startswith("-") and not signed):
+        return None
+    return int(text)
+
+
+def page_number(value) -> int:
+    """`?trang=` as a page number: 1 when missing, malformed or below 1."""
+    return max(whole_number(value) or 1, 1)
+
+
 def like_pattern(text: str) -> str:
     """`%text%` for LIKE … ESCAPE '\\' with the user's own % and _ taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

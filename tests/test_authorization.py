@@ -206,13 +206,7 @@ EXPECTED: dict[str, str | dict[str, str]] = {
 # Cells where the app answers otherwise today: defects found by this matrix in packages owned by
 # others, reported to them (issue 9). Each entry is (today's row, why). The test fails as soon as
 # the answer matches EXPECTED, so the entry is removed with the fix and the table stays the truth.
-PENDING: dict[tuple[str, str], tuple[str, str]] = {
-    ("contests.create_contest", "GET"): (
-        ORGANISERS,
-        "the new-contest form opens for co-organisers (the service refuses to save): a role gate for Sở staff",
-    ),
-    ("contests.create_contest", "POST"): (ORGANISERS, "idem: a 422 form error instead of 403"),
-}
+PENDING: dict[tuple[str, str], tuple[str, str]] = {}
 
 # A few views check their form before asking who may enter; to reach that check, they are sent the
 # smallest valid form instead of an empty one.

@@ -223,6 +223,28 @@ def test_control_characters_in_the_path_are_not_found(client, path):
     assert client.get(path).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/cham-diem/quan-ly/vong/99999999999999999999999",
+        "/quan-ly/cuoc-thi/%C2%B2",  # "²": str.isdigit() says yes, int() says no
+        "/quan-tri/nguoi-dung/99999999999999999999999",
+    ],
+)
+def test_huge_or_odd_numbers_in_the_path_are_not_found(client, make_user, login, path):
+    make_user("admin@example.vn", roles=("admin", "organiser"))
+    login("admin@example.vn")
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999999", "%C2%B2", "-3", "abc"])
+@pytest.mark.parametrize("path", ["/quan-tri/nguoi-dung", "/quan-tri/nhat-ky/", "/du-lieu-ca-nhan/hang-doi"])
+def test_page_numbers_of_any_shape_show_a_page(client, make_user, login, path, page):
+    make_user("admin@example.vn", roles=("admin",))
+    login("admin@example.vn")
+    assert client.get(f"{path}?trang={page}").status_code == 200
+
+
 def test_every_form_class_uses_the_cleaning_base():
     for module in pkgutil.walk_packages(app_package.__path__, "app."):
         if module.name.endswith(".forms"):

@@ -17,7 +17,9 @@ from app.text import (
     fold_query,
     like_pattern,
     normalize,
+    page_number,
     truncate,
+    whole_number,
 )
 
 
@@ -73,6 +75,20 @@ def test_fold_is_accent_free_and_drops_invisible_characters():
 
 def test_like_pattern_takes_wildcards_literally():
     assert like_pattern("50%_a\\b") == "%50\\%\\_a\\\\b%"
+
+
+@pytest.mark.parametrize(
+    ("text", "signed", "expected"),
+    [("42", False, 42), (" 7 ", False, 7), ("-3", True, -3), ("-3", False, None), ("²", False, None),
+     ("١٢", False, None), ("1_000", False, None), ("1e3", False, None), ("9" * 10, False, None),
+     ("", False, None), (None, False, None), (12, False, None)],
+)  # fmt: skip
+def test_whole_number_takes_only_small_ascii_integers(text, signed, expected):
+    assert whole_number(text, signed=signed) == expected
+
+
+def test_page_number_defaults_to_the_first_page():
+    assert [page_number(v) for v in (None, "", "0", "-2", "3", "9" * 30)] == [1, 1, 1, 1, 3, 1]
 
 
 def test_truncate_keeps_messages_short():

@@ -10,6 +10,7 @@ from app.accounts.access import role_required
 from app.accounts.models import ROLE_LABELS, Role
 from app.admin import bp
 from app.errors import Conflict, Invalid, apply_error
+from app.text import page_number
 
 
 @bp.get("/")
@@ -24,7 +25,7 @@ def list_users():
     query = request.args.get("q", "").strip()[:100]
     role = request.args.get("vai_tro", "")
     role = role if role in Role._value2member_map_ else ""
-    page = request.args.get("trang", 1, type=int) or 1
+    page = page_number(request.args.get("trang"))
     users, total = accounts.list_users(query=query, role=role, page=page)
     return render_template(
         "admin/users.html",

@@ -308,7 +308,7 @@ def _entries(contest: Contest, plan: list[str], rng: random.Random, people: _Peo
                 )
             )
             at += timedelta(days=rng.randrange(1, 10))
-        services._refresh_search(entry)
+        services.refresh_search_text(entry)
     contest.last_code_number = number
     db.session.flush()
 

@@ -34,6 +34,7 @@ from app.contests.services import (
 )
 from app.forms import Form
 from app.privacy.forms import with_consents
+from app.text import whole_number
 
 BAD_DATE = "Ngày không hợp lệ (nhập theo dạng ngày/tháng/năm)."
 BAD_NUMBER = "Vui lòng nhập một số nguyên."
@@ -73,9 +74,7 @@ class VNIntegerField(IntegerField):
 
 
 def _whole(text: str | None) -> int | None:
-    """An id from a select: ASCII digits only ("²".isdigit() is true but int("²") fails), at most 9."""
-    text = text or ""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+    return whole_number(text)
 
 
 def _commune_choices():
@@ -316,7 +315,7 @@ def parse_tracks(text: str) -> list[tuple[str, int | None]]:
         name, _, years = (part.strip() for part in line.partition("|"))
         if not years:
             tracks.append((name, None))
-        elif years.isascii() and years.isdigit() and _within(int(years), "startup_years"):
+        elif whole_number(years) is not None and _within(int(years), "startup_years"):
             tracks.append((name, int(years)))
         else:
             raise ValidationError(f"Dòng “{line}”: sau dấu | là số năm tối đa kể từ khi đăng ký kinh doanh.")

@@ -151,8 +151,8 @@ def erase_entries(actor, user) -> Erasure:
                 event.note = _without(event.note, names)
         # The search text and the history line are written by the same helpers as every other change
         # (one home each); they are private to services.py, which only this module reaches into.
-        services._refresh_search(entry)
-        services._history(entry, actor, "erased", note=ERASE_NOTE)
+        services.refresh_search_text(entry)
+        services.add_history(entry, actor, "erased", note=ERASE_NOTE)
     record(actor, "contests.erase_person", "user", user.id, members=len(members), entries=len(touched))
     done = []
     if members:

@@ -49,7 +49,7 @@ from app.extensions import db
 from app.localtime import local_to_utc, to_local, utcnow
 from app.mail.services import send_email
 from app.privacy import services as privacy
-from app.text import fold
+from app.text import fold, like_pattern, whole_number
 
 # The structured entry form (SPEC §3) beyond title, track, field and summary, which are always asked.
 FORM_FIELDS = {
@@ -130,7 +130,7 @@ def all_contests() -> list[Contest]:
 
 def get_contest(contest_id_or_slug) -> Contest:
     contest = None
-    if isinstance(contest_id_or_slug, int) or str(contest_id_or_slug).isdigit():
+    if isinstance(contest_id_or_slug, int) or whole_number(str(contest_id_or_slug)) is not None:
         contest = db.session.get(Contest, int(contest_id_or_slug))
     if contest is None:
         contest = db.session.scalar(select(Contest).where(Contest.slug == str(contest_id_or_slug)))
@@ -432,9 +432,14 @@ def _apply_contest_data(contest: Contest, data: ContestData) -> None:
     contest.slots = slots
 
 
-def create_contest(actor, data: ContestData) -> Contest:
-    if not is_global_organiser(actor):
+def require_contest_creator(user) -> None:
+    """Only Sở staff and admins create contests; a co-organiser is refused before the form opens."""
+    if not is_global_organiser(user):
         raise PermissionDenied("Chỉ cán bộ Sở hoặc quản trị hệ thống được tạo cuộc thi.")
+
+
+def create_contest(actor, data: ContestData) -> Contest:
+    require_contest_creator(actor)
     _check_contest_data(data, None)
     contest = Contest(last_code_number=0)
     _apply_contest_data(contest, data)
@@ -696,12 +701,14 @@ def _deadline_message(contest: Contest, now: datetime | None = None) -> str:
 
 def _touch(entry: Entry, actor, action: str, note: str = "") -> None:
     entry.updated_at = utcnow()
-    _refresh_search(entry)
+    refresh_search_text(entry)
     if entry.status != EntryStatus.DRAFT:
-        _history(entry, actor, action, note=note)
+        add_history(entry, actor, action, note=note)
 
 
-def _history(entry: Entry, actor, action: str, *, before: str = "", after: str = "", note: str = "") -> None:
+def add_history(
+    entry: Entry, actor, action: str, *, before: str = "", after: str = "", note: str = ""
+) -> None:
     entry.history.append(
         EntryEvent(
             actor_id=getattr(actor, "id", None),
@@ -714,7 +721,7 @@ def _history(entry: Entry, actor, action: str, *, before: str = "", after: str =
     )
 
 
-def _refresh_search(entry: Entry) -> None:
+def refresh_search_text(entry: Entry) -> None:
     parts = [entry.code or "", entry.title, entry.organisation, entry.commune_name, entry.field]
     for member in entry.members:
         # Phones both as stored (+84…) and as people type them (0…).
@@ -789,8 +796,8 @@ def start_entry(
     db.session.add(entry)
     db.session.flush()
     privacy.record_choices("user", user.id, "entry", consents)
-    _refresh_search(entry)
-    _history(entry, user, "created", after=EntryStatus.DRAFT.value, note="Tạo bản nháp")
+    refresh_search_text(entry)
+    add_history(entry, user, "created", after=EntryStatus.DRAFT.value, note="Tạo bản nháp")
     record(user, "entry.create", "entry", entry.id, contest=contest.slug)
     db.session.commit()
     return entry
@@ -827,8 +834,8 @@ def key_in_paper_entry(
     db.session.add(entry)
     db.session.flush()
     privacy.record_choices("team_member", member.id, "entry", consents, source="paper", keyed_by=actor)
-    _refresh_search(entry)
-    _history(
+    refresh_search_text(entry)
+    add_history(
         entry,
         actor,
         "paper_created",
@@ -1230,9 +1237,9 @@ def submit_entry(actor, entry: Entry, now: datetime | None = None) -> Entry:
         entry.status = EntryStatus.SUBMITTED.value
         entry.submitted_at = utcnow()
         entry.updated_at = entry.submitted_at
-        _refresh_search(entry)
+        refresh_search_text(entry)
         note = "Ban tổ chức nộp thay (hồ sơ giấy)" if on_paper else "Nộp bài"
-        _history(entry, actor, "submitted", before=EntryStatus.DRAFT.value, after=entry.status, note=note)
+        add_history(entry, actor, "submitted", before=EntryStatus.DRAFT.value, after=entry.status, note=note)
         record(actor, "entry.submit", "entry", entry.id, code=entry.code)
         db.session.commit()
     except (IntegrityError, OperationalError) as exc:
@@ -1277,7 +1284,7 @@ def change_status(
         )
     entry.status = target.value
     entry.updated_at = utcnow()
-    _history(entry, actor, action, before=current.value, after=target.value, note=_clean(reason, 2000))
+    add_history(entry, actor, action, before=current.value, after=target.value, note=_clean(reason, 2000))
     record(
         actor, f"entry.{action}", "entry", entry.id, before=current.value, after=target.value, reason=reason
     )
@@ -1367,11 +1374,11 @@ def search_entries(user, filters: EntryFilters) -> tuple[list[Entry], int]:
     if fold(filters.organisation):
         # search_text holds the folded organisation: "hoi lhpn" finds "Hội LHPN" on every database
         # (SQLite's lower() leaves Vietnamese capitals alone).
-        stmt = stmt.where(Entry.search_text.like(f"%{_like(fold(filters.organisation))}%", escape="\\"))
+        stmt = stmt.where(Entry.search_text.like(like_pattern(fold(filters.organisation)), escape="\\"))
     needle = fold(filters.query)
     if needle:
         for word in needle.split():
-            stmt = stmt.where(Entry.search_text.like(f"%{_like(word)}%", escape="\\"))
+            stmt = stmt.where(Entry.search_text.like(like_pattern(word), escape="\\"))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     page = max(filters.page, 1)
     entries = db.session.scalars(
@@ -1380,10 +1387,6 @@ def search_entries(user, filters: EntryFilters) -> tuple[list[Entry], int]:
         .offset((page - 1) * ENTRIES_PAGE_SIZE)
     ).all()
     return list(entries), total
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def status_counts(contest: Contest) -> dict[str, int]:

@@ -13,6 +13,7 @@ from app.contests.files import KIND_LABELS, MIME_TYPES
 from app.contests.models import STATUS_LABELS, EntryStatus
 from app.errors import Conflict, DomainError, Invalid, apply_error, error_response, form_status
 from app.privacy.forms import consent_choices
+from app.text import whole_number
 
 
 @bp.app_context_processor
@@ -309,6 +310,7 @@ def manage_contests():
 @bp.route("/quan-ly/cuoc-thi/moi", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def create_contest():
+    services.require_contest_creator(current_user)
     form = forms.ContestForm()
     if request.method == "GET":
         forms.default_contest_form_values(form)
@@ -396,10 +398,7 @@ def remove_staff(slug: str, staff_id: int):
 
 
 def _int_arg(name: str) -> int | None:
-    # ASCII digits only ("²".isdigit() is true, int("²") fails) and at most 9 of them, so a page
-    # number or an id always fits PostgreSQL's integer and a page offset its bigint.
-    value = request.args.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+    return whole_number(request.args.get(name))
 
 
 @bp.get("/quan-ly/ho-so")

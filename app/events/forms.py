@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.events.services import MAX_CAPACITY
 from app.forms import Form
 from app.privacy.forms import with_consents
 
@@ -71,7 +72,7 @@ class EventForm(Form):
             Optional(),
             NumberRange(
                 min=1,
-                max=1_000_000,
+                max=MAX_CAPACITY,
                 message="Sức chứa phải từ 1 đến 1.000.000 (bỏ trống nếu không giới hạn).",
             ),
         ],

@@ -48,6 +48,7 @@ from app.text import like_pattern, truncate
 from app.types import UTCDateTime
 from app.urls import absolute_url
 
+MAX_CAPACITY = 1_000_000  # the event form's bound too; keeps the counter far from integer overflow
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_SLUGS = {"quan-ly"}  # /su-kien/quan-ly is the organisers' list
 RESULTS = ("ok", "already_checked_in", "invalid", "revoked", "wrong_event")
@@ -355,8 +356,10 @@ def _apply_event_fields(actor, event: Event, data: dict) -> None:
     if opens and closes and closes <= opens:
         raise Invalid("Hạn đăng ký phải sau thời điểm mở đăng ký.", field="registration_closes_at")
     capacity = data.get("capacity")
-    if capacity is not None and capacity < 1:
-        raise Invalid("Sức chứa phải là số dương (bỏ trống nếu không giới hạn).", field="capacity")
+    if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int)):
+        raise Invalid("Sức chứa phải là một số nguyên.", field="capacity")
+    if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
+        raise Invalid("Sức chứa phải từ 1 đến 1.000.000 (bỏ trống nếu không giới hạn).", field="capacity")
     if capacity is not None and event.id is not None and capacity < event.registered_count:
         raise Invalid(
             f"Đã có {event.registered_count} người đăng ký; sức chứa không thể nhỏ hơn số này.",

@@ -18,6 +18,7 @@ from app.events import bp, forms, services, tickets
 from app.extensions import limiter
 from app.localtime import local_to_utc, to_local, utcnow
 from app.privacy.forms import consent_choices
+from app.text import page_number
 
 # The camera decoder (qr-scanner) runs its decoding in a Worker built from a blob: URL.
 SCANNER_CSP = CSP.replace("default-src 'self';", "default-src 'self'; worker-src 'self' blob:;")
@@ -255,7 +256,7 @@ def edit_event(slug: str):
 
 
 def _dashboard(event, *, staff_form=None, device_form=None, new_token=None, status=200):
-    page = max(request.args.get("trang", 1, type=int), 1)
+    page = page_number(request.args.get("trang"))
     query = request.args.get("q", "").strip()
     attendees, total = services.list_attendees(event, query=query, page=page)
     return (

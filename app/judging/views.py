@@ -4,8 +4,6 @@ Thin: parse, call one service, show the result or the error."""
 
 from __future__ import annotations
 
-import re
-
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_user
 
@@ -24,15 +22,11 @@ from app.judging.models import (
     SheetStatus,
 )
 from app.localtime import local_to_utc, to_local, utcnow
-
-_WHOLE = re.compile(r"-?[0-9]{1,9}")
+from app.text import whole_number
 
 
 def _int(value) -> int | None:
-    """A whole number from a form: ASCII digits, an optional minus, at most 9 digits, so an id or a
-    count always fits the database's integer (int() would take '١٢', '1_000' and 40 digits)."""
-    text = value.strip() if isinstance(value, str) else ""
-    return int(text) if _WHOLE.fullmatch(text) else None
+    return whole_number(value, signed=True)
 
 
 def _back(endpoint: str, round_id: int, **kwargs):

@@ -19,6 +19,7 @@ from app.privacy.forms import DataRequestForm, PostForm, ResolveForm
 from app.privacy.notices import PURPOSES
 from app.privacy.registry import label
 from app.privacy.services import purposes_for
+from app.text import page_number
 
 # Long lists (a busy organiser's activity log) show their first items; the JSON copy has them all.
 SHOWN_PER_LIST = 50
@@ -128,8 +129,8 @@ def request_queue():
     status = request.args.get("trang_thai", "open")
     if status not in services.REQUEST_STATUSES and status != "":
         status = "open"
-    page = request.args.get("trang", "1")
-    rows, total = services.request_queue(current_user, status=status, page=int(page) if page.isdigit() else 1)
+    page = page_number(request.args.get("trang"))
+    rows, total = services.request_queue(current_user, status=status, page=page)
     from app.localtime import utcnow
 
     return render_template(
@@ -142,7 +143,7 @@ def request_queue():
         now=utcnow(),
         form=ResolveForm(),
         post_form=PostForm(),
-        page=int(page) if page.isdigit() else 1,
+        page=page,
         page_size=services.REQUESTS_PAGE_SIZE,
     )
 

@@ -537,7 +537,7 @@ def test_filters_by_track_field_status_commune_and_organisation(
     a = make_entry(contest, submit=True)
     b = make_entry(contest, submit=True)
     b.track, b.field, b.organisation = contest.tracks[1], "Du lịch", "Hội LHPN xã Bình Sơn"
-    services._refresh_search(b)
+    services.refresh_search_text(b)
     db.session.commit()
     services.screen_entry(organiser, a, "eligible")
 
