@@ -7,6 +7,62 @@ from wtforms.fields import HiddenField, PasswordField, StringField, TextAreaFiel
 
 from app.text import UnsafeText, normalize, unsafe_message
 
+# WTForms ships no Vietnamese catalogue: its built-in messages (a field with no message of its own)
+# would reach people in English. Singular and plural map to one text (Vietnamese has no plural).
+WTFORMS_VI = {
+    "Field must be equal to %(other_name)s.": "Giá trị phải trùng với ô %(other_name)s.",
+    "Field must be at least %(min)d character long.": "Cần ít nhất %(min)d ký tự.",
+    "Field must be at least %(min)d characters long.": "Cần ít nhất %(min)d ký tự.",
+    "Field cannot be longer than %(max)d character.": "Không được dài quá %(max)d ký tự.",
+    "Field cannot be longer than %(max)d characters.": "Không được dài quá %(max)d ký tự.",
+    "Field must be exactly %(max)d character long.": "Cần đúng %(max)d ký tự.",
+    "Field must be exactly %(max)d characters long.": "Cần đúng %(max)d ký tự.",
+    "Field must be between %(min)d and %(max)d characters long.": "Cần từ %(min)d đến %(max)d ký tự.",
+    "Number must be at least %(min)s.": "Số phải từ %(min)s trở lên.",
+    "Number must be at most %(max)s.": "Số không được lớn hơn %(max)s.",
+    "Number must be between %(min)s and %(max)s.": "Số phải từ %(min)s đến %(max)s.",
+    "This field is required.": "Vui lòng điền ô này.",
+    "Invalid input.": "Giá trị không hợp lệ.",
+    "Invalid email address.": "Địa chỉ email không hợp lệ.",
+    "Invalid URL.": "Địa chỉ web không hợp lệ.",
+    "Invalid value, must be one of: %(values)s.": "Giá trị không hợp lệ; chỉ nhận: %(values)s.",
+    "Invalid value, can't be any of: %(values)s.": "Giá trị không hợp lệ; không được là: %(values)s.",
+    "This field cannot be edited.": "Ô này không sửa được.",
+    "This field is disabled and cannot have a value.": "Ô này bị khoá, không nhận giá trị.",
+    "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",
+    "Not a valid choice.": "Lựa chọn không có trong danh sách.",
+    "Invalid choice(s): one or more data inputs could not be coerced.": "Có lựa chọn không hợp lệ.",
+    "'%(value)s' is not a valid choice for this field.": "“%(value)s” không có trong danh sách.",
+    "'%(value)s' are not valid choices for this field.": "“%(value)s” không có trong danh sách.",
+    "Not a valid datetime value.": "Ngày giờ không hợp lệ (ngày/tháng/năm giờ:phút).",
+    "Not a valid date value.": "Ngày không hợp lệ (ngày/tháng/năm).",
+    "Not a valid time value.": "Giờ không hợp lệ (giờ:phút).",
+    "Not a valid week value.": "Tuần không hợp lệ.",
+    "Not a valid integer value.": "Vui lòng nhập một số nguyên.",
+    "Not a valid decimal value.": "Vui lòng nhập một số (dùng dấu phẩy hoặc dấu chấm cho phần thập phân).",
+    "Not a valid float value.": "Vui lòng nhập một số.",
+}
+
+
+class _WTFormsTranslations:
+    """WTForms' own messages in the page's language: Vietnamese from WTFORMS_VI, else English."""
+
+    @staticmethod
+    def _vietnamese() -> bool:
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        return locale is None or locale.language == "vi"
+
+    def gettext(self, string: str) -> str:
+        return WTFORMS_VI.get(string, string) if self._vietnamese() else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+TRANSLATIONS = _WTFormsTranslations()
+
 
 def _text_filter(multiline: bool):
     def clean(value):
@@ -31,6 +87,9 @@ class Form(FlaskForm):
     """
 
     class Meta:
+        def get_translations(self, form):
+            return TRANSLATIONS
+
         def bind_field(self, form, unbound_field, options):
             kind = unbound_field.field_class
             if issubclass(kind, StringField) and not issubclass(kind, PasswordField):

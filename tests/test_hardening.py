@@ -410,3 +410,36 @@ def test_guest_template_writes_typed_categories_as_text():
     risky = [c for c in cells if str(c.value).startswith("=")]
     assert len(risky) == 3
     assert all(c.data_type == "s" and c.quotePrefix for c in risky)
+
+
+def test_wtforms_own_messages_are_vietnamese_and_english_on_the_english_site(app):
+    from werkzeug.datastructures import MultiDict
+    from wtforms import DateField, IntegerField, StringField
+    from wtforms.validators import DataRequired, Length
+
+    class Sample(Form):
+        class Meta:
+            csrf = False
+
+        count = IntegerField("Số lượng")
+        day = DateField("Ngày")
+        name = StringField("Tên", validators=[DataRequired(), Length(max=3)])
+
+    data = MultiDict({"count": "mười", "day": "31/02/2024", "name": "Phạm"})
+    with app.test_request_context():
+        form = Sample(formdata=data)
+        form.validate()
+        assert form.errors == {
+            "count": ["Vui lòng nhập một số nguyên."],
+            "day": ["Ngày không hợp lệ (ngày/tháng/năm)."],
+            "name": ["Không được dài quá 3 ký tự."],
+        }
+    with app.test_request_context():
+        from flask import session
+        from flask_babel import refresh
+
+        session["lang"] = "en"
+        refresh()
+        form = Sample(formdata=data)
+        form.validate()
+        assert form.errors["count"] == ["Not a valid integer value."]

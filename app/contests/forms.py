@@ -36,8 +36,8 @@ from app.forms import Form
 from app.privacy.forms import with_consents
 from app.text import whole_number
 
-BAD_DATE = "Ngày không hợp lệ (nhập theo dạng ngày/tháng/năm)."
 BAD_NUMBER = "Vui lòng nhập một số nguyên."
+BAD_DATE = "Ngày không hợp lệ (nhập theo dạng ngày/tháng/năm)."
 ETHNICITIES = [
     "Kinh",
     "Hrê",
@@ -63,14 +63,6 @@ class VNDateField(DateField):
         except ValueError as exc:
             self.data = None
             raise ValueError(BAD_DATE) from exc
-
-
-class VNIntegerField(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(BAD_NUMBER) from exc
 
 
 def _whole(text: str | None) -> int | None:
@@ -370,8 +362,8 @@ class ContestForm(Form):
         "Đường dẫn (chữ thường không dấu, gạch ngang)",
         validators=[DataRequired("Vui lòng nhập đường dẫn."), Length(max=80)],
     )
-    year = VNIntegerField("Năm", validators=[InputRequired("Vui lòng nhập năm."), _bounded("year")])
-    edition = VNIntegerField("Lần thứ (nếu có)", validators=[Optional(), _bounded("edition")])
+    year = IntegerField("Năm", validators=[InputRequired("Vui lòng nhập năm."), _bounded("year")])
+    edition = IntegerField("Lần thứ (nếu có)", validators=[Optional(), _bounded("edition")])
     code_prefix = StringField(
         "Tiền tố mã hồ sơ (ví dụ KN24)",
         validators=[DataRequired("Vui lòng nhập tiền tố mã."), Length(max=10)],
@@ -385,21 +377,21 @@ class ContestForm(Form):
         "Giờ hết hạn", default=time(23, 59), validators=[DataRequired("Vui lòng nhập giờ.")]
     )
     is_published = BooleanField("Công khai trên trang chủ", default=True)
-    min_age = VNIntegerField(
+    min_age = IntegerField(
         "Tuổi tối thiểu (tính đến ngày hết hạn)", validators=[Optional(), _bounded("min_age")]
     )
-    max_age = VNIntegerField(
+    max_age = IntegerField(
         "Tuổi tối đa (tính đến ngày hết hạn)", validators=[Optional(), _bounded("max_age")]
     )
-    team_min = VNIntegerField(
+    team_min = IntegerField(
         "Số thành viên tối thiểu (kể cả trưởng nhóm)",
         default=1,
         validators=[InputRequired(BAD_NUMBER), _bounded("team_min")],
     )
-    team_max = VNIntegerField(
+    team_max = IntegerField(
         "Số thành viên tối đa", default=5, validators=[InputRequired(BAD_NUMBER), _bounded("team_max")]
     )
-    max_entries_per_person = VNIntegerField(
+    max_entries_per_person = IntegerField(
         "Số bài tối đa mỗi người tham gia", validators=[Optional(), _bounded("max_entries_per_person")]
     )
     one_team_per_leader = BooleanField("Mỗi người chỉ làm trưởng nhóm một bài", default=True)

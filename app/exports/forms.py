@@ -2,10 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.contests.forms import VNIntegerField
 from app.exports.models import TARGET_KINDS
 from app.exports.services import TARGET_MAX
 from app.forms import Form
@@ -18,11 +17,11 @@ class TargetsForm(Form):
 
 
 for _kind in TARGET_KINDS:
-    setattr(TargetsForm, f"{_kind}_target", VNIntegerField(_l("Chỉ tiêu kế hoạch"), validators=_NUMBER))
+    setattr(TargetsForm, f"{_kind}_target", IntegerField(_l("Chỉ tiêu kế hoạch"), validators=_NUMBER))
     setattr(
         TargetsForm,
         f"{_kind}_override",
-        VNIntegerField(_l("Số thực hiện nhập tay (nếu có)"), validators=_NUMBER),
+        IntegerField(_l("Số thực hiện nhập tay (nếu có)"), validators=_NUMBER),
     )
     setattr(
         TargetsForm, f"{_kind}_note", StringField(_l("Ghi chú nguồn số liệu"), validators=[Length(max=500)])

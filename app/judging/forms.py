@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    IntegerField,
     PasswordField,
     SelectField,
     StringField,
@@ -23,7 +24,6 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.contests.forms import VNIntegerField
 from app.forms import Form
 from app.judging import scoring
 from app.judging.models import CONFLICT_KIND_LABELS, DECLARABLE_KINDS
@@ -52,7 +52,7 @@ class RoundForm(Form):
     method = SelectField(
         _l("Cách tổng hợp điểm"), choices=[(m.value, label) for m, label in METHOD_LABELS.items()]
     )
-    judges_per_entry = VNIntegerField(
+    judges_per_entry = IntegerField(
         _l("Số giám khảo chấm mỗi hồ sơ"),
         default=3,
         validators=[
@@ -64,7 +64,7 @@ class RoundForm(Form):
             ),
         ],
     )
-    top_n = VNIntegerField(
+    top_n = IntegerField(
         _l("Số hồ sơ đi tiếp mỗi bảng (để trống: không giới hạn)"),
         validators=[
             Optional(),
