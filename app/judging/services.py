@@ -280,6 +280,17 @@ def _scored_count(round_: Round) -> int:
     )
 
 
+def _max_and_weight(raw_max, raw_weight, what: str) -> tuple[Decimal | None, Decimal | None]:
+    """A criterion's or component's maximum and weight, within scoring's bounds (RuleInvalid)."""
+    max_points = scoring.parse_bounded(
+        raw_max, label=f"Điểm tối đa của {what}", low=Decimal("0.01"), high=scoring.MAX_POINTS
+    )
+    weight = scoring.parse_bounded(
+        raw_weight or "1", label=f"Hệ số của {what}", low=Decimal("0.01"), high=scoring.MAX_WEIGHT
+    )
+    return max_points, weight
+
+
 def _criterion_id(name: str, taken: set[str]) -> str:
     base = re.sub(r"[^a-z0-9]+", "_", fold(name)).strip("_")[:30] or "tieu_chi"
     candidate, n = base, 2
@@ -309,17 +320,10 @@ def save_rubric(actor, round_: Round, rows: list[dict]) -> scoring.Rubric:
         if kind == scoring.POINTS and not str(row.get("max_points") or "").strip():
             raise Invalid(f"{where}nhập điểm tối đa của tiêu chí «{name}».", field="rubric")
         with _scoring_rule("rubric", where):
-            max_points = scoring.parse_bounded(
+            max_points, weight = _max_and_weight(
                 row.get("max_points") if kind == scoring.POINTS else scoring.SCALE_HIGH,
-                label=f"Điểm tối đa của tiêu chí «{name}»",
-                low=Decimal("0.01"),
-                high=scoring.MAX_POINTS,
-            )
-            weight = scoring.parse_bounded(
-                row.get("weight") or "1",
-                label=f"Hệ số của tiêu chí «{name}»",
-                low=Decimal("0.01"),
-                high=scoring.MAX_WEIGHT,
+                row.get("weight"),
+                f"tiêu chí «{name}»",
             )
         items.append(
             {
@@ -393,18 +397,7 @@ def save_components(actor, round_: Round, rows: list[dict]) -> None:
         comp_id = comp_id or _criterion_id(name, taken | existing)
         taken.add(comp_id)
         with _scoring_rule("components", f"Dòng {index}: "):
-            max_points = scoring.parse_bounded(
-                row.get("max_points"),
-                label=f"Điểm tối đa của «{name}»",
-                low=Decimal("0.01"),
-                high=scoring.MAX_POINTS,
-            )
-            weight = scoring.parse_bounded(
-                row.get("weight") or "1",
-                label=f"Hệ số của «{name}»",
-                low=Decimal("0.01"),
-                high=scoring.MAX_WEIGHT,
-            )
+            max_points, weight = _max_and_weight(row.get("max_points"), row.get("weight"), f"«{name}»")
         if max_points is None:
             raise Invalid(f"Dòng {index}: nhập điểm tối đa của «{name}».", field="components")
         items.append({"id": comp_id, "name": name, "max_points": str(max_points), "weight": str(weight)})
