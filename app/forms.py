@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms.fields import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.fields import PasswordField, StringField, TextAreaField
 
 from app.text import UnsafeText, normalize, unsafe_message
 
@@ -94,8 +94,6 @@ class Form(FlaskForm):
             kind = unbound_field.field_class
             if issubclass(kind, StringField) and not issubclass(kind, PasswordField):
                 multiline = issubclass(kind, TextAreaField)
-                if issubclass(kind, HiddenField):
-                    multiline = False
                 filters = list(unbound_field.kwargs.get("filters", ()))
                 options["filters"] = [_text_filter(multiline), *filters]
             return super().bind_field(form, unbound_field, options)

@@ -81,9 +81,12 @@ def normalize(text: str, *, multiline: bool = False, strip: bool = True) -> str:
     return value.strip() if strip else value
 
 
+def _subject(label: str | None, default: str = "Nội dung") -> str:
+    return f"Trường «{label}»" if label else default
+
+
 def unsafe_message(char: str, label: str | None = None) -> str:
-    where = f"Trường «{label}»" if label else "Nội dung"
-    return f"{where} có ký tự không được phép: {describe(char)}. Vui lòng xoá ký tự đó rồi gửi lại."
+    return f"{_subject(label)} có ký tự không được phép: {describe(char)}. Vui lòng xoá ký tự đó rồi gửi lại."
 
 
 def clean_text(
@@ -103,24 +106,21 @@ def clean_text(
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise Invalid(f"{'Trường «' + label + '»' if label else 'Giá trị'} phải là văn bản.", field=field)
+        raise Invalid(f"{_subject(label or field, 'Giá trị')} phải là văn bản.", field=field)
     try:
         cleaned = normalize(value, multiline=multiline, strip=strip)
     except UnsafeText as exc:
         raise Invalid(unsafe_message(exc.char, label or field), field=field, code="invalid_text") from exc
     if max_length is not None and len(cleaned) > max_length:
         raise Invalid(
-            f"{'Trường «' + (label or field) + '»' if (label or field) else 'Nội dung'} "
-            f"không được dài quá {max_length} ký tự.",
-            field=field,
-            code="too_long",
+            f"{_subject(label or field)} không được dài quá {max_length} ký tự.", field=field, code="too_long"
         )
     return cleaned
 
 
 def check_stored(value, *, field: str):
     """The last line of defence for anything written to a String/Text/JSON column (see
-    `install_column_guard`): NFC strings, refuse what is never allowed, walk JSON. Returns the value."""
+    `app.extensions._guard_text_columns`): NFC strings, refuse what is never allowed, walk JSON."""
     if isinstance(value, str):
         return clean_text(value, field=field, multiline=True, strip=False)
     if isinstance(value, dict):
