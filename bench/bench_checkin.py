@@ -226,6 +226,7 @@ def run_backend(backend: str, args) -> dict:
         **os.environ,
         "APP_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
+        "BASE_URL": "http://127.0.0.1",  # production refuses to start without it
         "INSTANCE_PATH": str(work),
         "SESSION_COOKIE_SECURE": "0",
         "RATELIMIT_ENABLED": "0",
