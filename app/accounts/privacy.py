@@ -14,14 +14,10 @@ from sqlalchemy import delete, select
 from app.accounts.models import ROLE_LABELS, AccountToken, LoginAttempt, Role, User, UserRole, UserSession
 from app.errors import Conflict
 from app.extensions import db
-from app.privacy.registry import ERASED, Erasure, Holder, Link, erased_email, register
+from app.privacy.registry import ERASED, Erasure, Holder, Link, erased_email, iso, register
 
 # Not an Argon2 hash: verification fails (InvalidHashError) for every password.
 UNUSABLE_PASSWORD = "!"  # noqa: S105 (a stored hash that matches nothing, not a password)
-
-
-def _iso(value):
-    return value.isoformat() if value else None
 
 
 def export_account(user) -> dict:
@@ -32,9 +28,9 @@ def export_account(user) -> dict:
         "ho_ten": user.full_name,
         "email": user.email,
         "dien_thoai": user.phone,
-        "ngay_tao": _iso(user.created_at),
-        "xac_nhan_email_luc": _iso(user.email_verified_at),
-        "dang_nhap_gan_nhat": _iso(user.last_login_at),
+        "ngay_tao": iso(user.created_at),
+        "xac_nhan_email_luc": iso(user.email_verified_at),
+        "dang_nhap_gan_nhat": iso(user.last_login_at),
         "vai_tro": sorted(str(ROLE_LABELS.get(role, role)) for role in user.roles),
         "dang_hoat_dong": user.is_active_account,
         "so_phien_dang_nhap_dang_mo": len(open_sessions),
@@ -91,7 +87,7 @@ register(
 
 def export_login_attempts(user) -> list:
     return [
-        {"luc": _iso(row.at), "dia_chi_ip": row.ip, "thanh_cong": row.succeeded}
+        {"luc": iso(row.at), "dia_chi_ip": row.ip, "thanh_cong": row.succeeded}
         for row in db.session.scalars(
             select(LoginAttempt).where(LoginAttempt.email == user.email).order_by(LoginAttempt.at.desc())
         )

@@ -9,13 +9,8 @@ from sqlalchemy import String, and_, cast, or_, select
 
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.privacy.registry import ERASED, Erasure, Holder, register
+from app.privacy.registry import ERASED, Erasure, Holder, iso, register
 from app.text import like_pattern
-
-
-def _iso(value):
-    return value.isoformat() if value else None
-
 
 # --- the audit trail --------------------------------------------------------------------------------
 
@@ -35,7 +30,7 @@ def export_audit(user) -> list:
     # Details are left out: a row the person wrote may name other people (an invitation's email).
     return [
         {
-            "luc": _iso(row.at),
+            "luc": iso(row.at),
             "hanh_dong": row.action,
             "doi_tuong": row.object_type,
             "ma_doi_tuong": row.object_id,

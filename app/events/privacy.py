@@ -17,14 +17,10 @@ from app.events.models import SOURCES, Attendee, Checkin, Event, EventStaff, Sca
 from app.extensions import db
 from app.localtime import utcnow
 from app.privacy.notices import PURPOSES
-from app.privacy.registry import ERASED, Erasure, Holder, register
+from app.privacy.registry import ERASED, Erasure, Holder, iso, register
 from app.privacy.services import current_consents
 
 REVOKED_REASON = "Xoá dữ liệu cá nhân theo yêu cầu"
-
-
-def _iso(value):
-    return value.isoformat() if value else None
 
 
 def attendees_about(user) -> list[Attendee]:
@@ -44,7 +40,7 @@ def export_registrations(user) -> list:
         data.append(
             {
                 "su_kien": attendee.event.name,
-                "bat_dau": _iso(attendee.event.starts_at),
+                "bat_dau": iso(attendee.event.starts_at),
                 "ho_ten": attendee.full_name,
                 "dien_thoai": attendee.phone,
                 "email": attendee.email,
@@ -52,25 +48,25 @@ def export_registrations(user) -> list:
                 "loai_khach": attendee.category,
                 "doan": attendee.group_name,
                 "nguon": SOURCES.get(attendee.source, attendee.source),
-                "dang_ky_luc": _iso(attendee.created_at),
-                "huy_luc": _iso(attendee.cancelled_at),
+                "dang_ky_luc": iso(attendee.created_at),
+                "huy_luc": iso(attendee.cancelled_at),
                 # Not the ticket code: it opens the gate, and a copy of the data may travel.
                 "ve": [
                     {
-                        "cap_luc": _iso(t.issued_at),
-                        "thu_hoi_luc": _iso(t.revoked_at),
+                        "cap_luc": iso(t.issued_at),
+                        "thu_hoi_luc": iso(t.revoked_at),
                         "ly_do_thu_hoi": t.revoked_reason,
                     }
                     for t in attendee.tickets
                 ],
                 "check_in": [
-                    {"luc": _iso(c.at), "cong": c.gate, "huy_luc": _iso(c.undone_at)} for c in checkins
+                    {"luc": iso(c.at), "cong": c.gate, "huy_luc": iso(c.undone_at)} for c in checkins
                 ],
                 "dong_y": [
                     {
                         "muc_dich": PURPOSES[code].label if code in PURPOSES else code,
                         "dong_y": c.granted and c.withdrawn_at is None,
-                        "thoi_diem": _iso(c.given_at),
+                        "thoi_diem": iso(c.given_at),
                     }
                     for code, c in current_consents("attendee", attendee.id).items()
                 ],
@@ -156,7 +152,7 @@ def export_staffing(user) -> list:
         .where(EventStaff.user_id == user.id)
         .order_by(EventStaff.added_at)
     )
-    return [{"su_kien": name, "tu_luc": _iso(added_at)} for name, added_at in rows]
+    return [{"su_kien": name, "tu_luc": iso(added_at)} for name, added_at in rows]
 
 
 def erase_staffing(actor, user) -> Erasure:

@@ -28,11 +28,7 @@ from app.judging.models import (
     SheetStatus,
 )
 from app.localtime import utcnow
-from app.privacy.registry import ERASED, Erasure, Holder, erased_email, register
-
-
-def _iso(value):
-    return value.isoformat() if value else None
+from app.privacy.registry import ERASED, Erasure, Holder, erased_email, iso, register
 
 
 def _invitations(user):
@@ -59,7 +55,7 @@ def export_judging(user) -> dict:
             "don_vi": profile.organisation,
             "xa_phuong": profile.commune_name,
             "chuyen_mon": profile.expertise,
-            "cap_nhat_luc": _iso(profile.updated_at),
+            "cap_nhat_luc": iso(profile.updated_at),
         },
         "thu_moi": [
             {
@@ -68,10 +64,10 @@ def export_judging(user) -> dict:
                 "ho_ten": row.full_name,
                 "email": row.email,
                 "don_vi": row.organisation,
-                "gui_luc": _iso(row.created_at),
-                "het_han": _iso(row.expires_at),
-                "chap_nhan_luc": _iso(row.accepted_at),
-                "thu_hoi_luc": _iso(row.revoked_at),
+                "gui_luc": iso(row.created_at),
+                "het_han": iso(row.expires_at),
+                "chap_nhan_luc": iso(row.accepted_at),
+                "thu_hoi_luc": iso(row.revoked_at),
             }
             for row in db.session.scalars(_invitations(user).order_by(JudgeInvitation.id))
         ],
@@ -95,7 +91,7 @@ def export_judging(user) -> dict:
                 "trang_thai": str(SHEET_STATUS_LABELS[SheetStatus(row.status)]),
                 "diem": _scores(row),
                 "nhan_xet": row.general_comment,
-                "nop_luc": _iso(row.submitted_at),
+                "nop_luc": iso(row.submitted_at),
             }
             for row in db.session.scalars(
                 select(Assignment).where(Assignment.judge_id == user.id).order_by(Assignment.id)

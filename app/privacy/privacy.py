@@ -7,12 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.privacy.models import Consent, DataRequest
 from app.privacy.notices import PURPOSES
-from app.privacy.registry import ERASED, Erasure, Holder, erased_email, register
-
-
-def _iso(value):
-    return value.isoformat() if value else None
-
+from app.privacy.registry import ERASED, Erasure, Holder, erased_email, iso, register
 
 # --- consents ---------------------------------------------------------------------------------------
 
@@ -24,8 +19,8 @@ def export_consents(user) -> list:
             "ma_muc_dich": c.purpose,
             "dong_y": c.granted,
             "phien_ban_thong_bao": c.notice_version,
-            "thoi_diem": _iso(c.given_at),
-            "rut_lai_luc": _iso(c.withdrawn_at),
+            "thoi_diem": iso(c.given_at),
+            "rut_lai_luc": iso(c.withdrawn_at),
             "nguon": c.source,
         }
         for c in db.session.scalars(
@@ -75,8 +70,8 @@ def export_requests(user) -> list:
             "loai": REQUEST_KINDS.get(r.kind, r.kind),
             "noi_dung": r.details,
             "trang_thai": REQUEST_STATUSES.get(r.status, r.status),
-            "gui_luc": _iso(r.created_at),
-            "han_xu_ly": _iso(r.due_at),
+            "gui_luc": iso(r.created_at),
+            "han_xu_ly": iso(r.due_at),
             "phan_hoi": r.resolution_note,
         }
         for r in my_requests(user)

@@ -25,6 +25,11 @@ from app.accounts.models import Role
 ERASED = "[đã xoá]"
 
 
+def iso(value) -> str | None:
+    """A date or time in the JSON copy: ISO 8601 (the page shows it dd/mm/yyyy), or None."""
+    return value.isoformat() if value else None
+
+
 def erased_email(user_id: int) -> str:
     """A unique stand-in for an erased email (UNIQUE columns). The reserved `.invalid` domain
     (RFC 2606) guarantees no mail is ever delivered to it."""
