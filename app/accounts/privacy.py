@@ -20,7 +20,7 @@ from app.privacy.registry import ERASED, Erasure, Holder, Link, erased_email, is
 UNUSABLE_PASSWORD = "!"  # noqa: S105 (a stored hash that matches nothing, not a password)
 
 
-def export_account(user) -> dict:
+def export_account(user, limit: int | None = None) -> dict:
     open_sessions = db.session.scalars(
         select(UserSession.id).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
     ).all()
@@ -85,11 +85,14 @@ register(
 )
 
 
-def export_login_attempts(user) -> list:
+def export_login_attempts(user, limit: int | None = None) -> list:
     return [
         {"luc": iso(row.at), "dia_chi_ip": row.ip, "thanh_cong": row.succeeded}
         for row in db.session.scalars(
-            select(LoginAttempt).where(LoginAttempt.email == user.email).order_by(LoginAttempt.at.desc())
+            select(LoginAttempt)
+            .where(LoginAttempt.email == user.email)
+            .order_by(LoginAttempt.at.desc())
+            .limit(limit)
         )
     ]
 

@@ -26,7 +26,7 @@ def _yours(user):
     )
 
 
-def export_audit(user) -> list:
+def export_audit(user, limit: int | None = None) -> list:
     # Details are left out: a row the person wrote may name other people (an invitation's email).
     return [
         {
@@ -38,7 +38,10 @@ def export_audit(user) -> list:
             "dia_chi_ip": row.ip if row.actor_id == user.id else None,
         }
         for row in db.session.scalars(
-            select(AuditEvent).where(_yours(user)).order_by(AuditEvent.at, AuditEvent.id)
+            select(AuditEvent)
+            .where(_yours(user))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
         )
     ]
 

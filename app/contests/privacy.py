@@ -58,7 +58,7 @@ def entries_about(user) -> list[Entry]:
     )
 
 
-def export_entries(user) -> list:
+def export_entries(user, limit: int | None = None) -> list:
     return [
         {
             "cuoc_thi": entry.contest.name,
@@ -197,7 +197,7 @@ register(
 # --- staff of a contest (organisers, judges) -------------------------------------------------------
 
 
-def export_staff(user) -> list:
+def export_staff(user, limit: int | None = None) -> list:
     rows = db.session.scalars(
         select(ContestStaff).where(ContestStaff.user_id == user.id).order_by(ContestStaff.id)
     )

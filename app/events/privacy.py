@@ -31,7 +31,7 @@ def attendees_about(user) -> list[Attendee]:
     return list(db.session.scalars(select(Attendee).where(or_(*keys)).order_by(Attendee.id)))
 
 
-def export_registrations(user) -> list:
+def export_registrations(user, limit: int | None = None) -> list:
     data = []
     for attendee in attendees_about(user):
         checkins = db.session.scalars(
@@ -145,7 +145,7 @@ register(
 )
 
 
-def export_staffing(user) -> list:
+def export_staffing(user, limit: int | None = None) -> list:
     rows = db.session.execute(
         select(Event.name, EventStaff.added_at)
         .join(Event, Event.id == EventStaff.event_id)

@@ -47,7 +47,7 @@ def _scores(row: Assignment) -> list[dict]:
     ]
 
 
-def export_judging(user) -> dict:
+def export_judging(user, limit: int | None = None) -> dict:
     profile = db.session.scalar(select(JudgeProfile).where(JudgeProfile.user_id == user.id))
     data = {
         "ho_so_giam_khao": profile

@@ -12,7 +12,7 @@ from app.privacy.registry import ERASED, Erasure, Holder, erased_email, iso, reg
 # --- consents ---------------------------------------------------------------------------------------
 
 
-def export_consents(user) -> list:
+def export_consents(user, limit: int | None = None) -> list:
     return [
         {
             "muc_dich": PURPOSES[c.purpose].label if c.purpose in PURPOSES else c.purpose,
@@ -62,7 +62,7 @@ register(
 # --- data requests ----------------------------------------------------------------------------------
 
 
-def export_requests(user) -> list:
+def export_requests(user, limit: int | None = None) -> list:
     from app.privacy.services import REQUEST_KINDS, REQUEST_STATUSES, my_requests
 
     return [

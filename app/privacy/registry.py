@@ -60,7 +60,9 @@ class Holder:
 
     - `key`: the section's key in the JSON copy (ASCII, Vietnamese words: "dang_ky_su_kien");
     - `models`: every table whose rows this holder copies and erases (checked by the registry test);
-    - `export(user)`: plain JSON-able data (dict or list) with Vietnamese keys;
+    - `export(user, limit=None)`: plain JSON-able data (dict or list) with Vietnamese keys; a list
+      that grows with the person's activity (audit rows, logins) stops at `limit` items when one is
+      given (the page's preview), everything otherwise (the copy);
     - `erase(actor, user)`: erase or anonymise, add to the session, never commit; returns `Erasure`;
     - `erases` / `keeps`: one sentence each, shown on "my data", in the help and the request's note:
       what erasure removes, and what the Sở keeps (anonymised) and on what ground;
@@ -74,7 +76,7 @@ class Holder:
     key: str
     title: str
     models: tuple[type, ...]
-    export: Callable[[Any], dict | list]
+    export: Callable[..., dict | list]
     erase: Callable[[Any, Any], Erasure]
     erases: str
     keeps: str

@@ -251,10 +251,11 @@ class Section:
         return not self.data
 
 
-def data_sections(user) -> list[Section]:
-    """Every registered holder's data about this account, in page order."""
+def data_sections(user, *, limit: int | None = None) -> list[Section]:
+    """Every registered holder's data about this account, in page order; `limit` bounds the lists
+    that grow with activity (the page shows a few, the downloaded copy has everything)."""
     return [
-        Section(holder, holder.export(user), holder.links(user) if holder.links else [])
+        Section(holder, holder.export(user, limit=limit), holder.links(user) if holder.links else [])
         for holder in registry.holders()
     ]
 

@@ -52,7 +52,7 @@ bp.add_app_template_global(services.erasure_policy, "privacy_erasure_policy")
 def _my_data_page(request_form, status=200):
     return render_template(
         "privacy/my_data.html",
-        sections=services.data_sections(current_user),
+        sections=services.data_sections(current_user, limit=SHOWN_PER_LIST + 1),
         consents=services.current_consents("user", current_user.id),
         purposes=PURPOSES,
         label=label,
