@@ -39,6 +39,9 @@ _LINE = re.compile(_ALWAYS.pattern[:-1] + "\t\n\r" + _FORMAT_CLASS + "]")
 
 MAX_ECHO = 80  # characters of a refused value quoted back in an error message
 
+# The address part of a contest or event (/cuoc-thi/<slug>): lower-case ASCII words joined by hyphens.
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
 
 class UnsafeText(ValueError):
     """A pure-level refusal: `char` is the first character not allowed."""
@@ -128,6 +131,17 @@ def check_stored(value, *, field: str):
     if isinstance(value, list | tuple):
         return type(value)(check_stored(v, field=field) for v in value)
     return value
+
+
+def tidy(text: str | None, limit: int | None = None, *, one_line: bool = False) -> str:
+    """Text a service keeps: NFC and stripped; one-line text has each run of spaces made one space;
+    cut at `limit` characters. It refuses nothing — the form or API edge (`clean_text`) and the
+    stored-text guard (`check_stored`) do that."""
+    value = text or ""
+    if not unicodedata.is_normalized("NFC", value):
+        value = unicodedata.normalize("NFC", value)
+    value = " ".join(value.split()) if one_line else value.strip()
+    return value[:limit] if limit is not None else value
 
 
 def truncate(text: str, limit: int = MAX_ECHO) -> str:

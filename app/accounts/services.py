@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import time
 from datetime import timedelta
 
@@ -11,7 +9,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import AccountToken, LoginAttempt, Role, User, UserRole, UserSession
 from app.accounts.validation import (
@@ -22,11 +19,13 @@ from app.accounts.validation import (
     normalize_phone,
 )
 from app.audit.services import record
+from app.commits import flush
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooManyAttempts
 from app.extensions import db
 from app.localtime import utcnow
 from app.mail.services import send_email
 from app.text import fold_query, like_pattern
+from app.tokens import hash_token, new_token
 
 
 def _hasher() -> PasswordHasher:
@@ -92,8 +91,8 @@ def find_user_by_email(email: str) -> User | None:
 
 def start_session(user: User) -> User:
     """Open a server-side session for one browser (commits); hand the user to `login_user`."""
-    raw = secrets.token_urlsafe(24)
-    db.session.add(UserSession(user_id=user.id, key_hash=_hash_token(raw)))
+    raw = new_token(24)
+    db.session.add(UserSession(user_id=user.id, key_hash=hash_token(raw)))
     db.session.commit()
     user.session_key = raw
     return user
@@ -104,7 +103,7 @@ def end_session(user: User) -> None:
     if user.session_key:
         db.session.execute(
             update(UserSession)
-            .where(UserSession.key_hash == _hash_token(user.session_key), UserSession.ended_at.is_(None))
+            .where(UserSession.key_hash == hash_token(user.session_key), UserSession.ended_at.is_(None))
             .values(ended_at=utcnow())
         )
         db.session.commit()
@@ -130,7 +129,7 @@ def load_session_user(session_id: str) -> User | None:
         .join(UserSession, UserSession.user_id == User.id)
         .where(
             User.id == int(parts[0]),
-            UserSession.key_hash == _hash_token(parts[2]),
+            UserSession.key_hash == hash_token(parts[2]),
             UserSession.ended_at.is_(None),
         )
     )
@@ -154,11 +153,7 @@ def register_user(full_name: str, email: str, phone: str, password: str) -> User
     user = User(full_name=name, email=email_n, phone=phone_n, password_hash=hash_password(password))
     user.role_rows.append(UserRole(role=Role.APPLICANT.value))
     db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:  # two sign-ups with the same email at the same moment
-        db.session.rollback()
-        raise Invalid("Email này đã được dùng để đăng ký.", field="email") from exc
+    flush(Invalid("Email này đã được dùng để đăng ký.", field="email"))  # two sign-ups at the same moment
     raw = _issue_token(user, VERIFY_EMAIL, hours=current_app.config["EMAIL_VERIFY_HOURS"])
     record(user, "user.signup", "user", user.id)
     db.session.commit()
@@ -187,17 +182,13 @@ def resend_verification(email: str) -> None:
     _mail_verification(user, raw)
 
 
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def _issue_token(user: User, purpose: str, *, hours: int) -> str:
-    raw = secrets.token_urlsafe(32)
+    raw = new_token()
     db.session.add(
         AccountToken(
             user_id=user.id,
             purpose=purpose,
-            token_hash=_hash_token(raw),
+            token_hash=hash_token(raw),
             expires_at=utcnow() + timedelta(hours=hours),
         )
     )
@@ -207,7 +198,7 @@ def _issue_token(user: User, purpose: str, *, hours: int) -> str:
 def _redeem_token(raw: str, purpose: str, *, consume: bool) -> AccountToken:
     token = db.session.scalar(
         select(AccountToken).where(
-            AccountToken.token_hash == _hash_token(raw or ""), AccountToken.purpose == purpose
+            AccountToken.token_hash == hash_token(raw), AccountToken.purpose == purpose
         )
     )
     if token is None:
@@ -435,7 +426,7 @@ def create_user(
     generated = None
     user = db.session.scalar(select(User).where(User.email == email_n))
     if password is None and user is None:
-        generated = password = secrets.token_urlsafe(9) + "7a"
+        generated = password = new_token(9) + "7a"
     if password is not None:
         _field(check_password_strength, password, "password", email=email_n)
     if user is None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+
+from app.text import tidy
 
 MOBILE_NATIONAL = re.compile(r"^0[35789]\d{8}$")
 COMMON_PASSWORDS = {
@@ -37,13 +38,9 @@ class ValidationFailed(ValueError):
     """Carries a Vietnamese message for the user."""
 
 
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text or "").strip()
-
-
 def normalize_name(raw: str) -> str:
     """Họ và tên: NFC, single spaces. Refuses digits and markup-like characters."""
-    name = " ".join(nfc(raw).split())
+    name = tidy(raw, one_line=True)
     if len(name) < 2:
         raise ValidationFailed("Vui lòng nhập họ và tên đầy đủ.")
     if len(name) > 120:
@@ -55,7 +52,7 @@ def normalize_name(raw: str) -> str:
 
 def normalize_email(raw: str) -> str:
     """Lower-cased, NFC; syntax checked without DNS (venues are offline)."""
-    text = nfc(raw).lower()
+    text = tidy(raw).lower()
     if not text:
         raise ValidationFailed("Vui lòng nhập địa chỉ email.")
     try:
@@ -71,7 +68,7 @@ def normalize_phone(raw: str) -> str:
     Only Vietnamese mobiles (0[35789] + 8 digits) are accepted: the contest reaches people by SMS
     and Zalo, which need a mobile.
     """
-    text = re.sub(r"[\s.\-()]", "", nfc(raw))
+    text = re.sub(r"[\s.\-()]", "", tidy(raw))
     if not text:
         raise ValidationFailed("Vui lòng nhập số điện thoại di động.")
     if text.startswith("+84"):

@@ -22,7 +22,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.accounts.models import Role, User
-from app.accounts.validation import ValidationFailed, nfc, normalize_email, normalize_name, normalize_phone
+from app.accounts.validation import ValidationFailed, normalize_email, normalize_name, normalize_phone
 from app.audit.services import record
 from app.contests import units
 from app.contests.files import KIND_LABELS, display_name, sniff
@@ -49,7 +49,7 @@ from app.extensions import db
 from app.localtime import local_to_utc, to_local, utcnow
 from app.mail.services import send_email
 from app.privacy import services as privacy
-from app.text import fold, like_pattern, whole_number
+from app.text import fold, like_pattern, tidy, whole_number
 
 # The structured entry form (SPEC §3) beyond title, track, field and summary, which are always asked.
 FORM_FIELDS = {
@@ -72,8 +72,7 @@ URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
 def _clean(text: str | None, limit: int | None = None) -> str:
-    value = nfc(text or "")
-    return value[:limit] if limit else value
+    return tidy(text, limit or None)
 
 
 # --- staff and permissions -------------------------------------------------------------------------

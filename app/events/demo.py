@@ -20,6 +20,7 @@ from app.extensions import db
 from app.localtime import local_to_utc, utcnow
 from app.privacy.models import Consent
 from app.privacy.notices import NOTICE_VERSION
+from app.tokens import hash_token
 
 FESTIVAL = "ngay-hoi-kndmst-2024"
 FINAL = "chung-ket-lan-5"
@@ -291,12 +292,10 @@ def seed() -> None:
     db.session.flush()
 
     token = demo_device_token()
-    device = db.session.scalar(
-        select(DeviceToken).where(DeviceToken.token_hash == services._hash_token(token))
-    )
+    device = db.session.scalar(select(DeviceToken).where(DeviceToken.token_hash == hash_token(token)))
     if device is None:
         device = DeviceToken(
-            event_id=festival.id, name="Điện thoại demo cổng A", token_hash=services._hash_token(token)
+            event_id=festival.id, name="Điện thoại demo cổng A", token_hash=hash_token(token)
         )
         db.session.add(device)
         db.session.flush()

@@ -24,7 +24,7 @@ from sqlalchemy import JSON, and_, bindparam, delete, func, or_, select, text, u
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Role, User
-from app.accounts.validation import ValidationFailed, nfc, normalize_email, normalize_name, normalize_phone
+from app.accounts.validation import ValidationFailed, normalize_email, normalize_name, normalize_phone
 from app.audit.services import record
 from app.contests import services as contests
 from app.contests.models import Contest
@@ -44,7 +44,7 @@ from app.extensions import db
 from app.localtime import format_datetime, to_local, utcnow
 from app.mail.services import send_email
 from app.privacy import services as privacy
-from app.text import like_pattern, truncate
+from app.text import like_pattern, tidy, truncate
 from app.types import UTCDateTime
 from app.urls import absolute_url
 
@@ -313,7 +313,7 @@ def _lines(value) -> list[str]:
     items = value.splitlines() if isinstance(value, str) else list(value or [])
     seen: list[str] = []
     for item in items:
-        item = " ".join(nfc(item).split())
+        item = tidy(item, one_line=True)
         if item and item not in seen:
             seen.append(item[:80])
     return seen
@@ -341,10 +341,10 @@ def public_categories(event: Event) -> list[str]:
 
 
 def _apply_event_fields(actor, event: Event, data: dict) -> None:
-    name = " ".join(nfc(data.get("name", "")).split())
+    name = tidy(data.get("name", ""), one_line=True)
     if len(name) < 3:
         raise Invalid("Vui lòng nhập tên sự kiện.", field="name")
-    slug = nfc(data.get("slug", "")).lower()
+    slug = tidy(data.get("slug", "")).lower()
     if not SLUG_RE.match(slug) or len(slug) > 80 or slug in RESERVED_SLUGS:
         raise Invalid("Đường dẫn chỉ gồm chữ thường không dấu, số và dấu gạch ngang.", field="slug")
     starts, ends = data.get("starts_at"), data.get("ends_at")
@@ -375,8 +375,8 @@ def _apply_event_fields(actor, event: Event, data: dict) -> None:
     contest_id = data.get("contest_id") or None
     _check_contest_link(actor, contest_id)
     event.name, event.slug = name, slug
-    event.venue = " ".join(nfc(data.get("venue", "")).split())[:200]
-    event.description = nfc(data.get("description", ""))
+    event.venue = tidy(data.get("venue", ""), one_line=True)[:200]
+    event.description = tidy(data.get("description", ""))
     event.starts_at, event.ends_at = starts, ends
     event.registration_opens_at, event.registration_closes_at = opens, closes
     event.capacity = capacity
@@ -476,7 +476,7 @@ def create_device_token(actor, event: Event, name: str) -> tuple[DeviceToken, st
     """A new bearer token for one scanner device; the clear token is returned once, never stored."""
     if actor is not None:  # None: the command line, run by whoever administers the server
         require_manager(actor, event)
-    label = " ".join(nfc(name).split())
+    label = tidy(name, one_line=True)
     if not label or len(label) > 80:
         raise Invalid("Vui lòng đặt tên thiết bị (tối đa 80 ký tự), ví dụ “Điện thoại cổng A”.", field="name")
     token = "kdt_" + secrets.token_urlsafe(32)
@@ -576,7 +576,7 @@ def clean_registration(event: Event, data: dict, *, phone_required: bool, self_s
     phone = _field(normalize_phone, raw_phone, "phone") if (raw_phone or phone_required) else None
     raw_email = (data.get("email") or "").strip()
     email = _field(normalize_email, raw_email, "email") if raw_email else None
-    category = nfc(data.get("category", ""))
+    category = tidy(data.get("category", ""))
     if category not in event.categories:
         raise Invalid("Vui lòng chọn loại khách trong danh sách.", field="category")
     if self_service and category not in public_categories(event):
@@ -584,10 +584,10 @@ def clean_registration(event: Event, data: dict, *, phone_required: bool, self_s
             "Loại khách này do Ban tổ chức đăng ký; vui lòng chọn loại khách trong danh sách.",
             field="category",
         )
-    organisation = " ".join(nfc(data.get("organisation", "")).split())
+    organisation = tidy(data.get("organisation", ""), one_line=True)
     if len(organisation) > 200:
         raise Invalid("Tên đơn vị không được dài quá 200 ký tự.", field="organisation")
-    group = " ".join(nfc(data.get("group_name", "")).split())
+    group = tidy(data.get("group_name", ""), one_line=True)
     if len(group) > 200:
         raise Invalid("Tên đoàn không được dài quá 200 ký tự.", field="group_name")
     return {
@@ -763,7 +763,7 @@ def get_attendee(event: Event, attendee_id: int) -> Attendee:
 def reissue_ticket(actor, attendee: Attendee, reason: str) -> Ticket:
     """Revoke the current ticket and issue a new one (a lost or shared ticket); emails the new one."""
     require_manager(actor, attendee.event)
-    reason = " ".join(nfc(reason).split())
+    reason = tidy(reason, one_line=True)
     if len(reason) < 3:
         raise Invalid("Vui lòng ghi lý do cấp lại vé.", field="reason")
     if attendee.cancelled_at is not None:
@@ -792,7 +792,7 @@ def reissue_ticket(actor, attendee: Attendee, reason: str) -> Ticket:
 def cancel_registration(actor, attendee: Attendee, reason: str) -> None:
     """Cancel a registration: its ticket answers "revoked" and the place is freed."""
     require_manager(actor, attendee.event)
-    reason = " ".join(nfc(reason).split())
+    reason = tidy(reason, one_line=True)
     if len(reason) < 3:
         raise Invalid("Vui lòng ghi lý do huỷ đăng ký.", field="reason")
     if attendee.cancelled_at is not None:
@@ -862,7 +862,7 @@ def _staff_label(row) -> str:
 
 
 def _clean_gate(scope: ScanScope, gate: str | None) -> str:
-    gate = " ".join(nfc(gate or "").split())
+    gate = tidy(gate or "", one_line=True)
     if not gate:
         return scope.gates[0] if scope.gates else ""
     if gate not in scope.gates:
@@ -1138,7 +1138,7 @@ def record_checkin(
 
 def undo_checkin(scope: ScanScope, checkin_id: int, reason: str) -> Checkin:
     """Undo a check-in with a reason (audited); the ticket can then be checked in again."""
-    reason = " ".join(nfc(reason or "").split())
+    reason = tidy(reason or "", one_line=True)
     if len(reason) < 3:
         raise Invalid("Vui lòng ghi lý do huỷ check-in.", field="reason", code="reason_required")
     if len(reason) > 300:
@@ -1202,7 +1202,7 @@ def walk_in(scope: ScanScope, data: dict, choices: dict[str, bool], *, gate=None
 def checkin_group(scope: ScanScope, group_name: str, *, gate=None) -> dict:
     """Check in every member of a delegation who holds a valid ticket and is not yet in."""
     gate = _clean_gate(scope, gate)
-    group = " ".join(nfc(group_name or "").split())
+    group = tidy(group_name or "", one_line=True)
     if not group:
         raise Invalid("Vui lòng chọn đoàn.", field="group", code="group_required")
     rows = db.session.execute(
