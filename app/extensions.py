@@ -1,5 +1,7 @@
 """Flask extensions, created unbound here and bound to the app in create_app."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -50,6 +52,14 @@ def _guard_text_columns(mapper, cls) -> None:
 event.listen(Mapper, "mapper_configured", _guard_text_columns)
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of every model. At run time it is Flask-SQLAlchemy's `db.Model` (table names, the
+# session binding); type checkers see the declarative `Base` it is built from, which is what gives
+# `Mapped[...]` attributes their types (mypy cannot use `db.Model`, an attribute, as a base class).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -11,7 +11,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, eve
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.validation import format_phone
-from app.extensions import db
+from app.extensions import Model
 from app.localtime import utcnow
 from app.text import fold, phone_search_forms
 from app.types import UTCDateTime
@@ -34,7 +34,7 @@ ROLE_LABELS = {
 }
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,7 +93,7 @@ def _refresh_search_text(_mapper, _connection, user: User) -> None:
     )[:400]
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,7 +106,7 @@ class UserRole(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "role"),)
 
 
-class AccountToken(db.Model):
+class AccountToken(Model):
     """A single-use, expiring token mailed to the user. Only its SHA-256 is stored."""
 
     __tablename__ = "account_tokens"
@@ -122,7 +122,7 @@ class AccountToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser. Its cookies carry a random key; only the key's SHA-256 is stored.
 
     Flask's session cookie is signed, not stored, so without this row a copied cookie (or the
@@ -139,7 +139,7 @@ class UserSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Failed and successful logins, for throttling and for the admins' eyes."""
 
     __tablename__ = "login_attempts"

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.validation import format_phone
-from app.extensions import db
+from app.extensions import Model
 from app.localtime import utcnow
 from app.types import UTCDateTime
 
@@ -81,7 +81,7 @@ SEX_LABELS = {"nam": "Nam", "nu": "Nữ", "khac": "Khác"}
 ETHNICITY_NOT_GIVEN = "khong_cung_cap"
 
 
-class Contest(db.Model):
+class Contest(Model):
     __tablename__ = "contests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,7 +123,7 @@ class Contest(db.Model):
     staff: Mapped[list[ContestStaff]] = relationship(back_populates="contest", cascade="all, delete-orphan")
 
 
-class Track(db.Model):
+class Track(Model):
     """A bảng of a contest (Bảng Ý tưởng, Bảng Dự án)."""
 
     __tablename__ = "contest_tracks"
@@ -140,7 +140,7 @@ class Track(db.Model):
     __table_args__ = (UniqueConstraint("contest_id", "name"),)
 
 
-class UploadSlot(db.Model):
+class UploadSlot(Model):
     """A document the dossier asks for, with the file kinds and size it accepts."""
 
     __tablename__ = "contest_upload_slots"
@@ -159,7 +159,7 @@ class UploadSlot(db.Model):
     __table_args__ = (UniqueConstraint("contest_id", "key"),)
 
 
-class ContestStaff(db.Model):
+class ContestStaff(Model):
     """A user's role in one contest: co-organiser (limited to it) or judge, with their organisation."""
 
     __tablename__ = "contest_staff"
@@ -177,7 +177,7 @@ class ContestStaff(db.Model):
     __table_args__ = (UniqueConstraint("contest_id", "user_id", "role"),)
 
 
-class Entry(db.Model):
+class Entry(Model):
     """A team's entry (hồ sơ dự thi) in a contest."""
 
     __tablename__ = "entries"
@@ -244,7 +244,7 @@ class Entry(db.Model):
         return next((f for f in self.files if f.slot_key == slot_key), None)
 
 
-class TeamMember(db.Model):
+class TeamMember(Model):
     """A person in a team; members need no account (SPEC §3, §8). The leader is a member too."""
 
     __tablename__ = "team_members"
@@ -281,7 +281,7 @@ class TeamMember(db.Model):
         return format_phone(self.phone)
 
 
-class EntryFile(db.Model):
+class EntryFile(Model):
     """An uploaded document, stored under UPLOAD_DIR with a generated name; one per slot."""
 
     __tablename__ = "entry_files"
@@ -302,7 +302,7 @@ class EntryFile(db.Model):
     __table_args__ = (UniqueConstraint("entry_id", "slot_key"),)
 
 
-class EntryEvent(db.Model):
+class EntryEvent(Model):
     """One line of an entry's history: who did what, when, why, and the status before/after."""
 
     __tablename__ = "entry_events"

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.validation import format_phone
-from app.extensions import db
+from app.extensions import Model
 from app.localtime import utcnow
 from app.types import UTCDateTime
 
@@ -40,7 +40,7 @@ SOURCES = {
 }
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,7 +76,7 @@ class Event(db.Model):
         return None if self.capacity is None else max(self.capacity - self.registered_count, 0)
 
 
-class EventStaff(db.Model):
+class EventStaff(Model):
     """Check-in staff assigned to an event: they scan and search its attendees, nothing else."""
 
     __tablename__ = "event_staff"
@@ -91,7 +91,7 @@ class EventStaff(db.Model):
     __table_args__ = (UniqueConstraint("event_id", "user_id"),)
 
 
-class Attendee(db.Model):
+class Attendee(Model):
     """A registration (no account needed). Cancelled registrations keep their row for the record."""
 
     __tablename__ = "event_attendees"
@@ -142,7 +142,7 @@ class Attendee(db.Model):
         return format_phone(self.phone)
 
 
-class Ticket(db.Model):
+class Ticket(Model):
     __tablename__ = "event_tickets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,7 +166,7 @@ class Ticket(db.Model):
     )
 
 
-class DeviceToken(db.Model):
+class DeviceToken(Model):
     """A scanner device's bearer token for one event. Only its SHA-256 is stored."""
 
     __tablename__ = "event_device_tokens"
@@ -180,7 +180,7 @@ class DeviceToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class Checkin(db.Model):
+class Checkin(Model):
     """A ticket let in at a gate. Undo keeps the row (undone_at, who, why) for the record."""
 
     __tablename__ = "event_checkins"
@@ -218,7 +218,7 @@ class Checkin(db.Model):
     )
 
 
-class Scan(db.Model):
+class Scan(Model):
     """The first answer given to a scanner's scan_id, replayed verbatim when the scan is retried."""
 
     __tablename__ = "event_scans"

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.localtime import utcnow
 from app.types import UTCDateTime
 
@@ -19,7 +19,7 @@ TARGET_KINDS = {
 }
 
 
-class PlanTarget(db.Model):
+class PlanTarget(Model):
     """One indicator's target for one year; `actual_override` is the organisers' own figure when
     the platform cannot count everything (support given outside the contests)."""
 

@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.localtime import utcnow
 from app.types import UTCDateTime
 
@@ -68,7 +68,7 @@ CONFLICT_STATUS_LABELS = {
 }
 
 
-class Round(db.Model):
+class Round(Model):
     """A judging round of a contest (sơ khảo, bán kết, chung kết …), ordered by `position`."""
 
     __tablename__ = "judging_rounds"
@@ -107,7 +107,7 @@ class Round(db.Model):
     __table_args__ = (UniqueConstraint("contest_id", "position"), UniqueConstraint("contest_id", "name"))
 
 
-class RoundEntry(db.Model):
+class RoundEntry(Model):
     """An entry taking part in a round; `panel_decision` is the panel's tie-break value, if any."""
 
     __tablename__ = "judging_round_entries"
@@ -124,7 +124,7 @@ class RoundEntry(db.Model):
     __table_args__ = (UniqueConstraint("round_id", "entry_id"),)
 
 
-class RoundJudge(db.Model):
+class RoundJudge(Model):
     """A judge on a round's panel."""
 
     __tablename__ = "judging_round_judges"
@@ -140,7 +140,7 @@ class RoundJudge(db.Model):
     __table_args__ = (UniqueConstraint("round_id", "user_id"),)
 
 
-class JudgeProfile(db.Model):
+class JudgeProfile(Model):
     """What a judge tells us about themself, used to flag likely conflicts of interest."""
 
     __tablename__ = "judging_judge_profiles"
@@ -156,7 +156,7 @@ class JudgeProfile(db.Model):
     user = relationship("User")
 
 
-class JudgeInvitation(db.Model):
+class JudgeInvitation(Model):
     """An organiser's invitation to judge a round: a single-use, expiring link (only its SHA-256
     is stored). The account is created when the invitee accepts."""
 
@@ -178,7 +178,7 @@ class JudgeInvitation(db.Model):
     round: Mapped[Round] = relationship()
 
 
-class Conflict(db.Model):
+class Conflict(Model):
     """A conflict of interest between a judge and an entry (one row per pair, whatever its source)."""
 
     __tablename__ = "judging_conflicts"
@@ -209,7 +209,7 @@ class Conflict(db.Model):
         return CONFLICT_STATUS_LABELS[ConflictStatus(self.status)]
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """A judge assigned to an entry in a round, carrying that judge's score sheet.
 
     `version` is SQLAlchemy's version counter: every UPDATE checks the version it read, so two
@@ -253,7 +253,7 @@ class Assignment(db.Model):
         return SHEET_STATUS_LABELS[SheetStatus(self.status)]
 
 
-class ComponentScore(db.Model):
+class ComponentScore(Model):
     """An organiser-scored component value (public vote, training attendance …) for an entry."""
 
     __tablename__ = "judging_component_scores"
@@ -269,7 +269,7 @@ class ComponentScore(db.Model):
     __table_args__ = (UniqueConstraint("round_id", "entry_id", "component_id"),)
 
 
-class AdvancementOverride(db.Model):
+class AdvancementOverride(Model):
     """An organiser's decision on top of the advancement rule, with its mandatory reason."""
 
     __tablename__ = "judging_overrides"
@@ -287,7 +287,7 @@ class AdvancementOverride(db.Model):
     __table_args__ = (UniqueConstraint("round_id", "entry_id"),)
 
 
-class RoundResult(db.Model):
+class RoundResult(Model):
     """The published result of one entry in one round: a snapshot, so later edits cannot change
     what applicants were told."""
 

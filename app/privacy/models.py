@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.localtime import utcnow
 from app.types import UTCDateTime
 
 
-class Consent(db.Model):
+class Consent(Model):
     __tablename__ = "consents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,7 +31,7 @@ class Consent(db.Model):
     __table_args__ = (Index("ix_consents_subject", "subject_kind", "subject_id", "purpose"),)
 
 
-class DataRequest(db.Model):
+class DataRequest(Model):
     """A person's request about their data (copy, correction, deletion, other), queued for staff."""
 
     __tablename__ = "data_requests"
