@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-sqlite test-postgres test-e2e lint format install install-dev chromium translations i18n bench clean
+.PHONY: run test test-fast test-sqlite test-postgres test-e2e lint format install install-dev chromium translations i18n bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,9 +68,18 @@ libreoffice:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			libreoffice-calc-nogui poppler-utils >/dev/null; }
 
+## make lint — ruff (style, bandit's security rules), mypy (types), and the shape of app/ (layers, cycles,
+## sizes, private calls; the dependency diagram in docs/ARCHITECTURE.md matches the code)
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_architecture.py
+
+## make test-fast — the local loop: lint, then every test on SQLite except the slow ones (marked `slow`:
+## LibreOffice conversions, seed-demo, memory and fuzz runs, the route × role matrix) and the browser.
+test-fast: lint
+	$(BIN)/pytest -m "not e2e and not slow" -q
 
 format: install-dev
 	$(BIN)/ruff check --fix .

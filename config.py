@@ -22,7 +22,7 @@ class Config:
         self.INSTANCE_PATH = str(instance)
         self.SECRET_KEY = os.environ.get("SECRET_KEY", "dev-secret-key-not-for-production")
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (f"sqlite:///{instance / 'app.db'}")
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
         self.MAIL_DIR = os.environ.get("MAIL_DIR", str(instance / "mail"))
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(instance / "uploads"))
         self.SMTP_HOST = os.environ.get("SMTP_HOST", "")

@@ -7,27 +7,26 @@ import importlib.util
 import logging
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import get_locale
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from app.demo.cli import register_cli as register_demo_cli
+from app.errors import Invalid, NotFound, register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.features import CSP, FEATURES
+from app.localtime import register_template_filters
 from app.text import first_unsafe
+from app.urls import absolute_url
+from config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# Feature packages, each exposing a blueprint `bp` in its __init__ (order = URL precedence).
-# A feature may also have models.py (imported so its tables join db.metadata), privacy.py
-# (registers what it holds about a person with app.privacy.registry), cli.py with
-# register_cli(app), demo.py with seed() (see app/demo/cli.py), and templates/<name>/_nav.html
-# and _home.html, which base.html and the home page include when present.
-FEATURES = ["core", "accounts", "audit", "admin", "privacy", "contests", "judging", "events", "exports"]
 
 
 def create_app(config: object | str | None = None) -> Flask:
     """Build the app. `config` is a settings object, an APP_ENV name, or None (read APP_ENV)."""
-    from config import load_config
-
     settings = config if (config is not None and not isinstance(config, str)) else load_config(config)
     app = Flask(
         __name__,
@@ -48,9 +47,7 @@ def create_app(config: object | str | None = None) -> Flask:
     if app.config.get("PROXY_FIX_X_FOR") or app.config.get("PROXY_FIX_X_PROTO"):
         # Behind nginx the TCP peer is the proxy: take the client's address (rate limits, login
         # throttling, audit) from X-Forwarded-For, trusting only the configured number of hops.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to add WSGI middleware
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=app.config["PROXY_FIX_X_PROTO"]
         )
     _init_extensions(app)
@@ -63,22 +60,12 @@ def create_app(config: object | str | None = None) -> Flask:
             importlib.import_module(f"app.{name}.privacy")  # registers its personal-data holders
         if importlib.util.find_spec(f"app.{name}.cli"):
             importlib.import_module(f"app.{name}.cli").register_cli(app)
-    from app.errors import register_error_handlers
-
     register_error_handlers(app)
     _register_request_hooks(app)
-    from app.localtime import register_template_filters
-
     register_template_filters(app)
-    from flask_babel import get_locale
-
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["FEATURES"] = FEATURES
-    from app.urls import absolute_url
-
     app.jinja_env.globals["absolute_url"] = absolute_url
-    from app.demo.cli import register_cli as register_demo_cli
-
     register_demo_cli(app)
     return app
 
@@ -121,25 +108,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _select_locale() -> str:
-    from flask import current_app
-
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang") if _has_request() else None
-    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return str(chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def _has_request() -> bool:
-    from flask import has_request_context
-
     return has_request_context()
-
-
-# Content Security Policy: everything from our own origin; no inline script anywhere.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "media-src 'self' blob: data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -163,8 +138,6 @@ def _register_request_hooks(app: Flask) -> None:
         g.client_ip = request.remote_addr or ""
         # A NUL, control or bidi character in the query string is never typed by a person and
         # would reach a database query (PostgreSQL refuses NUL with an error): refuse it here.
-        from app.errors import Invalid, NotFound
-
         for key, values in request.args.lists():
             for text in (key, *values):
                 if first_unsafe(text, multiline=True) is not None:

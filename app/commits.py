@@ -9,6 +9,9 @@ The rule lives in the constraint; the message lives here, next to the write that
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, DomainError
@@ -40,3 +43,9 @@ def commit(
         db.session.commit()
     except catch as exc:
         _raise(exc, error)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The number of rows an UPDATE or DELETE touched. SQLAlchemy types `Session.execute` as a
+    `Result`; for those statements it is a `CursorResult`, which carries the count."""
+    return cast("CursorResult[Any]", result).rowcount

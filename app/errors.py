@@ -127,7 +127,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        from app.extensions import db
-
-        db.session.rollback()
+        # The failed request's transaction, so the error page itself can read the database
+        # (Flask-SQLAlchemy's extension object; importing `db` here would be an import cycle).
+        current_app.extensions["sqlalchemy"].session.rollback()
         return error_response(500)

@@ -12,6 +12,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import JSON, MetaData, String, event
 from sqlalchemy.orm import DeclarativeBase, Mapper
 
+from app.text import check_stored
+
 # Stable constraint names so Alembic can alter/drop them on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -34,8 +36,6 @@ def _guard_text_columns(mapper, cls) -> None:
     PostgreSQL), controls or bidi overrides. It raises `Invalid` at assignment, before the value
     reaches the session, and stores NFC text.
     """
-    from app.text import check_stored
-
     if not issubclass(cls, db.Model):
         return
     for prop in mapper.column_attrs:

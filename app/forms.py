@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms.fields import PasswordField, StringField, TextAreaField
 
@@ -49,8 +52,6 @@ class _WTFormsTranslations:
 
     @staticmethod
     def _vietnamese() -> bool:
-        from flask_babel import get_locale
-
         locale = get_locale()
         return locale is None or locale.language == "vi"
 
@@ -64,8 +65,8 @@ class _WTFormsTranslations:
 TRANSLATIONS = _WTFormsTranslations()
 
 
-def _text_filter(multiline: bool):
-    def clean(value):
+def _text_filter(multiline: bool) -> Callable[[object], object]:
+    def clean(value: object) -> object:
         if not isinstance(value, str):
             return value
         try:
@@ -96,4 +97,4 @@ class Form(FlaskForm):
                 multiline = issubclass(kind, TextAreaField)
                 filters = list(unbound_field.kwargs.get("filters", ()))
                 options["filters"] = [_text_filter(multiline), *filters]
-            return super().bind_field(form, unbound_field, options)
+            return super().bind_field(form, unbound_field, options)  # type: ignore[misc]  # WTForms' DefaultMeta, untyped

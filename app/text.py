@@ -93,7 +93,7 @@ def unsafe_message(char: str, label: str | None = None) -> str:
 
 
 def clean_text(
-    value,
+    value: object,
     *,
     field: str | None = None,
     label: str | None = None,
@@ -121,7 +121,7 @@ def clean_text(
     return cleaned
 
 
-def check_stored(value, *, field: str):
+def check_stored(value: object, *, field: str) -> object:
     """The last line of defence for anything written to a String/Text/JSON column (see
     `app.extensions._guard_text_columns`): NFC strings, refuse what is never allowed, walk JSON."""
     if isinstance(value, str):
@@ -188,7 +188,7 @@ def fold_query(query: str) -> str:
 _WHOLE = re.compile(r"-?[0-9]{1,9}")
 
 
-def whole_number(value, *, signed: bool = False) -> int | None:
+def whole_number(value: object, *, signed: bool = False) -> int | None:
     """A whole number sent as text (an id in a form, a page number in a URL), or None.
 
     ASCII digits only — int() would take '²', '١٢' and '1_000' — and at most 9 of them, so the
@@ -201,7 +201,7 @@ def whole_number(value, *, signed: bool = False) -> int | None:
     return int(text)
 
 
-def page_number(value) -> int:
+def page_number(value: object) -> int:
     """`?trang=` as a page number: 1 when missing, malformed or below 1."""
     return max(whole_number(value) or 1, 1)
 

@@ -63,7 +63,7 @@ class User(UserMixin, Model):
 
     # The key of the signed-in device's UserSession (not a column): set by accounts.services when
     # a session starts or is loaded, and carried in the session and remember-me cookies.
-    session_key = None
+    session_key = None  # type: str | None  # (not a column: the raw key of this browser's session)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}:{self.session_key or ''}"

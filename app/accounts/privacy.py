@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from app.accounts.models import ROLE_LABELS, AccountToken, LoginAttempt, Role, User, UserRole, UserSession
+from app.commits import rowcount
 from app.errors import Conflict
 from app.extensions import db
 from app.privacy.registry import ERASED, Erasure, Holder, Link, erased_email, iso, register
@@ -100,7 +101,7 @@ def export_login_attempts(user, limit: int | None = None) -> list:
 def erase_login_attempts(actor, user) -> Erasure:
     # They exist for throttling (minutes) and security review; nothing reports on them, and a row
     # without its email or address says nothing, so they are deleted rather than anonymised.
-    count = db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email)).rowcount
+    count = rowcount(db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email)))
     return Erasure([f"{count} lần đăng nhập (email, địa chỉ IP)"] if count else [])
 
 

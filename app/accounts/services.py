@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -42,15 +44,17 @@ def _hasher() -> PasswordHasher:
 
 def _dummy_hash() -> str:
     _hasher()
-    return current_app.extensions["password_hasher"][1]
+    dummy: str = current_app.extensions["password_hasher"][1]
+    return dummy
 
 
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"  # noqa: S105 (a token purpose, not a password)
 USERS_PAGE_SIZE = 50
+T = TypeVar("T")
 
 
-def _field(fn, value, field: str, **kwargs):
+def _field(fn: Callable[..., T], value: str, field: str, **kwargs: object) -> T:
     """Run a pure check and turn its failure into an Invalid error on the named field."""
     try:
         return fn(value, **kwargs)
@@ -233,7 +237,7 @@ def ip_delay_seconds(failures_from_ip: int) -> float:
     excess = failures_from_ip - cfg["LOGIN_IP_FREE_FAILURES"]
     if excess < 0:
         return 0.0
-    return min(0.5 * 2 ** min(excess, 16), cfg["LOGIN_IP_MAX_DELAY_SECONDS"])
+    return float(min(0.5 * 2 ** min(excess, 16), cfg["LOGIN_IP_MAX_DELAY_SECONDS"]))
 
 
 def authenticate(email: str, password: str, ip: str) -> User:
@@ -246,15 +250,21 @@ def authenticate(email: str, password: str, ip: str) -> User:
     cfg = current_app.config
     email_key = (email or "").strip().lower()[:254]
     since = utcnow() - timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
-    failures_for_email = db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.email == email_key, LoginAttempt.at >= since, ~LoginAttempt.succeeded
+    failures_for_email = (
+        db.session.scalar(
+            select(func.count(LoginAttempt.id)).where(
+                LoginAttempt.email == email_key, LoginAttempt.at >= since, ~LoginAttempt.succeeded
+            )
         )
+        or 0
     )
-    failures_from_ip = db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.ip == ip, LoginAttempt.at >= since, ~LoginAttempt.succeeded
+    failures_from_ip = (
+        db.session.scalar(
+            select(func.count(LoginAttempt.id)).where(
+                LoginAttempt.ip == ip, LoginAttempt.at >= since, ~LoginAttempt.succeeded
+            )
         )
+        or 0
     )
     if failures_for_email >= cfg["LOGIN_MAX_FAILURES"]:
         raise TooManyAttempts(
@@ -266,9 +276,10 @@ def authenticate(email: str, password: str, ip: str) -> User:
         db.session.rollback()  # hold no transaction (no SQLite lock) while waiting
         time.sleep(delay)
     user = find_user_by_email(email_key)
-    ok = _verify_password(user, password or "") and user.is_active_account
+    # Verified even for an unknown email (against a dummy hash): both answers cost the same time.
+    ok = _verify_password(user, password or "") and user is not None and user.is_active_account
     db.session.add(LoginAttempt(email=email_key, ip=ip or "", succeeded=ok))
-    if not ok:
+    if user is None or not ok:
         db.session.commit()
         raise Invalid("Email hoặc mật khẩu không đúng.", code="bad_credentials")
     if not user.is_verified:
@@ -374,7 +385,7 @@ def list_users(*, query: str = "", role: str = "", page: int = 1) -> tuple[list[
         per_page=USERS_PAGE_SIZE,
         error_out=False,
     )
-    return list(result.items), result.total
+    return list(result.items), result.total or 0
 
 
 def set_roles(actor: User, user: User, roles: set[str], active: bool) -> User:
@@ -434,7 +445,7 @@ def create_user(
             full_name=_field(normalize_name, full_name or _name_from_email(email_n), "full_name"),
             email=email_n,
             phone=_field(normalize_phone, phone, "phone") if phone else None,
-            password_hash=hash_password(password),
+            password_hash=hash_password(password or ""),
             email_verified_at=utcnow(),
         )
         user.role_rows.append(UserRole(role=Role.APPLICANT.value))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import bp, forms, services
+from app.accounts.models import ROLE_LABELS, Role
 from app.errors import DomainError, Invalid, apply_error, form_status
 from app.extensions import limiter, login_manager
 from app.urls import safe_next
@@ -160,6 +161,4 @@ def profile():
 
 @bp.app_context_processor
 def role_helpers():
-    from app.accounts.models import ROLE_LABELS, Role
-
     return {"role_label": lambda role: ROLE_LABELS.get(Role(role), role)}

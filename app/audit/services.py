@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, has_request_context
 from sqlalchemy import or_, select
 
+from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.text import fold_query, like_pattern
@@ -12,7 +13,9 @@ from app.text import fold_query, like_pattern
 PAGE_SIZE = 50
 
 
-def record(actor, action: str, object_type: str, object_id=None, **details) -> AuditEvent:
+def record(
+    actor: User | None, action: str, object_type: str, object_id: object = None, **details: object
+) -> AuditEvent:
     """Add an audit event to the current session; the calling service commits it with its change."""
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
@@ -26,7 +29,9 @@ def record(actor, action: str, object_type: str, object_id=None, **details) -> A
     return event
 
 
-def list_events(*, action: str = "", object_type: str = "", query: str = "", page: int = 1):
+def list_events(
+    *, action: str = "", object_type: str = "", query: str = "", page: int = 1
+) -> tuple[list[AuditEvent], int]:
     """Newest first, filtered; returns (events, total)."""
     stmt = select(AuditEvent)
     if action:
@@ -35,8 +40,6 @@ def list_events(*, action: str = "", object_type: str = "", query: str = "", pag
         stmt = stmt.where(AuditEvent.object_type == object_type)
     folded = fold_query(query)
     if folded:
-        from app.accounts.models import User
-
         stmt = stmt.outerjoin(User, AuditEvent.actor_id == User.id).where(
             or_(
                 User.search_text.like(like_pattern(folded), escape="\\"),
@@ -49,7 +52,7 @@ def list_events(*, action: str = "", object_type: str = "", query: str = "", pag
         per_page=PAGE_SIZE,
         error_out=False,
     )
-    return list(result.items), result.total
+    return list(result.items), result.total or 0
 
 
 def distinct_actions() -> list[str]:

@@ -8,12 +8,11 @@ from flask import Flask
 
 from app.accounts import demo as accounts_demo
 from app.accounts.models import ROLE_LABELS, Role
+from app.features import FEATURES
 
 
 def _seeders():
     """Each feature's demo.py exposes seed(); they run in FEATURES order (later use earlier data)."""
-    from app import FEATURES
-
     for name in FEATURES:
         if importlib.util.find_spec(f"app.{name}.demo"):
             yield importlib.import_module(f"app.{name}.demo")

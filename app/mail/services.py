@@ -16,13 +16,14 @@ from app.localtime import utcnow
 
 def outbox() -> list[EmailMessage]:
     """Messages captured in memory when MAIL_CAPTURE is on (tests)."""
-    return current_app.extensions.setdefault("mail_outbox", [])
+    box: list[EmailMessage] = current_app.extensions.setdefault("mail_outbox", [])
+    return box
 
 
-def send_email(to: str, subject: str, template: str, **context) -> bool:
+def send_email(to: str, subject: str, template: str, **context: object) -> bool:
     """Render `template` (plain text, Vietnamese) and deliver it. Never raises on delivery failure:
     the action that triggered the mail has already been committed, and the user can ask again."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's real app, for the thread
     # Links in mail come from `absolute_url` (BASE_URL), never from the request's Host header.
     body = render_template(template, **context)
     message = EmailMessage()

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.privacy.models import Consent, DataRequest
 from app.privacy.notices import PURPOSES
 from app.privacy.registry import ERASED, Erasure, Holder, erased_email, iso, register
+from app.privacy.services import REQUEST_KINDS, REQUEST_STATUSES, my_requests
 
 # --- consents ---------------------------------------------------------------------------------------
 
@@ -63,8 +64,6 @@ register(
 
 
 def export_requests(user, limit: int | None = None) -> list:
-    from app.privacy.services import REQUEST_KINDS, REQUEST_STATUSES, my_requests
-
     return [
         {
             "loai": REQUEST_KINDS.get(r.kind, r.kind),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -50,7 +51,7 @@ def record_choices(
     choices: dict[str, bool],
     *,
     source: str = "web",
-    keyed_by=None,
+    keyed_by: User | None = None,
 ) -> list[Consent]:
     """Store one row per offered purpose (ticked or not). The caller commits."""
     if source not in SOURCES:
@@ -92,7 +93,7 @@ def has_consent(subject_kind: str, subject_id: int, purpose: str) -> bool:
     return bool(row and row.granted and row.withdrawn_at is None)
 
 
-def withdraw(subject_kind: str, subject_id: int, purpose: str, *, actor=None) -> Consent:
+def withdraw(subject_kind: str, subject_id: int, purpose: str, *, actor: User | None = None) -> Consent:
     """Withdraw a granted consent; the history row stays, marked with the time of withdrawal."""
     row = current_consents(subject_kind, subject_id).get(purpose)
     if row is None or not row.granted or row.withdrawn_at is not None:
@@ -121,7 +122,7 @@ def request_due_hours() -> int:
     return int(current_app.config.get("DATA_REQUEST_DUE_HOURS", 72))
 
 
-def file_data_request(user, kind: str, details: str = ""):
+def file_data_request(user: User, kind: str, details: str = "") -> DataRequest:
     """A person asks about their data; staff see it in the queue with its due date."""
     if kind not in REQUEST_KINDS:
         raise Invalid("Vui lòng chọn loại yêu cầu.", field="kind")
@@ -155,7 +156,7 @@ def file_data_request(user, kind: str, details: str = ""):
     return row
 
 
-def my_requests(user) -> list:
+def my_requests(user: User) -> list[DataRequest]:
     return list(
         db.session.scalars(
             select(DataRequest).where(DataRequest.user_id == user.id).order_by(DataRequest.created_at.desc())
@@ -163,25 +164,25 @@ def my_requests(user) -> list:
     )
 
 
-def _require_queue_access(user) -> None:
+def _require_queue_access(user: User) -> None:
     # Who counts as Sở staff is the contests package's rule, registered with the privacy
     # registry: asking it here imports no feature (no privacy ⇄ contests import cycle).
     if not registry.is_platform_staff(user):
         raise PermissionDenied("Chỉ cán bộ Sở hoặc quản trị hệ thống xử lý yêu cầu về dữ liệu cá nhân.")
 
 
-def may_work_queue(user) -> bool:
+def may_work_queue(user: User) -> bool:
     """Whether to offer the queue (navigation); the services check it again."""
     return registry.is_platform_staff(user)
 
 
-def request_queue(user, *, status: str = "open", page: int = 1):
+def request_queue(user: User, *, status: str = "open", page: int = 1) -> tuple[list[DataRequest], int]:
     """Requests for staff, the soonest due first; returns (rows, total)."""
     _require_queue_access(user)
     stmt = select(DataRequest)
     if status:
         stmt = stmt.where(DataRequest.status == status)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.session.scalars(
         stmt.order_by(DataRequest.due_at, DataRequest.id)
         .limit(REQUESTS_PAGE_SIZE)
@@ -190,7 +191,7 @@ def request_queue(user, *, status: str = "open", page: int = 1):
     return list(rows), total
 
 
-def _open_request(actor, request_id: int) -> DataRequest:
+def _open_request(actor: User, request_id: int) -> DataRequest:
     _require_queue_access(actor)
     row = db.session.get(DataRequest, request_id)
     if row is None:
@@ -200,7 +201,7 @@ def _open_request(actor, request_id: int) -> DataRequest:
     return row
 
 
-def _close(actor, row: DataRequest, outcome: str, note: str) -> None:
+def _close(actor: User, row: DataRequest, outcome: str, note: str) -> None:
     """Mark the request answered, in the caller's transaction."""
     row.status, row.resolution_note = outcome, note
     row.resolved_at, row.resolved_by_id = utcnow(), actor.id
@@ -219,7 +220,7 @@ def _mail_answer(row: DataRequest, to: str, name: str) -> None:
     )
 
 
-def resolve_request(actor, request_id: int, outcome: str, note: str):
+def resolve_request(actor: User, request_id: int, outcome: str, note: str) -> DataRequest:
     """Staff answer a request by hand (done or refused, with the note mailed to the person)."""
     row = _open_request(actor, request_id)
     if outcome not in ("done", "refused"):
@@ -251,7 +252,7 @@ class Section:
         return not self.data
 
 
-def data_sections(user, *, limit: int | None = None) -> list[Section]:
+def data_sections(user: User, *, limit: int | None = None) -> list[Section]:
     """Every registered holder's data about this account, in page order; `limit` bounds the lists
     that grow with activity (the page shows a few, the downloaded copy has everything)."""
     return [
@@ -260,9 +261,9 @@ def data_sections(user, *, limit: int | None = None) -> list[Section]:
     ]
 
 
-def personal_data(user) -> dict:
+def personal_data(user: User) -> dict[str, Any]:
     """Everything the platform holds about this account, as plain data (the "download a copy")."""
-    data: dict = {"xuat_luc": format_datetime(utcnow(), seconds=True)}
+    data: dict[str, Any] = {"xuat_luc": format_datetime(utcnow(), seconds=True)}
     for section in data_sections(user):
         data[section.holder.key] = section.data
     data["khi_xoa_du_lieu"] = erasure_policy()
@@ -272,7 +273,7 @@ def personal_data(user) -> dict:
 NOTHING_KEPT = "Không giữ lại gì."
 
 
-def erasure_policy() -> list[dict]:
+def erasure_policy() -> list[dict[str, str]]:
     """What a deletion request erases and what the Sở keeps, per kind of data (page, help, copy)."""
     return [
         {"du_lieu": h.title, "se_xoa": h.erases, "duoc_giu_lai": h.keeps or NOTHING_KEPT}
@@ -295,7 +296,7 @@ def _erasure_note(results: list[tuple[registry.Holder, registry.Erasure]]) -> st
     return "\n".join(lines)
 
 
-def erase_for_request(actor, request_id: int):
+def erase_for_request(actor: User, request_id: int) -> DataRequest:
     """Carry out a deletion request: every registered holder erases or anonymises this person's
     data, the request is closed with a note saying what was erased and what was kept and why, and
     all of it commits together (any refusal leaves everything as it was). Then the files removed

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.errors import DomainError, apply_error
-from app.localtime import format_date, format_datetime
+from app.localtime import format_date, format_datetime, utcnow
 from app.privacy import bp, services
 from app.privacy.forms import DataRequestForm, PostForm, ResolveForm
 from app.privacy.notices import PURPOSES
@@ -113,8 +113,6 @@ def file_request():
         except DomainError as error:
             apply_error(form, error)
         else:
-            from app.localtime import format_datetime
-
             flash(
                 f"Đã gửi yêu cầu. Ban tổ chức sẽ phản hồi qua email trước {format_datetime(row.due_at)}.",
                 "success",
@@ -131,8 +129,6 @@ def request_queue():
         status = "open"
     page = page_number(request.args.get("trang"))
     rows, total = services.request_queue(current_user, status=status, page=page)
-    from app.localtime import utcnow
-
     return render_template(
         "privacy/queue.html",
         rows=rows,
