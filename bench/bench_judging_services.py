@@ -46,7 +46,7 @@ def report(name, base, full):
 
 
 def bench_assignment(n_entries: int, n_judges: int, k: int) -> None:
-    from app.judging.services import balanced_assignment
+    from app.judging.services.sheets import balanced_assignment
 
     rng = random.Random(7)
     entries = list(range(1, n_entries + 1))
@@ -78,8 +78,11 @@ def bench_results(n_entries: int) -> None:
     from app.accounts.models import User
     from app.contests.models import Contest, Entry, Track
     from app.extensions import db
-    from app.judging import scoring, services
+    from app.judging import scoring
     from app.judging.models import Assignment, Round, RoundEntry, RoundJudge
+    from app.judging.services.results import compute_results
+    from app.judging.services.rounds import default_tie_breaks
+    from app.judging.services.sheets import balanced_assignment
     from config import TestingConfig
 
     folder = Path(tempfile.mkdtemp())
@@ -137,7 +140,7 @@ def bench_results(n_entries: int) -> None:
             position=1,
             name="Sơ khảo",
             rubric=scoring.DEFAULT_RUBRIC.to_data(),
-            tie_breaks=services.default_tie_breaks(scoring.DEFAULT_RUBRIC),
+            tie_breaks=default_tie_breaks(scoring.DEFAULT_RUBRIC),
             components=[],
             prize_plan={
                 "tracks": {
@@ -154,7 +157,7 @@ def bench_results(n_entries: int) -> None:
         db.session.flush()
         db.session.execute(insert(RoundEntry), [{"round_id": round_.id, "entry_id": e} for e in entry_ids])
         db.session.execute(insert(RoundJudge), [{"round_id": round_.id, "user_id": j} for j in judge_ids])
-        pairs, _ = services.balanced_assignment(entry_ids, judge_ids, set(), set(), 5)
+        pairs, _ = balanced_assignment(entry_ids, judge_ids, set(), set(), 5)
         rubric = scoring.DEFAULT_RUBRIC
         rows = []
         for e, j in pairs:
@@ -196,7 +199,7 @@ def bench_results(n_entries: int) -> None:
 
         def full():
             db.session.expire_all()
-            return services.compute_results(db.session.get(Round, round_id))
+            return compute_results(db.session.get(Round, round_id))
 
         base = measure(baseline)
         result = measure(full)

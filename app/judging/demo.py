@@ -18,8 +18,9 @@ from app.accounts.models import User
 from app.contests import services as contests
 from app.contests.models import Contest
 from app.extensions import db
-from app.judging import services
 from app.judging.models import Round
+from app.judging.scoring import Criterion
+from app.judging.services import common, panel, rounds, sheets
 from app.localtime import local_to_utc
 
 JUDGE_PASSWORD = "ChamDiem@2024"
@@ -50,7 +51,7 @@ def _panel() -> list[User]:
         user = _user(email)
         if user is None:
             user, _ = accounts.create_user(email, "judge", password=JUDGE_PASSWORD, full_name=name)
-        profile = services._profile(user)
+        profile = panel.ensure_profile(user)
         if not profile.organisation:
             profile.organisation = organisation
         judges.append(user)
@@ -58,7 +59,7 @@ def _panel() -> list[User]:
     return judges
 
 
-def _score(rng: random.Random, quality: float, bias: float, crit) -> str:
+def _score(rng: random.Random, quality: float, bias: float, crit: Criterion) -> str:
     """A plausible score for one criterion: the entry's quality, the judge's leniency, some noise."""
     share = min(max(quality + bias + rng.gauss(0, 0.07), 0.05), 1.0)
     if crit.kind == "scale":
@@ -68,10 +69,10 @@ def _score(rng: random.Random, quality: float, bias: float, crit) -> str:
 
 
 def _fill(round_: Round, rng: random.Random, *, partial_judge: User | None) -> None:
-    rubric = services.rubric_of(round_)
-    quality = {e.id: rng.uniform(0.45, 0.9) for e in services.round_entries(round_)}
-    bias = {}
-    for index, sheet in enumerate(services.round_assignments(round_)):
+    rubric = rounds.rubric_of(round_)
+    quality = {e.id: rng.uniform(0.45, 0.9) for e in common.round_entries(round_)}
+    bias: dict[int, float] = {}
+    for index, sheet in enumerate(sheets.round_assignments(round_)):
         judge = sheet.judge
         bias.setdefault(judge.id, rng.uniform(-0.08, 0.08))
         values = {c.id: _score(rng, quality[sheet.entry_id], bias[judge.id], c) for c in rubric.criteria}
@@ -82,21 +83,25 @@ def _fill(round_: Round, rng: random.Random, *, partial_judge: User | None) -> N
                 continue  # untouched
             if mine == 1:  # a draft with half of the criteria
                 half = dict(list(values.items())[: len(values) // 2])
-                services.save_sheet(judge, sheet, half, comments, "", sheet.version)
+                sheets.save_sheet(judge, sheet, half, comments, "", sheet.version)
                 continue
-        services.save_sheet(
+        sheets.save_sheet(
             judge, sheet, values, comments, "Đề nghị hội đồng xem xét.", sheet.version, submit=True
         )
 
 
 def _round(
-    contest: Contest, organiser, judges: list[User], settings: services.RoundSettings, entry_ids=None
+    contest: Contest,
+    organiser: User,
+    judges: list[User],
+    settings: rounds.RoundSettings,
+    entry_ids: list[int] | None = None,
 ) -> Round:
-    round_ = services.create_round(organiser, contest, settings)
-    services.add_entries(organiser, round_, entry_ids)
+    round_ = rounds.create_round(organiser, contest, settings)
+    panel.add_entries(organiser, round_, entry_ids)
     for judge in judges:
-        services.add_judge(organiser, round_, judge.email)
-    services.auto_assign(organiser, round_)
+        panel.add_judge(organiser, round_, judge.email)
+    sheets.auto_assign(organiser, round_)
     return round_
 
 
@@ -107,13 +112,13 @@ def seed() -> None:
     rng = random.Random(4)
     judges = None
     idea = db.session.scalar(select(Contest).where(Contest.slug == "y-tuong-kndmst-2024"))
-    if idea is not None and not services.contest_rounds(idea):
+    if idea is not None and not rounds.contest_rounds(idea):
         judges = judges or _panel()
         first = _round(
             idea,
             organiser,
             judges[:4],
-            services.RoundSettings(
+            rounds.RoundSettings(
                 name="Sơ khảo",
                 description="Chấm hồ sơ thuyết minh; chấm ẩn danh. Mỗi hồ sơ do 3 giám khảo chấm.",
                 opens_at=local_to_utc(datetime(2024, 9, 5, 8, 0)),
@@ -125,10 +130,10 @@ def seed() -> None:
             ),
         )
         _fill(first, rng, partial_judge=judges[0])
-        final_round = services.create_round(
+        final_round = rounds.create_round(
             organiser,
             idea,
-            services.RoundSettings(
+            rounds.RoundSettings(
                 name="Chung kết",
                 description="Thuyết trình trực tiếp 8 phút, hỏi đáp 10 phút.",
                 opens_at=local_to_utc(datetime(2024, 10, 12, 8, 0)),
@@ -138,7 +143,7 @@ def seed() -> None:
             ),
         )
         # An invitation waiting for an answer (the mail is in instance/mail/ without SMTP).
-        services.invite_judge(
+        panel.invite_judge(
             organiser,
             final_round,
             "chuyengia.moi@demo.kndmst.vn",
@@ -146,13 +151,13 @@ def seed() -> None:
             "Viện Khoa học Nông nghiệp Duyên hải Nam Trung Bộ",
         )
     final = db.session.scalar(select(Contest).where(Contest.slug == "kndmst-quang-ngai-lan-5"))
-    if final is not None and not services.contest_rounds(final):
+    if final is not None and not rounds.contest_rounds(final):
         judges = judges or _panel()
         live = _round(
             final,
             organiser,
             judges,
-            services.RoundSettings(
+            rounds.RoundSettings(
                 name="Chung kết",
                 description="Chung kết lần thứ 5: thuyết trình trực tiếp, giám khảo chấm trên điện thoại.",
                 opens_at=local_to_utc(datetime(2024, 3, 15, 8, 0)),
@@ -161,7 +166,7 @@ def seed() -> None:
             ),
             [e.id for e in contests.list_finalists(final)],
         )
-        services.save_prize_plan(
+        rounds.save_prize_plan(
             organiser,
             live,
             {
@@ -172,6 +177,6 @@ def seed() -> None:
         )
         _fill(live, rng, partial_judge=None)
         # The demo judge asked to look again at two sheets of the final: reopened, with the reason.
-        mine = [a for a in services.round_assignments(live) if a.judge_id == judges[0].id][:2]
+        mine = [a for a in sheets.round_assignments(live) if a.judge_id == judges[0].id][:2]
         for sheet in mine:
-            services.reopen_sheet(organiser, live, sheet.id, "Giám khảo đề nghị xem lại sau phần hỏi đáp.")
+            sheets.reopen_sheet(organiser, live, sheet.id, "Giám khảo đề nghị xem lại sau phần hỏi đáp.")

@@ -10,9 +10,13 @@ the free-text note the judge wrote when declaring a conflict. The caller commits
 
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, select
+from typing import Any
 
+from sqlalchemy import Select, delete, or_, select
+
+from app.accounts.models import User
 from app.audit.services import record
+from app.commits import rowcount
 from app.extensions import db
 from app.judging.models import (
     CONFLICT_KIND_LABELS,
@@ -31,13 +35,13 @@ from app.localtime import utcnow
 from app.privacy.registry import ERASED, Erasure, Holder, erased_email, iso, register
 
 
-def _invitations(user):
+def _invitations(user: User) -> Select[tuple[JudgeInvitation]]:
     return select(JudgeInvitation).where(
         or_(JudgeInvitation.user_id == user.id, JudgeInvitation.email == user.email)
     )
 
 
-def _scores(row: Assignment) -> list[dict]:
+def _scores(row: Assignment) -> list[dict[str, Any]]:
     """Criterion names, not the rubric's internal ids, so the copy reads on its own."""
     names = {c.get("id"): c.get("name") for c in (row.round.rubric or []) if isinstance(c, dict)}
     return [
@@ -47,7 +51,7 @@ def _scores(row: Assignment) -> list[dict]:
     ]
 
 
-def export_judging(user, limit: int | None = None) -> dict:
+def export_judging(user: User, limit: int | None = None) -> dict[str, Any]:
     profile = db.session.scalar(select(JudgeProfile).where(JudgeProfile.user_id == user.id))
     data = {
         "ho_so_giam_khao": profile
@@ -101,9 +105,9 @@ def export_judging(user, limit: int | None = None) -> dict:
     return {key: value for key, value in data.items() if value}
 
 
-def erase_judging(actor, user) -> Erasure:
-    done = []
-    if db.session.execute(delete(JudgeProfile).where(JudgeProfile.user_id == user.id)).rowcount:
+def erase_judging(actor: User, user: User) -> Erasure:
+    done: list[str] = []
+    if rowcount(db.session.execute(delete(JudgeProfile).where(JudgeProfile.user_id == user.id))):
         done.append("hồ sơ giám khảo (đơn vị, xã phường, chuyên môn)")
     invitations = list(db.session.scalars(_invitations(user)))
     now = utcnow()
@@ -116,8 +120,10 @@ def erase_judging(actor, user) -> Erasure:
     if invitations:
         done.append(f"họ tên, email, đơn vị trong {len(invitations)} thư mời chấm")
     notes = 0
-    for row in db.session.scalars(select(Conflict).where(Conflict.judge_id == user.id, Conflict.note != "")):
-        row.note = ""
+    for conflict in db.session.scalars(
+        select(Conflict).where(Conflict.judge_id == user.id, Conflict.note != "")
+    ):
+        conflict.note = ""
         notes += 1
     if notes:
         done.append(f"ghi chú của bạn trong {notes} khai báo xung đột lợi ích")

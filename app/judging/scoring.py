@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from enum import StrEnum
@@ -96,7 +96,9 @@ class SheetInvalid(ScoringError):
 
     code_default = "sheet_invalid"
 
-    def __init__(self, message: str, *, errors: Mapping[str, str], field: str | None = None, code=None):
+    def __init__(
+        self, message: str, *, errors: Mapping[str, str], field: str | None = None, code: str | None = None
+    ):
         super().__init__(message, field=field, code=code)
         self.errors = dict(errors)
 
@@ -106,7 +108,14 @@ class MethodRefused(ScoringError):
 
     code_default = "method_refused"
 
-    def __init__(self, message: str, *, judges: Sequence[Hashable] = (), field=None, code=None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        judges: Sequence[Hashable] = (),
+        field: str | None = None,
+        code: str | None = None,
+    ):
         super().__init__(message, field=field, code=code)
         self.judges = tuple(judges)
 
@@ -280,7 +289,7 @@ class Criterion:
     weight: Decimal = Decimal(1)
     description: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # Accept ints and strings from callers and JSON; Rubric checks the values themselves.
         for name in ("max_points", "weight"):
             value = getattr(self, name)
@@ -341,7 +350,7 @@ class Rubric:
 
     criteria: tuple[Criterion, ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "criteria", tuple(self.criteria))
         if not self.criteria:
             raise RubricInvalid("Thang điểm phải có ít nhất một tiêu chí.", code="rubric_empty")
@@ -580,7 +589,7 @@ class Component:
     max_points: Decimal = Decimal(10)
     weight: Decimal = Decimal(1)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name, high, what in (
             ("max_points", MAX_POINTS, "Điểm tối đa"),
             ("weight", MAX_WEIGHT, "Hệ số"),
@@ -644,10 +653,10 @@ def parse_panel_value(raw: Any, label: str = "Quyết định của hội đồn
 def prepare_round(data: RoundData) -> PreparedRound:
     """Validate every sheet and component score once and sum what the methods need."""
     entries: dict[Hashable, EntryRef] = {}
-    for entry in data.entries:
-        if entry.id in entries:
-            raise RuleInvalid(f"Hồ sơ {entry.name} xuất hiện hai lần trong vòng thi.", code="duplicate_entry")
-        entries[entry.id] = entry
+    for ref in data.entries:
+        if ref.id in entries:
+            raise RuleInvalid(f"Hồ sơ {ref.name} xuất hiện hai lần trong vòng thi.", code="duplicate_entry")
+        entries[ref.id] = ref
     rubric = data.rubric
     crits = rubric.criteria
     totals: dict[Hashable, dict[Hashable, Decimal]] = {e: {} for e in entries}
@@ -696,23 +705,25 @@ def prepare_round(data: RoundData) -> PreparedRound:
                 f"Điểm thành phần «{component_id}» của hồ sơ «{entry_id}» không thuộc vòng thi.",
                 code="unknown_component",
             )
-        value, problem = _check_score(Criterion(comp.id, comp.name, comp.max_points), raw)
+        comp_value, problem = _check_score(Criterion(comp.id, comp.name, comp.max_points), raw)
         if problem:
             raise RuleInvalid(
                 f"Hồ sơ {entries[entry_id].name}: {problem.replace('tiêu chí', 'thành phần', 1)}",
                 field=comp.id,
                 code="component_invalid",
             )
-        if value is not None:
-            component_values[entry_id][comp.id] = value
+        if comp_value is not None:
+            component_values[entry_id][comp.id] = comp_value
 
     panel: dict[Hashable, Decimal] = {}
     for entry_id, raw in data.panel_decisions.items():
         if entry_id not in entries:
             raise RuleInvalid(f"Quyết định của hội đồng cho hồ sơ «{entry_id}» không thuộc vòng thi.")
-        value = parse_panel_value(raw, f"Giá trị quyết định của hội đồng cho hồ sơ {entries[entry_id].name}")
-        if value is not None:
-            panel[entry_id] = value
+        decision = parse_panel_value(
+            raw, f"Giá trị quyết định của hội đồng cho hồ sơ {entries[entry_id].name}"
+        )
+        if decision is not None:
+            panel[entry_id] = decision
 
     with localcontext(_CTX):
         mean_totals = {e: mean(list(js.values())) for e, js in totals.items() if js}
@@ -798,7 +809,13 @@ def aggregate(
     return scores
 
 
-def _aggregate(totals, method: Method, trim_threshold: int, zscore_min_scores: int, judge_names):
+def _aggregate(
+    totals: Mapping[Hashable, Mapping[Hashable, Decimal]],
+    method: Method,
+    trim_threshold: int,
+    zscore_min_scores: int,
+    judge_names: Mapping[Hashable, str],
+) -> tuple[dict[Hashable, Decimal], dict[Hashable, Decimal] | None, Decimal | None]:
     """(entry → score, entry → mean z or None, pooled sd or None) for the scored entries."""
     scored = {e: js for e, js in totals.items() if js}
     if method is Method.MEAN:
@@ -908,7 +925,7 @@ class TieBreak:
     def label(self, data: RoundData) -> str:
         """Vietnamese description for explanations."""
         if self.kind == "criterion":
-            return f"điểm tiêu chí «{data.rubric.get(self.ref).name}»"
+            return f"điểm tiêu chí «{data.rubric.get(str(self.ref)).name}»"
         if self.kind == "component":
             name = next((c.name for c in data.components if c.id == self.ref), self.ref)
             return f"điểm thành phần «{name}»"
@@ -1042,7 +1059,7 @@ def rank_round(data: RoundData | PreparedRound, config: RankingConfig | None = N
             comp_score = prep.component_scores[entry.id]
             key_values = _tie_key_values(prep, entry.id, config.tie_breaks, components)
             score = judges_scores[entry.id] + comp_score
-            if z_means is not None and config.rank_places is None:
+            if z_means is not None and z_sd is not None and config.rank_places is None:
                 # z-score ranks on mean z (+ components in z units), not on the rescaled value: mean
                 # z is bit-identical when a judge shifts all scores, so ranks cannot wobble.
                 primary = z_means[entry.id] + comp_score / z_sd
@@ -1106,19 +1123,34 @@ def rank_round(data: RoundData | PreparedRound, config: RankingConfig | None = N
     return Ranking(method, config, rd, tracks, tuple(ties))
 
 
-def _tie_key_values(prep: PreparedRound, entry_id, tie_breaks, components) -> tuple[Decimal | None, ...]:
+def _tie_key_values(
+    prep: PreparedRound,
+    entry_id: Hashable,
+    tie_breaks: Sequence[TieBreak],
+    components: Mapping[str, Component],
+) -> tuple[Decimal | None, ...]:
     values: list[Decimal | None] = []
     for key in tie_breaks:
-        if key.kind == "criterion":
+        # _check_config has made sure every criterion and component key names one (ref is set).
+        if key.kind == "criterion" and key.ref is not None:
             values.append(prep.criterion_averages[entry_id][key.ref])
-        elif key.kind == "component":
+        elif key.kind == "component" and key.ref is not None:
             values.append(prep.component_values[entry_id].get(key.ref, ZERO) * components[key.ref].weight)
         else:
             values.append(prep.panel.get(entry_id))
     return tuple(values)
 
 
-def _ranked(prep, entry, rank, score, judges_scores, key_values, tied_with, decided_by) -> RankedEntry:
+def _ranked(
+    prep: PreparedRound,
+    entry: EntryRef,
+    rank: int | None,
+    score: Decimal | None,
+    judges_scores: Mapping[Hashable, Decimal],
+    key_values: tuple[Decimal | None, ...],
+    tied_with: tuple[Hashable, ...],
+    decided_by: str | None,
+) -> RankedEntry:
     judge_totals = prep.totals[entry.id]
     return RankedEntry(
         entry=entry,
@@ -1333,7 +1365,7 @@ def decide_advancement(
             why.append(f"Hạng {row.rank}/{len(scored)} trong {where} (điểm {format_score(row.score)}).")
             ok = True
             if minimum is not None:
-                shown = present(row.mean_total)
+                shown = present(_scored(row.mean_total))
                 if shown < minimum:
                     ok = False
                     why.append(
@@ -1469,7 +1501,9 @@ class PrizePlan:
     side_prizes: Sequence[SidePrize] = ()
 
     @classmethod
-    def uniform(cls, tracks: Iterable[str], prizes: Sequence[Prize], side_prizes=()) -> PrizePlan:
+    def uniform(
+        cls, tracks: Iterable[str], prizes: Sequence[Prize], side_prizes: Sequence[SidePrize] = ()
+    ) -> PrizePlan:
         """The same prize list for every track."""
         return cls({t: tuple(prizes) for t in tracks}, tuple(side_prizes))
 
@@ -1521,6 +1555,14 @@ class PrizeResult:
         return [a for a in self.awards if a.entry.id == entry_id]
 
 
+def _scored(value: Decimal | None) -> Decimal:
+    """A ranked row's score or mean of judges' totals: every row with a rank has them (only an
+    entry without submitted sheets lacks them, and it has no rank)."""
+    if value is None:
+        raise ValueError("a ranked row without a score")
+    return value
+
+
 @dataclass
 class _Slot:
     prize_id: str
@@ -1538,18 +1580,20 @@ def _fill(
     awards: list[Award],
     ties: list[PrizeTie],
     unawarded: list[Unawarded],
-    score_of,
+    score_of: Callable[[RankedEntry], Decimal | None],
 ) -> None:
     """Walk tie groups best first through prize places; ties across a boundary become PrizeTies."""
     index = 0
     for value, members in groups:
         places: list[str | None] = []
         while len(places) < len(members):
-            while index < len(slots) and (
-                slots[index].left == 0 or (slots[index].minimum is not None and value < slots[index].minimum)
-            ):
-                if slots[index].left and slots[index].minimum is not None and value < slots[index].minimum:
-                    slots[index].below_minimum = True
+            while index < len(slots):  # skip full places and places whose minimum this score misses
+                current = slots[index]
+                below = current.minimum is not None and value < current.minimum
+                if current.left and not below:
+                    break
+                if current.left:
+                    current.below_minimum = True
                 index += 1
             if index == len(slots):
                 places.extend([None] * (len(members) - len(places)))
@@ -1582,7 +1626,7 @@ def _fill(
         if slot.left:
             reason = (
                 f"không có hồ sơ đạt tối thiểu {_plain(slot.minimum)} điểm"
-                if slot.below_minimum
+                if slot.below_minimum and slot.minimum is not None
                 else "không đủ hồ sơ xếp hạng"
             )
             unawarded.append(Unawarded(slot.prize_id, slot.name, track, slot.left, reason))
@@ -1614,7 +1658,7 @@ def award_prizes(
             if groups and groups[-1][1][0].rank == row.rank:
                 groups[-1][1].append(row)
             else:
-                groups.append((present(row.score), [row]))
+                groups.append((present(_scored(row.score)), [row]))
         slots = [
             _Slot(p.id, p.name, p.count, None if p.min_score is None else Decimal(str(p.min_score)))
             for p in prizes
@@ -1656,10 +1700,12 @@ def award_prizes(
                 f"{side.name}: tiêu chí «{side.criterion}» không có trong thang điểm.", field=side.id
             )
 
-        def basis(row: RankedEntry, side=side) -> Decimal:
+        def basis(row: RankedEntry, side: SidePrize = side) -> Decimal:
             if side.criterion is not None:
                 return row.criterion_averages[side.criterion]
-            return row.components.get(side.component, ZERO)
+            if side.component is not None:
+                return row.components.get(side.component, ZERO)
+            return ZERO  # not reached: exactly one basis was checked above
 
         candidates = [
             r
@@ -1670,10 +1716,10 @@ def award_prizes(
             and not (side.exclude_main_winners and r.entry.id in main_winners)
         ]
         # Best on the basis first; the main score then separates equal bases; still equal = a tie.
-        keyed = [((present(basis(r)), _quantise_key(r.score, None)), r) for r in candidates]
+        keyed = [((present(basis(r)), _quantise_key(_scored(r.score), None)), r) for r in candidates]
         keyed.sort(key=lambda item: (item[1].entry.name, str(item[1].entry.id)))
         keyed.sort(key=lambda item: item[0], reverse=True)
-        groups: list[tuple[Decimal, list[RankedEntry]]] = []
+        groups = []
         previous = None
         for key, row in keyed:
             if groups and key == previous:

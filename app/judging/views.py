@@ -11,15 +11,26 @@ from app.accounts import services as account_services
 from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.contests import services as contests
+from app.contests.files import MIME_TYPES
 from app.contests.units import communes
 from app.errors import DomainError, Invalid, apply_error, form_status
-from app.judging import bp, forms, scoring, services
+from app.judging import bp, forms, scoring
 from app.judging.models import (
     CONFLICT_KIND_LABELS,
     DECLARABLE_KINDS,
     ConflictKind,
     ConflictStatus,
     SheetStatus,
+)
+from app.judging.services import panel, sheets
+from app.judging.services import results as result_services  # `results` is a view below
+from app.judging.services import rounds as round_services  # `rounds` is a view below
+from app.judging.services.common import (
+    get_round_for_organiser,
+    round_entries,
+    round_entry_ids,
+    round_judges,
+    scoring_started,
 )
 from app.localtime import local_to_utc, to_local, utcnow
 from app.text import whole_number
@@ -36,7 +47,7 @@ def _back(endpoint: str, round_id: int, **kwargs):
 @bp.app_context_processor
 def judging_helpers():
     def judging_has_results() -> bool:
-        return current_user.is_authenticated and services.has_published_results(current_user)
+        return current_user.is_authenticated and result_services.has_published_results(current_user)
 
     return {
         "format_score": scoring.format_score,
@@ -51,16 +62,16 @@ def judging_helpers():
 @bp.get("/")
 @role_required(Role.JUDGE)
 def dashboard():
-    return render_template("judging/dashboard.html", rounds=services.judge_dashboard(current_user))
+    return render_template("judging/dashboard.html", rounds=sheets.judge_dashboard(current_user))
 
 
 def _sheet_context(assignment, **extra):
-    rubric = services.rubric_of(assignment.round)
+    rubric = round_services.rubric_of(assignment.round)
     return {
         "assignment": assignment,
         "round": assignment.round,
         "rubric": rubric,
-        "entry": services.entry_for_sheet(assignment),
+        "entry": sheets.entry_for_sheet(assignment),
         "conflict_form": forms.DeclareConflictForm(),
         "locked": assignment.status == SheetStatus.SUBMITTED.value
         or assignment.round.published_at is not None,
@@ -71,7 +82,7 @@ def _sheet_context(assignment, **extra):
 @bp.route("/vong/<int:round_id>/ho-so/<int:entry_id>", methods=["GET", "POST"])
 @role_required(Role.JUDGE)
 def sheet(round_id: int, entry_id: int):
-    assignment = services.get_sheet_for_judge(current_user, round_id, entry_id)
+    assignment = sheets.get_sheet_for_judge(current_user, round_id, entry_id)
     if request.method == "GET":
         return render_template(
             "judging/sheet.html",
@@ -83,13 +94,13 @@ def sheet(round_id: int, entry_id: int):
                 version=assignment.version,
             ),
         )
-    rubric = services.rubric_of(assignment.round)
+    rubric = round_services.rubric_of(assignment.round)
     scores = {c.id: request.form.get(f"score-{c.id}", "") for c in rubric.criteria}
     comments = {c.id: request.form.get(f"comment-{c.id}", "") for c in rubric.criteria}
     general = request.form.get("general_comment", "")
     submit = request.form.get("action") == "submit"
     try:
-        services.save_sheet(
+        sheets.save_sheet(
             current_user, assignment, scores, comments, general, request.form.get("version"), submit=submit
         )
     except DomainError as error:
@@ -102,11 +113,11 @@ def sheet(round_id: int, entry_id: int):
             "error": error.message,
             "field_errors": getattr(error, "errors", {}),
         }
-        if isinstance(error, services.StaleSheet):
+        if isinstance(error, sheets.StaleSheet):
             context["saved"] = dict(error.current.scores)
             context["saved_comments"] = dict(error.current.comments)
             context["version"] = error.current.version
-        assignment = services.get_sheet_for_judge(current_user, round_id, entry_id)
+        assignment = sheets.get_sheet_for_judge(current_user, round_id, entry_id)
         return render_template("judging/sheet.html", **_sheet_context(assignment, **context)), error.status
     if submit:
         flash("Đã nộp phiếu chấm. Phiếu đã được khoá.", "success")
@@ -119,10 +130,10 @@ def sheet(round_id: int, entry_id: int):
 @role_required(Role.JUDGE)
 def declare_conflict(round_id: int, entry_id: int):
     form = forms.DeclareConflictForm()
-    assignment = services.get_sheet_for_judge(current_user, round_id, entry_id)
+    assignment = sheets.get_sheet_for_judge(current_user, round_id, entry_id)
     if form.validate_on_submit():
         try:
-            services.declare_conflict(current_user, round_id, entry_id, form.kind.data, form.note.data)
+            panel.declare_conflict(current_user, round_id, entry_id, form.kind.data, form.note.data)
         except DomainError as error:
             apply_error(form, error)
         else:
@@ -142,12 +153,12 @@ def declare_conflict(round_id: int, entry_id: int):
 @bp.route("/vong/<int:round_id>/xung-dot", methods=["GET", "POST"])
 @role_required(Role.JUDGE)
 def declare_conflicts(round_id: int):
-    round_, rows = services.entries_for_declaration(current_user, round_id)
+    round_, rows = panel.entries_for_declaration(current_user, round_id)
     form = forms.DeclareConflictForm()
     status = 200
     if form.validate_on_submit():
         try:
-            services.declare_conflict(
+            panel.declare_conflict(
                 current_user,
                 round_id,
                 _int(request.form.get("entry_id")) or 0,
@@ -162,7 +173,7 @@ def declare_conflicts(round_id: int):
             return redirect(url_for("judging.declare_conflicts", round_id=round_id))
     elif form.errors:
         status = 422
-    declared = {c.entry_id: c for c in services.conflicts_of_judge(current_user)}
+    declared = {c.entry_id: c for c in panel.conflicts_of_judge(current_user)}
     return (
         render_template("judging/declare.html", round=round_, rows=rows, form=form, declared=declared),
         status,
@@ -172,21 +183,19 @@ def declare_conflicts(round_id: int):
 @bp.get("/vong/<int:round_id>/ho-so/<int:entry_id>/tep/<int:file_id>")
 @role_required(Role.JUDGE)
 def sheet_file(round_id: int, entry_id: int, file_id: int):
-    row, path, name = services.file_for_judge(current_user, round_id, entry_id, file_id)
-    from app.contests.files import MIME_TYPES
-
+    row, path, name = sheets.file_for_judge(current_user, round_id, entry_id, file_id)
     return send_file(path, mimetype=MIME_TYPES.get(row.kind), as_attachment=True, download_name=name)
 
 
 @bp.route("/thong-tin-giam-khao", methods=["GET", "POST"])
 @role_required(Role.JUDGE)
 def judge_profile():
-    profile = services.get_profile(current_user)
+    profile = panel.get_profile(current_user)
     form = forms.JudgeProfileForm(obj=profile if request.method == "GET" else None)
     form.commune_code.choices = [("", "— Không khai báo —")] + [(u.code, u.name) for u in communes()]
     if form.validate_on_submit():
         try:
-            services.update_profile(
+            panel.update_profile(
                 current_user, form.organisation.data, form.commune_code.data, form.expertise.data
             )
         except Invalid as error:
@@ -195,17 +204,17 @@ def judge_profile():
             flash("Đã lưu thông tin giám khảo.", "success")
             return redirect(url_for("judging.dashboard"))
     status = form_status(form)
-    conflicts = services.conflicts_of_judge(current_user)
+    conflicts = panel.conflicts_of_judge(current_user)
     return render_template("judging/profile.html", form=form, conflicts=conflicts), status
 
 
 @bp.route("/loi-moi/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     try:
-        invitation = services.check_invitation(token)
+        invitation = panel.check_invitation(token)
     except Invalid as error:
         return render_template("judging/link_problem.html", message=error.message), 400
-    account = services.invitation_account(invitation)
+    account = panel.invitation_account(invitation)
     signed_in = current_user.is_authenticated
     form = forms.ConfirmForm() if (signed_in or account) else forms.AcceptInvitationForm()
     if request.method == "GET" and not signed_in and account is None:
@@ -214,9 +223,9 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         try:
             if signed_in:
-                user = services.accept_invitation(token, user=current_user)
+                user = panel.accept_invitation(token, user=current_user)
             else:
-                user = services.accept_invitation(
+                user = panel.accept_invitation(
                     token, full_name=form.full_name.data, phone=form.phone.data, password=form.password.data
                 )
                 login_user(account_services.start_session(user))
@@ -240,7 +249,9 @@ def accept_invitation(token: str):
 @bp.get("/ket-qua-cua-toi")
 @role_required(Role.APPLICANT)
 def my_results():
-    return render_template("judging/my_results.html", results=services.results_for_applicant(current_user))
+    return render_template(
+        "judging/my_results.html", results=result_services.results_for_applicant(current_user)
+    )
 
 
 # --- organisers: rounds --------------------------------------------------------------------------
@@ -249,11 +260,11 @@ def my_results():
 @bp.get("/quan-ly")
 @role_required(Role.ORGANISER)
 def rounds():
-    return render_template("judging/rounds.html", overview=services.rounds_overview(current_user))
+    return render_template("judging/rounds.html", overview=round_services.rounds_overview(current_user))
 
 
-def _settings(form) -> services.RoundSettings:
-    return services.RoundSettings(
+def _settings(form) -> round_services.RoundSettings:
+    return round_services.RoundSettings(
         name=form.name.data or "",
         description=form.description.data or "",
         opens_at=local_to_utc(form.opens_at.data) if form.opens_at.data else None,
@@ -273,10 +284,11 @@ def create_round(contest_id: int):
     contest = contests.get_contest_for_organiser(current_user, contest_id)
     form = forms.RoundForm()
     if request.method == "GET":
-        form.name.data = ["Sơ khảo", "Bán kết", "Chung kết"][min(len(services.contest_rounds(contest)), 2)]
+        existing = len(round_services.contest_rounds(contest))
+        form.name.data = ["Sơ khảo", "Bán kết", "Chung kết"][min(existing, 2)]
     if form.validate_on_submit():
         try:
-            round_ = services.create_round(current_user, contest, _settings(form))
+            round_ = round_services.create_round(current_user, contest, _settings(form))
         except DomainError as error:
             apply_error(form, error)
         else:
@@ -289,14 +301,14 @@ def create_round(contest_id: int):
 @bp.route("/quan-ly/vong/<int:round_id>/sua", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def edit_round(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     form = forms.RoundForm(obj=round_ if request.method == "GET" else None)
     if request.method == "GET":
         form.opens_at.data = to_local(round_.opens_at).replace(tzinfo=None) if round_.opens_at else None
         form.closes_at.data = to_local(round_.closes_at).replace(tzinfo=None) if round_.closes_at else None
     if form.validate_on_submit():
         try:
-            services.update_round(current_user, round_, _settings(form))
+            round_services.update_round(current_user, round_, _settings(form))
         except DomainError as error:
             apply_error(form, error)
         else:
@@ -309,21 +321,19 @@ def edit_round(round_id: int):
 @bp.get("/quan-ly/vong/<int:round_id>")
 @role_required(Role.ORGANISER)
 def round_detail(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     return render_template(
         "judging/round.html",
         round=round_,
-        rubric=services.rubric_of(round_),
-        entries=services.round_entries(round_),
-        candidates=services.candidate_entries(round_),
-        judges=services.round_judges(round_),
-        invitations=services.list_invitations(round_),
+        rubric=round_services.rubric_of(round_),
+        entries=round_entries(round_),
+        candidates=panel.candidate_entries(round_),
+        judges=round_judges(round_),
+        invitations=panel.list_invitations(round_),
         invite_form=forms.InviteForm(prefix="invite"),
         add_form=forms.AddJudgeForm(prefix="add"),
-        progress=services.round_progress(round_),
-        pending_conflicts=sum(
-            1 for c in services.round_conflicts(round_) if c.status == ConflictStatus.PENDING
-        ),
+        progress=sheets.round_progress(round_),
+        pending_conflicts=sum(1 for c in panel.round_conflicts(round_) if c.status == ConflictStatus.PENDING),
         now_utc=utcnow(),
     )
 
@@ -331,13 +341,13 @@ def round_detail(round_id: int):
 @bp.post("/quan-ly/vong/<int:round_id>/ho-so")
 @role_required(Role.ORGANISER)
 def add_entries(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     ids = None if request.form.get("all") else [i for i in map(_int, request.form.getlist("entry_id")) if i]
     if ids == []:
         flash("Hãy chọn ít nhất một hồ sơ.", "warning")
         return _back("judging.round_detail", round_id)
     try:
-        added = services.add_entries(current_user, round_, ids)
+        added = panel.add_entries(current_user, round_, ids)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -348,9 +358,9 @@ def add_entries(round_id: int):
 @bp.post("/quan-ly/vong/<int:round_id>/ho-so/<int:entry_id>/bo")
 @role_required(Role.ORGANISER)
 def remove_entry(round_id: int, entry_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     try:
-        services.remove_entry(current_user, round_, entry_id)
+        panel.remove_entry(current_user, round_, entry_id)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -361,11 +371,11 @@ def remove_entry(round_id: int, entry_id: int):
 @bp.post("/quan-ly/vong/<int:round_id>/moi-giam-khao")
 @role_required(Role.ORGANISER)
 def invite_judge(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     form = forms.InviteForm(prefix="invite")
     if form.validate_on_submit():
         try:
-            services.invite_judge(
+            panel.invite_judge(
                 current_user, round_, form.email.data, form.full_name.data, form.organisation.data
             )
         except DomainError as error:
@@ -380,9 +390,9 @@ def invite_judge(round_id: int):
 @bp.post("/quan-ly/vong/<int:round_id>/thu-moi/<int:invitation_id>/huy")
 @role_required(Role.ORGANISER)
 def revoke_invitation(round_id: int, invitation_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     try:
-        services.revoke_invitation(current_user, round_, invitation_id)
+        panel.revoke_invitation(current_user, round_, invitation_id)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -393,9 +403,9 @@ def revoke_invitation(round_id: int, invitation_id: int):
 @bp.post("/quan-ly/vong/<int:round_id>/xoa")
 @role_required(Role.ORGANISER)
 def delete_round(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     try:
-        services.delete_round(current_user, round_)
+        round_services.delete_round(current_user, round_)
     except DomainError as error:
         flash(error.message, "error")
         return _back("judging.round_detail", round_id)
@@ -406,11 +416,11 @@ def delete_round(round_id: int):
 @bp.post("/quan-ly/vong/<int:round_id>/giam-khao")
 @role_required(Role.ORGANISER)
 def add_judge(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     form = forms.AddJudgeForm(prefix="add")
     if form.validate_on_submit():
         try:
-            user = services.add_judge(current_user, round_, form.email.data)
+            user = panel.add_judge(current_user, round_, form.email.data)
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -423,9 +433,9 @@ def add_judge(round_id: int):
 @bp.post("/quan-ly/vong/<int:round_id>/giam-khao/<int:user_id>/bo")
 @role_required(Role.ORGANISER)
 def remove_judge(round_id: int, user_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     try:
-        services.remove_judge(current_user, round_, user_id)
+        panel.remove_judge(current_user, round_, user_id)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -441,7 +451,7 @@ EXTRA_ROWS = 2
 @bp.route("/quan-ly/vong/<int:round_id>/thang-diem", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def rubric(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     form = forms.ConfirmForm()
     rows = [dict(c) for c in round_.rubric]
     error = None
@@ -459,7 +469,7 @@ def rubric(round_id: int):
             for i in range(min(count, 40))
         ]
         try:
-            services.save_rubric(current_user, round_, rows)
+            round_services.save_rubric(current_user, round_, rows)
         except DomainError as exc:
             error = exc.message
         else:
@@ -469,7 +479,7 @@ def rubric(round_id: int):
         {"id": "", "name": "", "description": "", "kind": scoring.POINTS, "max_points": "", "weight": "1"}
         for _ in range(EXTRA_ROWS)
     ]
-    locked = services._scored_count(round_) > 0
+    locked = scoring_started(round_)
     return (
         render_template(
             "judging/rubric.html",
@@ -478,7 +488,7 @@ def rubric(round_id: int):
             rows=rows,
             error=error,
             locked=locked,
-            rubric=services.rubric_of(round_),
+            rubric=round_services.rubric_of(round_),
         ),
         422 if error else 200,
     )
@@ -487,17 +497,17 @@ def rubric(round_id: int):
 @bp.route("/quan-ly/vong/<int:round_id>/quy-tac", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def rules(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     form = forms.ConfirmForm()
     error = None
     if form.validate_on_submit():
         part = request.form.get("part")
         try:
             if part == "tie_breaks":
-                services.save_tie_breaks(current_user, round_, request.form.getlist("tie_break"))
+                round_services.save_tie_breaks(current_user, round_, request.form.getlist("tie_break"))
             elif part == "components":
                 count = min(_int(request.form.get("rows")) or 0, 20)
-                services.save_components(
+                round_services.save_components(
                     current_user,
                     round_,
                     [
@@ -512,15 +522,15 @@ def rules(round_id: int):
                 )
             elif part == "component_scores":
                 values = {}
-                for entry_id in services.round_entry_ids(round_):
+                for entry_id in round_entry_ids(round_):
                     for comp in round_.components:
                         key = f"cs-{entry_id}-{comp['id']}"
                         if key in request.form:
                             values[(entry_id, comp["id"])] = request.form.get(key, "")
-                services.save_component_scores(current_user, round_, values)
+                round_services.save_component_scores(current_user, round_, values)
             elif part == "prizes":
                 tracks = {}
-                for index, track in enumerate(services.track_names(round_)):
+                for index, track in enumerate(result_services.track_names(round_)):
                     counts = {}
                     for prize_id in scoring.PRIZE_NAMES:
                         raw = request.form.get(f"prize-{index}-{prize_id}", "0").strip() or "0"
@@ -541,7 +551,7 @@ def rules(round_id: int):
                             "count": _int(request.form.get(f"side-count-{i}", "1")),
                         }
                     )
-                services.save_prize_plan(current_user, round_, tracks, side)
+                round_services.save_prize_plan(current_user, round_, tracks, side)
             else:
                 abort(400)
         except DomainError as exc:
@@ -555,11 +565,11 @@ def rules(round_id: int):
             round=round_,
             form=form,
             error=error,
-            rubric=services.rubric_of(round_),
-            tracks=services.track_names(round_),
+            rubric=round_services.rubric_of(round_),
+            tracks=result_services.track_names(round_),
             prize_names=scoring.PRIZE_NAMES,
-            entries=services.round_entries(round_) if round_.components else [],
-            component_values=services.component_values(round_),
+            entries=round_entries(round_) if round_.components else [],
+            component_values=round_services.component_values(round_),
         ),
         422 if error else 200,
     )
@@ -571,12 +581,12 @@ def rules(round_id: int):
 @bp.route("/quan-ly/vong/<int:round_id>/xung-dot", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def conflicts(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     form = forms.ConfirmForm()
     if form.validate_on_submit():
         try:
             if request.form.get("conflict_id"):
-                services.decide_conflict(
+                panel.decide_conflict(
                     current_user,
                     round_,
                     _int(request.form.get("conflict_id")) or 0,
@@ -584,7 +594,7 @@ def conflicts(round_id: int):
                     request.form.get("note", ""),
                 )
             else:
-                services.record_conflict(
+                panel.record_conflict(
                     current_user,
                     round_,
                     _int(request.form.get("judge_id")) or 0,
@@ -601,9 +611,9 @@ def conflicts(round_id: int):
         "judging/conflicts.html",
         round=round_,
         form=form,
-        conflicts=services.round_conflicts(round_),
-        judges=services.round_judges(round_),
-        entries=services.round_entries(round_),
+        conflicts=panel.round_conflicts(round_),
+        judges=round_judges(round_),
+        entries=round_entries(round_),
         kinds=CONFLICT_KIND_LABELS,
         declarable=DECLARABLE_KINDS + [ConflictKind.SAME_COMMUNE],
         statuses=ConflictStatus,
@@ -613,19 +623,19 @@ def conflicts(round_id: int):
 @bp.route("/quan-ly/vong/<int:round_id>/phan-cong", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def assignments(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     form = forms.ConfirmForm()
     if form.validate_on_submit():
         action = request.form.get("action")
         try:
             if action == "auto":
-                report = services.auto_assign(current_user, round_, _int(request.form.get("k")))
+                report = sheets.auto_assign(current_user, round_, _int(request.form.get("k")))
                 message = f"Đã phân công tự động: thêm {report.created}, giữ {report.kept}, bỏ {report.removed} phân công."
                 if report.missing:
                     message += f" {len(report.missing)} hồ sơ chưa đủ giám khảo (do xung đột lợi ích hoặc thiếu giám khảo)."
                 flash(message, "warning" if report.missing else "success")
             elif action == "assign":
-                services.assign_judge(
+                sheets.assign_judge(
                     current_user,
                     round_,
                     _int(request.form.get("judge_id")) or 0,
@@ -633,16 +643,16 @@ def assignments(round_id: int):
                 )
                 flash("Đã phân công.", "success")
             elif action == "unassign":
-                services.unassign(current_user, round_, _int(request.form.get("assignment_id")) or 0)
+                sheets.unassign(current_user, round_, _int(request.form.get("assignment_id")) or 0)
                 flash("Đã bỏ phân công.", "success")
             else:
                 abort(400)
         except DomainError as error:
             flash(error.message, "error")
         return _back("judging.assignments", round_id)
-    judges = services.round_judges(round_)
-    entries = services.round_entries(round_)
-    by_pair = {(a.entry_id, a.judge_id): a for a in services.round_assignments(round_)}
+    judges = round_judges(round_)
+    entries = round_entries(round_)
+    by_pair = {(a.entry_id, a.judge_id): a for a in sheets.round_assignments(round_)}
     loads = {j.id: sum(1 for (_, jid) in by_pair if jid == j.id) for j in judges}
     return render_template(
         "judging/assign.html",
@@ -652,7 +662,7 @@ def assignments(round_id: int):
         entries=entries,
         by_pair=by_pair,
         loads=loads,
-        blocked=services.blocked_pairs(round_),
+        blocked=panel.blocked_pairs(round_),
     )
 
 
@@ -662,12 +672,12 @@ def assignments(round_id: int):
 @bp.get("/quan-ly/vong/<int:round_id>/tien-do")
 @role_required(Role.ORGANISER)
 def progress(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     return render_template(
         "judging/progress.html",
         round=round_,
-        progress=services.round_progress(round_),
-        assignments=services.round_assignments(round_),
+        progress=sheets.round_progress(round_),
+        assignments=sheets.round_assignments(round_),
         form=forms.ConfirmForm(),
         reopen_form=forms.ReasonForm(),
     )
@@ -676,9 +686,9 @@ def progress(round_id: int):
 @bp.post("/quan-ly/vong/<int:round_id>/nhac")
 @role_required(Role.ORGANISER)
 def remind(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     judge_id = _int(request.form.get("judge_id"))
-    sent = services.send_reminders(current_user, round_, [judge_id] if judge_id else None)
+    sent = sheets.send_reminders(current_user, round_, [judge_id] if judge_id else None)
     flash(
         f"Đã gửi email nhắc tới {sent} giám khảo." if sent else "Không có giám khảo nào cần nhắc.", "success"
     )
@@ -688,12 +698,12 @@ def remind(round_id: int):
 @bp.post("/quan-ly/vong/<int:round_id>/phieu/<int:assignment_id>/mo-lai")
 @role_required(Role.ORGANISER)
 def reopen(round_id: int, assignment_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     form = forms.ReasonForm()
     try:
         if not form.validate_on_submit():
             raise Invalid("Vui lòng ghi rõ lý do mở lại phiếu chấm.")
-        services.reopen_sheet(current_user, round_, assignment_id, form.reason.data)
+        sheets.reopen_sheet(current_user, round_, assignment_id, form.reason.data)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -704,14 +714,14 @@ def reopen(round_id: int, assignment_id: int):
 @bp.get("/quan-ly/vong/<int:round_id>/ho-so/<int:entry_id>")
 @role_required(Role.ORGANISER)
 def entry_scores(round_id: int, entry_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
-    entry, lines = services.entry_sheets(current_user, round_, entry_id)
+    round_ = get_round_for_organiser(current_user, round_id)
+    entry, lines = sheets.entry_sheets(current_user, round_, entry_id)
     return render_template(
         "judging/entry_scores.html",
         round=round_,
         entry=entry,
         lines=lines,
-        rubric=services.rubric_of(round_),
+        rubric=round_services.rubric_of(round_),
         reopen_form=forms.ReasonForm(),
     )
 
@@ -722,27 +732,27 @@ def entry_scores(round_id: int, entry_id: int):
 @bp.get("/quan-ly/vong/<int:round_id>/ket-qua")
 @role_required(Role.ORGANISER)
 def results(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     return render_template(
         "judging/results.html",
         round=round_,
-        results=services.compute_results(round_),
+        results=result_services.compute_results(round_),
         methods=list(scoring.Method),
         form=forms.ConfirmForm(),
-        next_round=services.next_round(round_),
-        last=services.is_last_round(round_),
+        next_round=round_services.next_round(round_),
+        last=round_services.is_last_round(round_),
     )
 
 
 @bp.post("/quan-ly/vong/<int:round_id>/ket-qua")
 @role_required(Role.ORGANISER)
 def results_action(round_id: int):
-    round_ = services.get_round_for_organiser(current_user, round_id)
+    round_ = get_round_for_organiser(current_user, round_id)
     action = request.form.get("action")
     entry_id = _int(request.form.get("entry_id")) or 0
     try:
         if action == "override":
-            services.set_override(
+            result_services.set_override(
                 current_user,
                 round_,
                 entry_id,
@@ -751,13 +761,13 @@ def results_action(round_id: int):
             )
             flash("Đã lưu quyết định thủ công.", "success")
         elif action == "panel":
-            services.set_panel_decision(current_user, round_, entry_id, request.form.get("value", ""))
+            panel.set_panel_decision(current_user, round_, entry_id, request.form.get("value", ""))
             flash("Đã lưu quyết định của hội đồng.", "success")
         elif action == "publish":
-            count = services.publish_results(current_user, round_)
+            count = result_services.publish_results(current_user, round_)
             flash(f"Đã công bố kết quả của {count} hồ sơ.", "success")
         elif action == "advance":
-            moved = services.advance_entries(current_user, round_)
+            moved = result_services.advance_entries(current_user, round_)
             flash(f"Đã chuyển {moved} hồ sơ sang vòng sau.", "success")
         else:
             abort(400)
