@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Role, User, UserRole
 from app.accounts.services import hash_password
-from app.contests import services, units
+from app.contests import eligibility, entries, files, services, units
 from app.contests.models import (
     Contest,
     ContestStaff,
@@ -125,7 +125,7 @@ def _demo_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email))
 
 
-def _contest(slug: str, data: ContestData, actor) -> Contest | None:
+def _contest(slug: str, data: ContestData, actor: User) -> Contest | None:
     """Create the contest unless it exists (None = already seeded)."""
     if db.session.scalar(select(Contest.id).where(Contest.slug == slug)) is not None:
         return None
@@ -147,9 +147,9 @@ class _People:
     def __init__(self, rng: random.Random):
         self.rng = rng
         self.password_hash = hash_password(DEMO_PASSWORD)
-        self.n = db.session.scalar(
+        self.n: int = db.session.execute(
             select(db.func.count(User.id)).where(User.email.like("ts%@demo.kndmst.vn"))
-        )
+        ).scalar_one()
 
     def name(self) -> tuple[str, str]:
         female = self.rng.random() < 0.45
@@ -202,7 +202,7 @@ def _member(
 
 def _entries(contest: Contest, plan: list[str], rng: random.Random, people: _People, *, leaders=()) -> None:
     organiser = _demo_user("bantochuc@demo.kndmst.vn")
-    closing = services.closing_date(contest)
+    closing = eligibility.closing_date(contest)
     span = (contest.closes_at - contest.opens_at).total_seconds()
     ideas = rng.sample(IDEAS, len(plan)) if len(plan) <= len(IDEAS) else [rng.choice(IDEAS) for _ in plan]
     number = contest.last_code_number
@@ -308,7 +308,7 @@ def _entries(contest: Contest, plan: list[str], rng: random.Random, people: _Peo
                 )
             )
             at += timedelta(days=rng.randrange(1, 10))
-        services.refresh_search_text(entry)
+        entries.refresh_search_text(entry)
     contest.last_code_number = number
     db.session.flush()
 
@@ -329,7 +329,7 @@ def _demo_file(slot_key: str, title: str) -> EntryFile:
         size=len(DEMO_PDF),
         sha256=hashlib.sha256(DEMO_PDF).hexdigest(),
     )
-    path = services.file_path(row)
+    path = files.file_path(row)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(DEMO_PDF)
     return row

@@ -1,11 +1,28 @@
-"""Recognising uploaded documents by their content, never by their name or the browser's claim."""
+"""Uploaded documents: recognised by their content (never by their name or the browser's claim),
+stored on disk under generated names with their SHA-256, read back for those allowed to see them, and
+deleted from disk when replaced or removed.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import unicodedata
+import uuid
 import zipfile
+from pathlib import Path
+from typing import IO
+
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+
+from app.accounts.models import User
+from app.contests.models import Entry, EntryFile, UploadSlot
+from app.contests.permissions import may_view_entry
+from app.errors import Invalid, NotFound
+from app.extensions import db
+from app.localtime import utcnow
 
 KIND_LABELS = {
     "pdf": "PDF",
@@ -31,7 +48,7 @@ MAX_ZIP_MEMBERS = 5000
 _END_OF_CENTRAL_DIRECTORY = b"PK\x05\x06"
 
 
-def zip_member_count(stream) -> int | None:
+def zip_member_count(stream: IO[bytes]) -> int | None:
     """Members announced by a zip's end record (read from its last 64 KB), or None if unreadable.
 
     A Zip64 archive announces 0xFFFF here; it is answered as "too many" (no document needs it).
@@ -48,7 +65,7 @@ def zip_member_count(stream) -> int | None:
     return int.from_bytes(tail[at + 10 : at + 12], "little")
 
 
-def sniff(head: bytes, stream=None) -> str | None:
+def sniff(head: bytes, stream: IO[bytes] | None = None) -> str | None:
     """The document kind of some content (its first bytes; `stream` for zip-based formats), or None."""
     if head.startswith(b"%PDF-"):
         return "pdf"
@@ -75,6 +92,7 @@ def sniff(head: bytes, stream=None) -> str | None:
 
 
 def sniff_bytes(data: bytes) -> str | None:
+    """The document kind of some content held in memory, or None."""
     return sniff(data[:16], io.BytesIO(data))
 
 
@@ -86,3 +104,99 @@ def display_name(raw: str, kind: str) -> str:
     stem = base.rsplit(".", 1)[0] if "." in base else base
     stem = stem[:120] or "tai-lieu"
     return f"{stem}.{kind}"
+
+
+# --- upload storage -------------------------------------------------------------------------------
+
+
+def upload_root() -> Path:
+    """The folder every upload lives under (config UPLOAD_DIR)."""
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def file_path(entry_file: EntryFile) -> Path:
+    """Where a stored upload lives on disk."""
+    # Generated names only ("<32 hex>.<kind>"): a user's filename never reaches the file system.
+    return upload_root() / entry_file.stored_name[:2] / entry_file.stored_name
+
+
+def _size_of(stream: IO[bytes]) -> int:
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f}".replace(".0", "").replace(".", ",") + " MB"
+
+
+def store_upload(actor: User, entry: Entry, slot: UploadSlot, upload: FileStorage) -> EntryFile:
+    """Check an upload against its slot (size, kind by content), write it to disk with its SHA-256 and
+    put it in the slot, replacing (and deleting) the previous file; Invalid says why it was refused."""
+    stream = upload.stream
+    filename = upload.filename or ""
+    size = _size_of(stream)
+    if size == 0:
+        raise Invalid("Tệp tải lên rỗng.", field=f"file_{slot.key}")
+    if size > slot.max_bytes:
+        raise Invalid(
+            f"Tệp “{display_name(filename, 'x')[:-2]}” nặng {_mb(size)}, vượt quá giới hạn "
+            f"{_mb(slot.max_bytes)} của mục “{slot.label}”. Các nội dung khác đã được lưu.",
+            field=f"file_{slot.key}",
+        )
+    kind = sniff(stream.read(16), stream)
+    stream.seek(0)
+    if kind is None or kind not in slot.kinds:
+        allowed = ", ".join(KIND_LABELS[k] for k in slot.kinds)
+        raise Invalid(
+            f"Tệp không đúng định dạng cho phép ({allowed}). Hệ thống kiểm tra nội dung tệp, "
+            "không dựa vào đuôi tên tệp. Các nội dung khác đã được lưu.",
+            field=f"file_{slot.key}",
+        )
+    stored = f"{uuid.uuid4().hex}.{kind}"
+    row = EntryFile(
+        slot_key=slot.key,
+        stored_name=stored,
+        original_name=display_name(filename, kind),
+        kind=kind,
+        size=size,
+        sha256="",
+        uploaded_by_id=getattr(actor, "id", None),
+        uploaded_at=utcnow(),
+    )
+    path = file_path(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with path.open("wb") as out:
+        while chunk := stream.read(1024 * 1024):
+            digest.update(chunk)
+            out.write(chunk)
+    row.sha256 = digest.hexdigest()
+    old = entry.file_for(slot.key)
+    if old is not None:
+        entry.files.remove(old)
+        db.session.flush()  # the old row leaves before the new one takes its (entry, slot) place
+        delete_stored_file(file_path(old))
+    entry.files.append(row)
+    return row
+
+
+def delete_stored_file(path: Path) -> None:
+    """Delete a replaced or removed upload from disk; a failure is logged, never raised (the row is
+    already gone, and a stray file harms no one)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        current_app.logger.warning("could not delete replaced upload %s", path)
+
+
+def get_file_for_viewer(user: User, entry_id: int, file_id: int) -> tuple[EntryFile, Path]:
+    """An entry's file and its path, for the leader and the contest's organisers; 404 for anyone else."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or not may_view_entry(user, entry):
+        raise NotFound("Không tìm thấy tệp.")
+    row = next((f for f in entry.files if f.id == file_id), None)
+    if row is None or not file_path(row).is_file():
+        raise NotFound("Không tìm thấy tệp.")
+    return row, file_path(row)

@@ -21,18 +21,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.accounts.validation import format_phone
 from app.contests import units
+from app.contests.entries import EntryData, MemberData
 from app.contests.files import KIND_LABELS
-from app.contests.models import ETHNICITY_NOT_GIVEN, SEX_LABELS, STAFF_ROLE_LABELS, Contest
-from app.contests.services import (
-    FORM_FIELDS,
-    NUMBER_BOUNDS,
-    NUMBER_MESSAGES,
-    ContestData,
-    EntryData,
-    MemberData,
-    SlotSpec,
-)
+from app.contests.models import ETHNICITY_NOT_GIVEN, FORM_FIELDS, SEX_LABELS, STAFF_ROLE_LABELS, Contest
+from app.contests.services import NUMBER_BOUNDS, NUMBER_MESSAGES, ContestData, SlotSpec
 from app.forms import Form
+from app.localtime import to_local
 from app.privacy.forms import with_consents
 from app.text import whole_number
 
@@ -300,9 +294,16 @@ def _within(value: float, name: str) -> bool:
     return low <= value <= high
 
 
+def _local_datetime(day: date | None, at: time) -> datetime:
+    """A validated form's date and time as one naive wall-clock datetime (both fields are required)."""
+    if day is None:
+        raise ValueError("to_data() called on a contest form that did not validate")
+    return datetime.combine(day, at)
+
+
 def parse_tracks(text: str) -> list[tuple[str, int | None]]:
     """'Bảng Dự án | 5' → ("Bảng Dự án", 5): name, then the startup age limit in years if any."""
-    tracks = []
+    tracks: list[tuple[str, int | None]] = []
     for line in _lines(text):
         name, _, years = (part.strip() for part in line.partition("|"))
         if not years:
@@ -419,8 +420,8 @@ class ContestForm(Form):
             code_prefix=(self.code_prefix.data or "").strip().upper(),
             description=self.description.data or "",
             rules_text=self.rules_text.data or "",
-            opens_local=datetime.combine(self.opens_date.data, self.opens_time.data),
-            closes_local=datetime.combine(self.closes_date.data, self.closes_time.data),
+            opens_local=_local_datetime(self.opens_date.data, self.opens_time.data),
+            closes_local=_local_datetime(self.closes_date.data, self.closes_time.data),
             is_published=self.is_published.data,
             min_age=self.min_age.data,
             max_age=self.max_age.data,
@@ -437,8 +438,6 @@ class ContestForm(Form):
         )
 
     def load(self, contest: Contest) -> None:
-        from app.localtime import to_local
-
         for name in (
             "name", "slug", "year", "edition", "code_prefix", "description", "rules_text", "is_published",
             "min_age", "max_age", "team_min", "team_max", "max_entries_per_person", "one_team_per_leader",

@@ -1,7 +1,7 @@
 """Contests, their staff, tracks and dossier slots; entries, team members, files and status history.
 
 Other packages read these models (judging builds rounds on Entry; events reads finalists) but change
-entry states only through `app.contests.services.change_status`, where the transitions live.
+entry states only through `app.contests.entries.change_status`, where the transitions live.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.models import User
 from app.accounts.validation import format_phone
 from app.extensions import Model
 from app.localtime import utcnow
@@ -79,6 +80,19 @@ SCREENING_STATES = {EntryStatus.ELIGIBLE, EntryStatus.INELIGIBLE}
 
 SEX_LABELS = {"nam": "Nam", "nu": "Nữ", "khac": "Khác"}
 ETHNICITY_NOT_GIVEN = "khong_cung_cap"
+
+# The structured entry form (SPEC §3) beyond title, track, field and summary, which are always asked:
+# the keys of `Entry.answers` and of `Contest.form_fields`, with their labels.
+FORM_FIELDS = {
+    "problem": "Vấn đề cần giải quyết",
+    "solution": "Giải pháp, sản phẩm",
+    "customers": "Khách hàng, thị trường",
+    "business_model": "Mô hình kinh doanh",
+    "advantage": "Lợi thế cạnh tranh",
+    "stage": "Giai đoạn phát triển hiện nay",
+    "funding": "Nhu cầu vốn, hỗ trợ",
+    "impact": "Tác động xã hội, môi trường",
+}
 
 
 class Contest(Model):
@@ -172,7 +186,7 @@ class ContestStaff(Model):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     contest: Mapped[Contest] = relationship(back_populates="staff")
-    user = relationship("User", lazy="joined")
+    user: Mapped[User] = relationship("User", lazy="joined")
 
     __table_args__ = (UniqueConstraint("contest_id", "user_id", "role"),)
 
@@ -212,8 +226,8 @@ class Entry(Model):
 
     contest: Mapped[Contest] = relationship(lazy="joined")
     track: Mapped[Track | None] = relationship(lazy="joined")
-    leader = relationship("User", foreign_keys=[leader_id])
-    keyed_by = relationship("User", foreign_keys=[keyed_by_id])
+    leader: Mapped[User | None] = relationship("User", foreign_keys=[leader_id])
+    keyed_by: Mapped[User | None] = relationship("User", foreign_keys=[keyed_by_id])
     members: Mapped[list[TeamMember]] = relationship(
         back_populates="entry",
         cascade="all, delete-orphan",
@@ -317,4 +331,4 @@ class EntryEvent(Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
     entry: Mapped[Entry] = relationship(back_populates="history")
-    actor = relationship("User", lazy="joined")
+    actor: Mapped[User | None] = relationship("User", lazy="joined")

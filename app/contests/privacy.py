@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
+from app.accounts.models import User
 from app.audit.services import record
-from app.contests import services
+from app.contests import eligibility, entries, files, permissions
 from app.contests.models import (
     STAFF_ROLE_LABELS,
     ContestStaff,
@@ -30,17 +31,17 @@ from app.privacy.registry import ERASED, Erasure, Holder, Link, define_platform_
 ERASE_NOTE = "Ẩn danh hoá dữ liệu cá nhân theo yêu cầu của người được xử lý dữ liệu"
 
 # Sở staff (and admins) work the privacy queue: the contests package scopes organisers.
-define_platform_staff(services.is_global_organiser)
+define_platform_staff(permissions.is_global_organiser)
 
 
-def _member_keys(user):
+def _member_keys(user: User) -> list[ColumnElement[bool]]:
     keys = [TeamMember.user_id == user.id, TeamMember.email == user.email]
     if user.phone:
         keys.append(TeamMember.phone == user.phone)
     return keys
 
 
-def _is_mine(member: TeamMember, user) -> bool:
+def _is_mine(member: TeamMember, user: User) -> bool:
     return (
         member.user_id == user.id
         or member.email == user.email
@@ -48,7 +49,7 @@ def _is_mine(member: TeamMember, user) -> bool:
     )
 
 
-def entries_about(user) -> list[Entry]:
+def entries_about(user: User) -> list[Entry]:
     """Entries holding this person's data: led by the account, or naming its email/phone as a member."""
     ids = select(TeamMember.entry_id).where(or_(*_member_keys(user)))
     return list(
@@ -58,7 +59,7 @@ def entries_about(user) -> list[Entry]:
     )
 
 
-def export_entries(user, limit: int | None = None) -> list:
+def export_entries(user: User, limit: int | None = None) -> list:
     return [
         {
             "cuoc_thi": entry.contest.name,
@@ -89,11 +90,11 @@ def export_entries(user, limit: int | None = None) -> list:
     ]
 
 
-def entry_links(user) -> list[Link]:
+def entry_links(user: User) -> list[Link]:
     """Where the person corrects their own data in an entry while it can still be edited."""
     links = []
     for entry in entries_about(user):
-        if entry.leader_id != user.id or not services.is_editable(entry, actor=user):
+        if entry.leader_id != user.id or not eligibility.is_editable(entry, actor=user):
             continue
         for member in entry.members:
             if _is_mine(member, user):
@@ -113,7 +114,7 @@ def _without(text: str, names: set[str]) -> str:
     return text
 
 
-def erase_entries(actor, user) -> Erasure:
+def erase_entries(actor: User, user: User) -> Erasure:
     """Anonymise this person's rows in every entry (name, birth date, sex, contacts, address,
     ethnicity, guardian), clear the organisation and commune of the entries they led and delete
     their documents (from disk after the commit), and replace the person's name where an entry's
@@ -140,7 +141,7 @@ def erase_entries(actor, user) -> Erasure:
         touched[entry.id] = entry
         entry.organisation = entry.commune_code = entry.commune_name = ""
         for row in list(entry.files):
-            paths.append(services.file_path(row))
+            paths.append(files.file_path(row))
             entry.files.remove(row)
     for entry in touched.values():
         entry.title = _without(entry.title, names)
@@ -150,9 +151,9 @@ def erase_entries(actor, user) -> Erasure:
             if any(name in event.note for name in names):
                 event.note = _without(event.note, names)
         # The search text and the history line are written by the same helpers as every other change
-        # (one home each); they are private to services.py, which only this module reaches into.
-        services.refresh_search_text(entry)
-        services.add_history(entry, actor, "erased", note=ERASE_NOTE)
+        # (one home each: contests/entries.py).
+        entries.refresh_search_text(entry)
+        entries.add_history(entry, actor, "erased", note=ERASE_NOTE)
     record(actor, "contests.erase_person", "user", user.id, members=len(members), entries=len(touched))
     done = []
     if members:
@@ -197,7 +198,7 @@ register(
 # --- staff of a contest (organisers, judges) -------------------------------------------------------
 
 
-def export_staff(user, limit: int | None = None) -> list:
+def export_staff(user: User, limit: int | None = None) -> list:
     rows = db.session.scalars(
         select(ContestStaff).where(ContestStaff.user_id == user.id).order_by(ContestStaff.id)
     )
@@ -212,7 +213,7 @@ def export_staff(user, limit: int | None = None) -> list:
     ]
 
 
-def erase_staff(actor, user) -> Erasure:
+def erase_staff(actor: User, user: User) -> Erasure:
     # The rows stay (they say who judged or organised a contest, which results and the
     # "staff may not enter" rule rely on); the account they point at is anonymised.
     rows = list(db.session.scalars(select(ContestStaff).where(ContestStaff.user_id == user.id)))

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from vietnam_provinces import Province, Ward
 
+from app.text import fold
+
 QUANG_NGAI_CODE = 51  # the province code survived the 01/07/2025 merger with Kon Tum
 DISTRICTS_FILE = Path(__file__).parent / "data" / "quang_ngai_districts_2024.json"
 
@@ -25,8 +27,6 @@ def communes() -> tuple[Unit, ...]:
     """The province's communes, wards and special zones since 01/07/2025, sorted by name."""
     province = next(p for p in Province.iter_all() if int(p.code) == QUANG_NGAI_CODE)
     wards = [Unit(str(int(w.code)), w.name) for w in Ward.iter_all() if w.province_code == province.code]
-    from app.text import fold
-
     return tuple(sorted(wards, key=lambda u: fold(u.name.split(" ", 1)[-1])))
 
 

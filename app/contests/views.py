@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.contests import bp, forms, services, units
+from app.contests import bp, eligibility, entries, files, forms, permissions, services, units
 from app.contests.files import KIND_LABELS, MIME_TYPES
-from app.contests.models import STATUS_LABELS, EntryStatus
+from app.contests.models import FORM_FIELDS, STATUS_LABELS, EntryStatus
 from app.errors import Conflict, DomainError, Invalid, apply_error, error_response, form_status
 from app.privacy.forms import consent_choices
 from app.text import whole_number
@@ -21,14 +21,14 @@ def contest_helpers():
     return {
         "entry_status_labels": STATUS_LABELS,
         "kind_labels": KIND_LABELS,
-        "contest_is_open": services.is_open,
+        "contest_is_open": eligibility.is_open,
         "can_manage_contest": lambda contest: current_user.is_authenticated
-        and services.can_manage_contest(current_user, contest),
+        and permissions.can_manage_contest(current_user, contest),
         "is_global_organiser": lambda: current_user.is_authenticated
-        and services.is_global_organiser(current_user),
+        and permissions.is_global_organiser(current_user),
         "open_contests": services.open_contests,
         "upcoming_contests": services.upcoming_contests,
-        "form_field_labels": services.FORM_FIELDS,
+        "form_field_labels": FORM_FIELDS,
     }
 
 
@@ -63,7 +63,7 @@ def list_contests():
 
 @bp.get("/cuoc-thi/<slug>")
 def show_contest(slug: str):
-    contest = services.get_public_contest(slug)
+    contest = permissions.get_public_contest(slug)
     return render_template("contests/show.html", contest=contest)
 
 
@@ -73,19 +73,19 @@ def show_contest(slug: str):
 @bp.get("/bai-du-thi")
 @login_required
 def my_entries():
-    return render_template("contests/my_entries.html", entries=services.my_entries(current_user))
+    return render_template("contests/my_entries.html", entries=permissions.my_entries(current_user))
 
 
 @bp.route("/cuoc-thi/<slug>/dang-ky", methods=["GET", "POST"])
 @login_required
 def start_entry(slug: str):
-    contest = services.get_public_contest(slug)
+    contest = permissions.get_public_contest(slug)
     form = forms.StartEntryForm()
     form.fill_choices()
     form.track_id.choices = forms.track_choices(contest)
     if form.validate_on_submit():
         try:
-            entry = services.start_entry(
+            entry = entries.start_entry(
                 current_user,
                 contest,
                 title=form.title.data,
@@ -114,7 +114,7 @@ def _entry_form(entry):
 @bp.route("/bai-du-thi/<int:entry_id>/sua", methods=["GET", "POST"])
 @login_required
 def edit_entry(entry_id: int):
-    entry = services.get_entry_for_leader(current_user, entry_id)
+    entry = permissions.get_entry_for_leader(current_user, entry_id)
     form = _entry_form(entry)
     if request.method == "GET":
         form.load(entry)
@@ -130,7 +130,7 @@ def edit_entry(entry_id: int):
             uploads = {
                 name.removeprefix("file_"): f for name, f in request.files.items() if name.startswith("file_")
             }
-            result = services.save_entry(current_user, entry, data, uploads=uploads)
+            result = entries.save_entry(current_user, entry, data, uploads=uploads)
         except DomainError as error:
             apply_error(form, error)
             status = error.status
@@ -154,12 +154,12 @@ def edit_entry(entry_id: int):
                 0, "Đã lưu các nội dung hợp lệ. Vui lòng sửa các mục được đánh dấu bên dưới."
             )
     if entry.status == EntryStatus.SUBMITTED:
-        problems = services.check_eligibility(entry)
+        problems = eligibility.check_eligibility(entry)
     return render_template(
         "contests/edit.html",
         form=form,
         entry=entry,
-        editable=services.is_editable(entry, actor=current_user),
+        editable=eligibility.is_editable(entry, actor=current_user),
         problems=problems,
         confirm=forms.ConfirmForm(),
     ), status
@@ -169,13 +169,13 @@ def edit_entry(entry_id: int):
 @login_required
 def review_entry(entry_id: int):
     """The check-and-submit page: every failing rule listed; the submit button when none fail."""
-    entry = services.get_entry_for_leader(current_user, entry_id)
+    entry = permissions.get_entry_for_leader(current_user, entry_id)
     form = forms.ConfirmForm()
     status = 200
     if form.validate_on_submit():
         try:
-            services.submit_entry(current_user, entry)
-        except services.NotEligible as error:
+            entries.submit_entry(current_user, entry)
+        except eligibility.NotEligible as error:
             flash("Chưa nộp được. Vui lòng xem các mục cần bổ sung bên dưới.", "error")
             return render_template(
                 "contests/review.html", entry=entry, form=form, problems=error.problems
@@ -186,8 +186,8 @@ def review_entry(entry_id: int):
         else:
             flash(f"Đã nộp bài thành công. Mã hồ sơ của bạn: {entry.code}", "success")
             return redirect(url_for("contests.show_entry", entry_id=entry.id))
-    problems = services.check_eligibility(entry, window=True) if entry.status == EntryStatus.DRAFT else []
-    if entry.is_paper and services.can_manage_contest(current_user, entry.contest):
+    problems = eligibility.check_eligibility(entry, window=True) if entry.status == EntryStatus.DRAFT else []
+    if entry.is_paper and permissions.can_manage_contest(current_user, entry.contest):
         problems = [p for p in problems if p.field != "deadline"]
     return render_template("contests/review.html", entry=entry, form=form, problems=problems), status
 
@@ -195,11 +195,11 @@ def review_entry(entry_id: int):
 @bp.get("/bai-du-thi/<int:entry_id>")
 @login_required
 def show_entry(entry_id: int):
-    entry = services.get_entry_for_leader(current_user, entry_id)
+    entry = permissions.get_entry_for_leader(current_user, entry_id)
     return render_template(
         "contests/entry.html",
         entry=entry,
-        editable=services.is_editable(entry, actor=current_user),
+        editable=eligibility.is_editable(entry, actor=current_user),
         withdraw_form=forms.WithdrawForm(),
     )
 
@@ -207,12 +207,12 @@ def show_entry(entry_id: int):
 @bp.post("/bai-du-thi/<int:entry_id>/rut")
 @login_required
 def withdraw_entry(entry_id: int):
-    entry = services.get_entry_for_leader(current_user, entry_id)
+    entry = permissions.get_entry_for_leader(current_user, entry_id)
     form = forms.WithdrawForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.withdraw_entry(current_user, entry, form.reason.data or "")
+        entries.withdraw_entry(current_user, entry, form.reason.data or "")
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -224,8 +224,8 @@ def withdraw_entry(entry_id: int):
 @bp.route("/bai-du-thi/<int:entry_id>/thanh-vien/<int:member_id>", methods=["GET", "POST"])
 @login_required
 def edit_member(entry_id: int, member_id: int | None = None):
-    entry = services.get_entry_for_leader(current_user, entry_id)
-    member = services._member_of(entry, member_id) if member_id else None
+    entry = permissions.get_entry_for_leader(current_user, entry_id)
+    member = permissions.get_team_member(entry, member_id) if member_id else None
     form = forms.MemberForm()
     form.fill_choices()
     if request.method == "GET" and member is not None:
@@ -233,9 +233,9 @@ def edit_member(entry_id: int, member_id: int | None = None):
     if form.validate_on_submit():
         try:
             if member is None:
-                services.add_member(current_user, entry, form.to_data())
+                entries.add_member(current_user, entry, form.to_data())
             else:
-                services.update_member(current_user, entry, member.id, form.to_data())
+                entries.update_member(current_user, entry, member.id, form.to_data())
         except DomainError as error:
             apply_error(form, error)
         else:
@@ -254,11 +254,11 @@ def edit_member(entry_id: int, member_id: int | None = None):
 @bp.post("/bai-du-thi/<int:entry_id>/thanh-vien/<int:member_id>/xoa")
 @login_required
 def remove_member(entry_id: int, member_id: int):
-    entry = services.get_entry_for_leader(current_user, entry_id)
+    entry = permissions.get_entry_for_leader(current_user, entry_id)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.remove_member(current_user, entry, member_id)
+        entries.remove_member(current_user, entry, member_id)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -269,11 +269,11 @@ def remove_member(entry_id: int, member_id: int):
 @bp.post("/bai-du-thi/<int:entry_id>/tep/<slot_key>/xoa")
 @login_required
 def remove_file(entry_id: int, slot_key: str):
-    entry = services.get_entry_for_leader(current_user, entry_id)
+    entry = permissions.get_entry_for_leader(current_user, entry_id)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.remove_file(current_user, entry, slot_key)
+        entries.remove_file(current_user, entry, slot_key)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -284,7 +284,7 @@ def remove_file(entry_id: int, slot_key: str):
 @bp.get("/bai-du-thi/<int:entry_id>/tep/<int:file_id>")
 @login_required
 def download_file(entry_id: int, file_id: int):
-    row, path = services.get_file_for_viewer(current_user, entry_id, file_id)
+    row, path = files.get_file_for_viewer(current_user, entry_id, file_id)
     response = send_file(
         path,
         mimetype=MIME_TYPES[row.kind],
@@ -302,7 +302,7 @@ def download_file(entry_id: int, file_id: int):
 @bp.get("/quan-ly/cuoc-thi")
 @role_required(Role.ORGANISER)
 def manage_contests():
-    contests = services.manageable_contests(current_user)
+    contests = permissions.manageable_contests(current_user)
     counts = {c.id: services.status_counts(c) for c in contests}
     return render_template("contests/manage_list.html", contests=contests, counts=counts)
 
@@ -310,7 +310,7 @@ def manage_contests():
 @bp.route("/quan-ly/cuoc-thi/moi", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def create_contest():
-    services.require_contest_creator(current_user)
+    permissions.require_contest_creator(current_user)
     form = forms.ContestForm()
     if request.method == "GET":
         forms.default_contest_form_values(form)
@@ -328,12 +328,12 @@ def create_contest():
 @bp.get("/quan-ly/cuoc-thi/<slug>")
 @role_required(Role.ORGANISER)
 def manage_contest(slug: str):
-    contest = services.get_contest_for_organiser(current_user, slug)
+    contest = permissions.get_contest_for_organiser(current_user, slug)
     return render_template(
         "contests/manage_contest.html",
         contest=contest,
         counts=services.status_counts(contest),
-        staff=services.contest_staff(contest),
+        staff=permissions.contest_staff(contest),
         staff_form=forms.StaffForm(),
         confirm=forms.ConfirmForm(),
     )
@@ -342,7 +342,7 @@ def manage_contest(slug: str):
 @bp.route("/quan-ly/cuoc-thi/<slug>/sua", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def edit_contest(slug: str):
-    contest = services.get_contest_for_organiser(current_user, slug)
+    contest = permissions.get_contest_for_organiser(current_user, slug)
     form = forms.ContestForm()
     if request.method == "GET":
         form.load(contest)
@@ -360,11 +360,13 @@ def edit_contest(slug: str):
 @bp.post("/quan-ly/cuoc-thi/<slug>/nhan-su")
 @role_required(Role.ORGANISER)
 def add_staff(slug: str):
-    contest = services.get_contest_for_organiser(current_user, slug)
+    contest = permissions.get_contest_for_organiser(current_user, slug)
     form = forms.StaffForm()
     if form.validate_on_submit():
         try:
-            services.add_staff(current_user, contest, form.email.data, form.role.data, form.organisation.data)
+            permissions.add_staff(
+                current_user, contest, form.email.data, form.role.data, form.organisation.data
+            )
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -385,11 +387,11 @@ def add_staff(slug: str):
 @bp.post("/quan-ly/cuoc-thi/<slug>/nhan-su/<int:staff_id>/xoa")
 @role_required(Role.ORGANISER)
 def remove_staff(slug: str, staff_id: int):
-    contest = services.get_contest_for_organiser(current_user, slug)
+    contest = permissions.get_contest_for_organiser(current_user, slug)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.remove_staff(current_user, contest, staff_id)
+        permissions.remove_staff(current_user, contest, staff_id)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -404,12 +406,12 @@ def _int_arg(name: str) -> int | None:
 @bp.get("/quan-ly/ho-so")
 @role_required(Role.ORGANISER)
 def list_entries():
-    contests = services.manageable_contests(current_user)
+    contests = permissions.manageable_contests(current_user)
     contest_id = _int_arg("cuoc_thi")
     contest = next((c for c in contests if c.id == contest_id), None)
     if contest_id and contest is None:
         # A co-organiser naming another contest in the URL: refuse rather than show an empty list.
-        services.get_contest_for_organiser(current_user, contest_id)
+        permissions.get_contest_for_organiser(current_user, contest_id)
     status = request.args.get("trang_thai", "")
     filters = services.EntryFilters(
         contest_id=contest.id if contest else None,
@@ -421,10 +423,10 @@ def list_entries():
         query=request.args.get("q", "")[:200],
         page=_int_arg("trang") or 1,
     )
-    entries, total = services.search_entries(current_user, filters)
+    found, total = services.search_entries(current_user, filters)
     return render_template(
         "contests/manage_entries.html",
-        entries=entries,
+        entries=found,
         total=total,
         filters=filters,
         contests=contests,
@@ -437,11 +439,11 @@ def list_entries():
 @bp.route("/quan-ly/ho-so/<int:entry_id>", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def screen_entry(entry_id: int):
-    entry = services.get_entry_for_organiser(current_user, entry_id)
+    entry = permissions.get_entry_for_organiser(current_user, entry_id)
     form = forms.ScreenForm()
     if form.validate_on_submit():
         try:
-            services.screen_entry(current_user, entry, form.decision.data, form.reason.data or "")
+            entries.screen_entry(current_user, entry, form.decision.data, form.reason.data or "")
         except DomainError as error:
             apply_error(form, error)
         else:
@@ -450,7 +452,7 @@ def screen_entry(entry_id: int):
                 "success",
             )
             return redirect(url_for("contests.screen_entry", entry_id=entry.id))
-    problems = services.check_eligibility(entry, window=False) if entry.status != EntryStatus.DRAFT else []
+    problems = eligibility.check_eligibility(entry, window=False) if entry.status != EntryStatus.DRAFT else []
     return render_template(
         "contests/manage_entry.html",
         entry=entry,
@@ -463,13 +465,13 @@ def screen_entry(entry_id: int):
 @bp.route("/quan-ly/cuoc-thi/<slug>/ho-so-giay", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def paper_entry(slug: str):
-    contest = services.get_contest_for_organiser(current_user, slug)
+    contest = permissions.get_contest_for_organiser(current_user, slug)
     form = forms.PaperEntryForm()
     form.fill_choices()
     form.track_id.choices = forms.track_choices(contest)
     if form.validate_on_submit():
         try:
-            entry = services.key_in_paper_entry(
+            entry = entries.key_in_paper_entry(
                 current_user,
                 contest,
                 title=form.title.data,

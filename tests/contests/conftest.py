@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from app.contests import services
-from app.contests.services import ContestData, MemberData, SlotSpec
+from app.contests import entries, services
+from app.contests.entries import MemberData
+from app.contests.services import ContestData, SlotSpec
 from app.localtime import to_local, utcnow
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -87,7 +88,7 @@ def make_entry(make_user):
         counter["n"] += 1
         if leader is None:
             leader = make_user(f"leader{counter['n']}@example.vn", name="Lê Thị Hồng Nhung")
-        entry = services.start_entry(
+        entry = entries.start_entry(
             leader,
             contest,
             title=f"Máy sấy nông sản năng lượng mặt trời {counter['n']}",
@@ -95,10 +96,10 @@ def make_entry(make_user):
             leader=person(leader.full_name, born),
             consents=dict(ALL_CONSENTS),
         )
-        services.save_entry(
+        entries.save_entry(
             leader,
             entry,
-            services.EntryData(
+            entries.EntryData(
                 title=entry.title,
                 track_id=contest.tracks[0].id,
                 field="Nông nghiệp",
@@ -109,9 +110,9 @@ def make_entry(make_user):
             uploads={"thuyet-minh": upload(file)} if file else None,
         )
         for member in members:
-            services.add_member(leader, entry, member)
+            entries.add_member(leader, entry, member)
         if submit:
-            services.submit_entry(leader, entry)
+            entries.submit_entry(leader, entry)
         return entry
 
     return _make

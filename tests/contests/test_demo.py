@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.accounts import demo as accounts_demo
 from app.accounts.services import find_user_by_email
-from app.contests import demo, services
+from app.contests import demo, permissions, services
 from app.contests.models import Entry, EntryStatus
 from app.extensions import db
 
@@ -13,8 +13,8 @@ def test_demo_contests_and_entries(app):
     accounts_demo.seed()
     demo.seed()
     demo.seed()  # idempotent
-    idea = services.get_contest("y-tuong-kndmst-2024")
-    final = services.get_contest("kndmst-quang-ngai-lan-5")
+    idea = permissions.get_contest("y-tuong-kndmst-2024")
+    final = permissions.get_contest("kndmst-quang-ngai-lan-5")
     assert [t.name for t in final.tracks] == ["Bảng Ý tưởng", "Bảng Dự án"]
     total = db.session.scalar(select(func.count(Entry.id)).where(Entry.contest_id.in_([idea.id, final.id])))
     assert total >= 60
@@ -25,13 +25,13 @@ def test_demo_contests_and_entries(app):
     ineligible = db.session.scalars(select(Entry).where(Entry.status == "ineligible")).all()
     assert ineligible and all(e.screening_reason for e in ineligible)
     doan = find_user_by_email("tinhdoan@demo.kndmst.vn")
-    assert services.manageable_contests(doan) == [idea]
+    assert permissions.manageable_contests(doan) == [idea]
     judge = find_user_by_email("giamkhao@demo.kndmst.vn")
-    assert judge in services.contest_judges(idea) and judge in services.contest_judges(final)
+    assert judge in permissions.contest_judges(idea) and judge in permissions.contest_judges(final)
     so = find_user_by_email("bantochuc@demo.kndmst.vn")
-    assert services.can_manage_contest(so, final)
+    assert permissions.can_manage_contest(so, final)
     applicant = find_user_by_email("thisinh@demo.kndmst.vn")
-    mine = services.my_entries(applicant)
+    mine = permissions.my_entries(applicant)
     assert mine and mine[0].code.startswith("KN24-")
     found, _ = services.search_entries(so, services.EntryFilters(query="ly son"))
     assert found

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.contests import services
+from app.contests import eligibility, entries, files, permissions, services
 from app.contests.models import ContestStaff, Entry, EntryStatus
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db
@@ -26,7 +26,7 @@ def years_before(day: date, years: int) -> date:
 
 
 def problems_of(entry):
-    return [p.message for p in services.check_eligibility(entry)]
+    return [p.message for p in eligibility.check_eligibility(entry)]
 
 
 # --- the submission window ----------------------------------------------------------------------
@@ -43,11 +43,11 @@ def test_deadline_is_inclusive_to_the_last_second_local_time(make_contest, make_
     on_time = make_entry(contest)
     late = make_entry(contest)
 
-    services.submit_entry(on_time.leader, on_time, now=just_in)
+    entries.submit_entry(on_time.leader, on_time, now=just_in)
     assert on_time.status == EntryStatus.SUBMITTED
 
-    with pytest.raises(services.NotEligible) as info:
-        services.submit_entry(late.leader, late, now=too_late)
+    with pytest.raises(eligibility.NotEligible) as info:
+        entries.submit_entry(late.leader, late, now=too_late)
     assert "Đã hết hạn nộp bài" in info.value.message
     db.session.expire_all()
     kept = db.session.get(Entry, late.id)
@@ -76,18 +76,18 @@ def test_age_limits_on_the_closing_date(make_contest, make_entry, years, days, o
     age_problems = [m for m in messages if "tuổi" in m]
     assert (age_problems == []) is ok, messages
     if not ok:
-        with pytest.raises(services.NotEligible):
-            services.submit_entry(entry.leader, entry)
+        with pytest.raises(eligibility.NotEligible):
+            entries.submit_entry(entry.leader, entry)
 
 
 def test_minor_needs_guardian_when_contest_admits_minors(make_contest, make_entry):
     contest = make_contest(min_age=15)
     entry = make_entry(contest)
     teen = person("Phạm Minh Khôi", years_before(closing(contest), 16), phone="0905111222")
-    services.add_member(entry.leader, entry, teen)
+    entries.add_member(entry.leader, entry, teen)
     assert any("chưa đủ 18 tuổi" in m for m in problems_of(entry))
     member = entry.members[-1]
-    services.update_member(
+    entries.update_member(
         entry.leader,
         entry,
         member.id,
@@ -110,12 +110,12 @@ def test_team_size_limits(make_contest, make_entry):
     contest = make_contest(team_min=2, team_max=3)
     entry = make_entry(contest)
     assert any("ít nhất 2 người" in m for m in problems_of(entry))
-    services.add_member(entry.leader, entry, person("Trần Văn Bình", phone="0905000001"))
+    entries.add_member(entry.leader, entry, person("Trần Văn Bình", phone="0905000001"))
     assert problems_of(entry) == []
-    services.add_member(entry.leader, entry, person("Võ Thị Cúc", phone="0905000002"))
+    entries.add_member(entry.leader, entry, person("Võ Thị Cúc", phone="0905000002"))
     assert problems_of(entry) == []  # exactly the maximum
     with pytest.raises(Invalid, match="tối đa 3 người"):
-        services.add_member(entry.leader, entry, person("Đặng Văn Dũng", phone="0905000003"))
+        entries.add_member(entry.leader, entry, person("Đặng Văn Dũng", phone="0905000003"))
     # The rule itself, if the organisers tighten it after members were added:
     contest.team_max = 2
     db.session.commit()
@@ -130,7 +130,7 @@ def test_a_second_team_led_by_the_same_person(make_contest, make_entry, organise
     first = make_entry(contest, submit=True)
     leader = first.leader
     with pytest.raises(Conflict) as info:
-        services.start_entry(
+        entries.start_entry(
             leader,
             contest,
             title="Ý tưởng thứ hai",
@@ -140,7 +140,7 @@ def test_a_second_team_led_by_the_same_person(make_contest, make_entry, organise
         )
     assert info.value.code == "already_leading"
     # The same person led a paper dossier keyed in by staff (matched by email): refused at submit.
-    paper = services.key_in_paper_entry(
+    paper = entries.key_in_paper_entry(
         organiser,
         contest,
         title="Hồ sơ giấy cùng trưởng nhóm",
@@ -151,16 +151,16 @@ def test_a_second_team_led_by_the_same_person(make_contest, make_entry, organise
     paper.field, paper.summary, paper.declared_original = "Khác", "Tóm tắt", True
     paper.answers = {"problem": "x"}
     db.session.commit()
-    with pytest.raises(services.NotEligible) as info:
-        services.submit_entry(organiser, paper)
+    with pytest.raises(eligibility.NotEligible) as info:
+        entries.submit_entry(organiser, paper)
     assert any("mỗi người chỉ được làm trưởng nhóm một bài" in p.message for p in info.value.problems)
 
 
 def test_withdrawn_entry_frees_the_leader(make_contest, make_entry):
     contest = make_contest()
     first = make_entry(contest, submit=True)
-    services.withdraw_entry(first.leader, first, "Nhóm tan rã")
-    second = services.start_entry(
+    entries.withdraw_entry(first.leader, first, "Nhóm tan rã")
+    second = entries.start_entry(
         first.leader,
         contest,
         title="Ý tưởng mới",
@@ -177,7 +177,7 @@ def test_max_entries_per_person_counts_membership_by_phone(make_contest, make_en
     make_entry(contest, members=[shared], submit=True)
     second = make_entry(contest, members=[person("Huỳnh Thị Mỹ", phone="+84935123456")])
     assert problems_of(second) == []  # exactly at the limit: 1 other + this one = 2
-    services.submit_entry(second.leader, second)
+    entries.submit_entry(second.leader, second)
     third = make_entry(contest, members=[person("Huỳnh Thị Mỹ", phone="84935123456")])
     messages = problems_of(third)
     assert any("đã tham gia 2 bài dự thi khác" in m and "tối đa 2 bài" in m for m in messages), messages
@@ -186,9 +186,9 @@ def test_max_entries_per_person_counts_membership_by_phone(make_contest, make_en
 def test_a_judge_of_the_contest_may_not_enter(make_contest, make_entry, make_user, organiser):
     contest = make_contest()
     judge = make_user("giamkhao@example.vn", roles=("judge",), name="Nguyễn Minh Tuấn")
-    services.add_staff(organiser, contest, judge.email, "judge", "Trường Đại học Quảng Ngãi")
+    permissions.add_staff(organiser, contest, judge.email, "judge", "Trường Đại học Quảng Ngãi")
     with pytest.raises(PermissionDenied, match="không được dự thi"):
-        services.start_entry(
+        entries.start_entry(
             judge,
             contest,
             title="Ý tưởng của giám khảo",
@@ -201,8 +201,8 @@ def test_a_judge_of_the_contest_may_not_enter(make_contest, make_entry, make_use
     assert any("Giám khảo" in m and "không được dự thi" in m for m in problems_of(entry))
     # A judge of another contest may enter this one.
     other = make_contest()
-    assert services.contest_judges(other) == []
-    assert services.contest_judges(contest) == [judge]
+    assert permissions.contest_judges(other) == []
+    assert permissions.contest_judges(contest) == [judge]
 
 
 def test_startup_age_for_the_projects_track(make_contest, make_entry):
@@ -239,7 +239,7 @@ def test_codes_are_sequential_per_contest_and_emailed(make_contest, make_entry, 
     assert "KN24-0002" in outbox[-1]["Subject"] and b.leader.email == outbox[-1]["To"]
     assert "KN24-0002" in outbox[-1].get_content()
     with pytest.raises(Conflict):
-        services.submit_entry(a.leader, a)  # already submitted
+        entries.submit_entry(a.leader, a)  # already submitted
 
 
 @pytest.mark.postgres_only
@@ -258,7 +258,7 @@ def test_concurrent_submissions_get_distinct_codes(app, make_contest, make_entry
             leader = entry.leader
             barrier.wait()
             try:
-                services.submit_entry(leader, entry)
+                entries.submit_entry(leader, entry)
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
             finally:
@@ -281,14 +281,14 @@ def test_transitions_live_in_one_place(make_contest, make_entry, organiser, outb
     contest = make_contest()
     entry = make_entry(contest, submit=True)
     with pytest.raises(Invalid, match="lý do"):
-        services.screen_entry(organiser, entry, "ineligible", "")
-    services.screen_entry(organiser, entry, "ineligible", "Thiếu bản thuyết minh có chữ ký")
+        entries.screen_entry(organiser, entry, "ineligible", "")
+    entries.screen_entry(organiser, entry, "ineligible", "Thiếu bản thuyết minh có chữ ký")
     assert entry.status == EntryStatus.INELIGIBLE
     assert "Thiếu bản thuyết minh có chữ ký" in outbox[-1].get_content()
     with pytest.raises(Conflict):
-        services.change_status(organiser, entry, EntryStatus.AWARDED)
-    services.screen_entry(organiser, entry, "eligible", "Đã bổ sung")
-    services.change_status(organiser, entry, EntryStatus.FINALIST, reason="Top 10 sơ khảo")
+        entries.change_status(organiser, entry, EntryStatus.AWARDED)
+    entries.screen_entry(organiser, entry, "eligible", "Đã bổ sung")
+    entries.change_status(organiser, entry, EntryStatus.FINALIST, reason="Top 10 sơ khảo")
     assert services.list_finalists(contest) == [entry]
     assert [h.to_status for h in entry.history] == [
         "draft",
@@ -303,15 +303,15 @@ def test_transitions_live_in_one_place(make_contest, make_entry, organiser, outb
 def test_editing_stops_at_the_deadline_and_after_screening(make_contest, make_entry, organiser):
     contest = make_contest()
     entry = make_entry(contest, submit=True)
-    data = services.EntryData(title="Tên mới sau khi nộp", track_id=contest.tracks[0].id, field="Du lịch")
-    services.save_entry(entry.leader, entry, data)
+    data = entries.EntryData(title="Tên mới sau khi nộp", track_id=contest.tracks[0].id, field="Du lịch")
+    entries.save_entry(entry.leader, entry, data)
     assert entry.title == "Tên mới sau khi nộp" and entry.history[-1].note == "Sửa bài sau khi nộp"
     late = contest.closes_at + timedelta(seconds=1)
     with pytest.raises(Conflict, match="hết hạn"):
-        services.save_entry(entry.leader, entry, data, now=late)
-    services.screen_entry(organiser, entry, "eligible")
+        entries.save_entry(entry.leader, entry, data, now=late)
+    entries.screen_entry(organiser, entry, "eligible")
     with pytest.raises(Conflict, match="Hợp lệ"):
-        services.save_entry(entry.leader, entry, data)
+        entries.save_entry(entry.leader, entry, data)
 
 
 # --- permissions ------------------------------------------------------------------------------------------
@@ -321,32 +321,32 @@ def test_only_the_leader_reaches_an_entry(make_contest, make_entry, make_user):
     entry = make_entry(make_contest())
     stranger = make_user("nguoila@example.vn")
     with pytest.raises(NotFound):
-        services.get_entry_for_leader(stranger, entry.id)
+        permissions.get_entry_for_leader(stranger, entry.id)
     with pytest.raises(NotFound):
-        services.get_file_for_viewer(stranger, entry.id, entry.files[0].id)
-    assert services.get_entry_for_leader(entry.leader, entry.id) is entry
+        files.get_file_for_viewer(stranger, entry.id, entry.files[0].id)
+    assert permissions.get_entry_for_leader(entry.leader, entry.id) is entry
 
 
 def test_co_organisers_see_only_their_contest(make_contest, make_user, organiser):
     mine, other = make_contest(), make_contest()
     doan = make_user("tinhdoan@example.vn", roles=("organiser",), name="Lê Văn Thành")
-    services.add_staff(organiser, mine, doan.email, "organiser", "Tỉnh đoàn")
-    assert services.manageable_contests(doan) == [mine]
-    assert services.can_manage_contest(doan, mine) and not services.can_manage_contest(doan, other)
-    assert services.get_contest_for_organiser(doan, mine.slug) is mine
+    permissions.add_staff(organiser, mine, doan.email, "organiser", "Tỉnh đoàn")
+    assert permissions.manageable_contests(doan) == [mine]
+    assert permissions.can_manage_contest(doan, mine) and not permissions.can_manage_contest(doan, other)
+    assert permissions.get_contest_for_organiser(doan, mine.slug) is mine
     with pytest.raises(PermissionDenied):
-        services.get_contest_for_organiser(doan, other.slug)
+        permissions.get_contest_for_organiser(doan, other.slug)
     with pytest.raises(NotFound):
-        services.get_contest_for_organiser(doan, "khong-ton-tai")
+        permissions.get_contest_for_organiser(doan, "khong-ton-tai")
     # Sở staff (global role, no contest rows) manage every contest; applicants none.
-    assert {c.id for c in services.manageable_contests(organiser)} == {mine.id, other.id}
-    assert services.manageable_contests(make_user("ts@example.vn")) == []
+    assert {c.id for c in permissions.manageable_contests(organiser)} == {mine.id, other.id}
+    assert permissions.manageable_contests(make_user("ts@example.vn")) == []
     with pytest.raises(PermissionDenied):
         services.create_contest(
             doan, services.ContestData("x", "y", 2026, "XX", datetime.now(), datetime.now())
         )
     with pytest.raises(Conflict):
-        services.add_staff(organiser, mine, doan.email, "organiser", "Tỉnh đoàn")  # UNIQUE row
+        permissions.add_staff(organiser, mine, doan.email, "organiser", "Tỉnh đoàn")  # UNIQUE row
     assert db.session.query(ContestStaff).count() == 1
 
 
@@ -356,16 +356,16 @@ def test_co_organisers_see_only_their_contest(make_contest, make_user, organiser
 def test_uploads_checked_by_content_and_size(make_contest, make_entry, app):
     contest = make_contest()
     entry = make_entry(contest, file=None)
-    data = services.EntryData(title=entry.title, track_id=contest.tracks[0].id, summary="Tóm tắt đã sửa")
-    result = services.save_entry(
+    data = entries.EntryData(title=entry.title, track_id=contest.tracks[0].id, summary="Tóm tắt đã sửa")
+    result = entries.save_entry(
         entry.leader, entry, data, uploads={"thuyet-minh": upload(EXE, "ke-hoach.pdf")}
     )
     assert "không đúng định dạng" in result.errors["file_thuyet-minh"]
     assert entry.files == [] and entry.summary == "Tóm tắt đã sửa"  # the rest was saved
     big = PDF + b"0" * (1024 * 1024)
-    result = services.save_entry(entry.leader, entry, data, uploads={"thuyet-minh": upload(big, "lon.pdf")})
+    result = entries.save_entry(entry.leader, entry, data, uploads={"thuyet-minh": upload(big, "lon.pdf")})
     assert "vượt quá giới hạn 1 MB" in result.errors["file_thuyet-minh"]
-    result = services.save_entry(
+    result = entries.save_entry(
         entry.leader,
         entry,
         data,
@@ -374,22 +374,22 @@ def test_uploads_checked_by_content_and_size(make_contest, make_entry, app):
     assert result.errors == {}
     stored = entry.files[0]
     assert stored.kind == "docx" and stored.original_name == "Kế hoạch.docx"
-    path = services.file_path(stored)
+    path = files.file_path(stored)
     assert path.is_file() and path.is_relative_to(app.config["UPLOAD_DIR"])
     assert "Kế" not in str(path) and ".." not in str(path)
 
 
 def test_replacing_a_file_removes_the_old_one(make_contest, make_entry):
     entry = make_entry(make_contest())
-    old = services.file_path(entry.files[0])
-    services.save_entry(
+    old = files.file_path(entry.files[0])
+    entries.save_entry(
         entry.leader,
         entry,
-        services.EntryData(title=entry.title),
+        entries.EntryData(title=entry.title),
         uploads={"thuyet-minh": upload(docx_bytes(), "moi.docx")},
     )
     assert len(entry.files) == 1 and entry.files[0].kind == "docx"
-    assert not old.exists() and services.file_path(entry.files[0]).exists()
+    assert not old.exists() and files.file_path(entry.files[0]).exists()
 
 
 # --- search -------------------------------------------------------------------------------------------------
@@ -412,7 +412,7 @@ def test_accent_insensitive_search(make_contest, make_entry, make_user, organise
 def test_consents_and_ethnicity_need_the_statistics_consent(make_contest, make_user):
     contest = make_contest()
     leader = make_user("dantoc@example.vn", name="Đinh Văn Hiền")
-    entry = services.start_entry(
+    entry = entries.start_entry(
         leader,
         contest,
         title="Du lịch cộng đồng Hrê",
@@ -426,7 +426,7 @@ def test_consents_and_ethnicity_need_the_statistics_consent(make_contest, make_u
     assert not privacy.has_consent("user", leader.id, "sensitive_stats")
     assert privacy.has_consent("user", leader.id, "process_entry")
     with pytest.raises(Invalid):
-        services.start_entry(
+        entries.start_entry(
             make_user("khongdongy@example.vn"),
             contest,
             title="Không đồng ý",
@@ -447,18 +447,18 @@ def test_search_by_phone_as_people_type_it(make_contest, make_entry, organiser):
 def test_staff_rows_never_widen_or_narrow_access_by_accident(make_contest, make_user, organiser):
     mine, other = make_contest(), make_contest()
     doan = make_user("doan2@example.vn", roles=("organiser",))
-    row = services.add_staff(organiser, mine, doan.email, "organiser", "Tỉnh đoàn")
-    assert services.manageable_contests(doan) == [mine]
+    row = permissions.add_staff(organiser, mine, doan.email, "organiser", "Tỉnh đoàn")
+    assert permissions.manageable_contests(doan) == [mine]
     # A co-organiser cannot pin Sở staff (or a fresh organiser account) to their contest…
     colleague = make_user("dongnghiep@example.vn", roles=("organiser",))
     with pytest.raises(PermissionDenied):
-        services.add_staff(doan, mine, colleague.email, "organiser")
-    assert services.managed_contest_ids(colleague) is None
+        permissions.add_staff(doan, mine, colleague.email, "organiser")
+    assert permissions.managed_contest_ids(colleague) is None
     # …and one removed from their only contest loses the role instead of becoming Sở staff.
-    services.remove_staff(organiser, mine, row.id)
+    permissions.remove_staff(organiser, mine, row.id)
     db.session.refresh(doan)
     assert "organiser" not in {str(r) for r in doan.roles}
-    assert services.manageable_contests(doan) == [] and not services.can_manage_contest(doan, other)
+    assert permissions.manageable_contests(doan) == [] and not permissions.can_manage_contest(doan, other)
 
 
 def test_a_co_organiser_of_the_contest_may_not_join_a_team(make_contest, make_entry, make_user, organiser):
@@ -466,7 +466,7 @@ def test_a_co_organiser_of_the_contest_may_not_join_a_team(make_contest, make_en
     doan = make_user("bch@example.vn", roles=("organiser",), name="Lê Văn Thành")
     doan.phone = "+84905999000"
     db.session.commit()
-    services.add_staff(organiser, contest, doan.email, "organiser", "Tỉnh đoàn")
+    permissions.add_staff(organiser, contest, doan.email, "organiser", "Tỉnh đoàn")
     entry = make_entry(contest, members=[person("Lê Văn Thành", phone="0905 999 000")])  # matched by phone
     assert any("Ban tổ chức hoặc Giám khảo" in m for m in problems_of(entry))
     contest.staff_may_not_enter = False  # the rule is data: a contest may allow it
@@ -482,7 +482,7 @@ def test_one_team_per_leader_holds_under_simultaneous_submits(
         pytest.skip("row locks are a PostgreSQL matter; SQLite serialises whole transactions")
     contest = make_contest()
     web = make_entry(contest)
-    paper = services.key_in_paper_entry(
+    paper = entries.key_in_paper_entry(
         organiser,
         contest,
         title="Cùng trưởng nhóm, nộp giấy",
@@ -490,10 +490,10 @@ def test_one_team_per_leader_holds_under_simultaneous_submits(
         leader=person(web.leader.full_name, email=web.leader.email),
         consents={"process_entry": True},
     )
-    services.save_entry(
+    entries.save_entry(
         organiser,
         paper,
-        services.EntryData(
+        entries.EntryData(
             title=paper.title,
             field="Khác",
             summary="Tóm tắt",
@@ -514,9 +514,9 @@ def test_one_team_per_leader_holds_under_simultaneous_submits(
             entry, actor = db.session.get(Entry, entry_id), db.session.get(User, actor_id)
             barrier.wait()
             try:
-                services.submit_entry(actor, entry)
+                entries.submit_entry(actor, entry)
                 outcomes.append("ok")
-            except services.NotEligible as exc:
+            except eligibility.NotEligible as exc:
                 outcomes.append(exc.problems[0].message)
             finally:
                 db.session.remove()
@@ -537,9 +537,9 @@ def test_filters_by_track_field_status_commune_and_organisation(
     a = make_entry(contest, submit=True)
     b = make_entry(contest, submit=True)
     b.track, b.field, b.organisation = contest.tracks[1], "Du lịch", "Hội LHPN xã Bình Sơn"
-    services.refresh_search_text(b)
+    entries.refresh_search_text(b)
     db.session.commit()
-    services.screen_entry(organiser, a, "eligible")
+    entries.screen_entry(organiser, a, "eligible")
 
     def ids(**kw):
         return {e.id for e in services.search_entries(organiser, services.EntryFilters(**kw))[0]}

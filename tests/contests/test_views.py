@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.contests import services
+from app.contests import permissions, services
 from app.contests.models import Entry, EntryFile, EntryStatus
 from app.extensions import db
 from app.localtime import utcnow
@@ -224,7 +224,7 @@ def test_co_organiser_opening_another_contest_is_403(
     mine, other = make_contest(), make_contest()
     entry = make_entry(other, submit=True)
     doan = make_user("tinhdoan@example.vn", roles=("organiser",), name="Lê Văn Thành")
-    services.add_staff(organiser, mine, doan.email, "organiser", "Tỉnh đoàn")
+    permissions.add_staff(organiser, mine, doan.email, "organiser", "Tỉnh đoàn")
     login("tinhdoan@example.vn")
     assert client.get(f"/quan-ly/cuoc-thi/{mine.slug}").status_code == 200
     for url in (
@@ -325,7 +325,7 @@ def test_contest_configuration_form(client, login, organiser):
     assert response.status_code == 422 and "loại tệp chỉ gồm" in response.get_data(as_text=True)
     response = client.post("/quan-ly/cuoc-thi/moi", data=data)
     assert response.status_code == 302
-    contest = services.get_contest("y-tuong-2027")
+    contest = permissions.get_contest("y-tuong-2027")
     assert contest.code_prefix == "KN27" and [t.max_startup_years for t in contest.tracks] == [None, 5]
     from app.localtime import to_local
 
@@ -425,11 +425,11 @@ def test_organiser_adds_and_removes_contest_staff(client, make_contest, make_use
     assert "đã là ban tổ chức" in client.get(response.headers["Location"]).get_data(as_text=True)
     html = client.get(page).get_data(as_text=True)
     assert "Đỗ Thị Mai" in html and "Hội LHPN tỉnh" in html
-    staff = services.contest_staff(contest)
+    staff = permissions.contest_staff(contest)
     assert [(s.user.email, s.role) for s in staff] == [("phunu@example.vn", "organiser")]
-    assert services.manageable_contests(staff[0].user) == [contest]
+    assert permissions.manageable_contests(staff[0].user) == [contest]
     response = submit(client, f"{url}/{staff[0].id}/xoa", {}, page=page)
-    assert response.status_code == 302 and services.contest_staff(contest) == []
+    assert response.status_code == 302 and permissions.contest_staff(contest) == []
 
 
 @pytest.mark.parametrize(

@@ -13,14 +13,14 @@ def test_typed_text_survives_a_refused_save(page, live_server, shoot, tmp_path):
     app = live_server.app
     with app.app_context():
         from app.accounts import services as accounts
-        from app.contests import services
+        from app.contests import entries, permissions
         from tests.contests.conftest import person
 
         user, _ = accounts.create_user(
             "ha@example.vn", "applicant", password="MiQuang2024", full_name="Võ Thị Hà"
         )
-        contest = services.get_contest("y-tuong-2026")
-        entry = services.start_entry(
+        contest = permissions.get_contest("y-tuong-2026")
+        entry = entries.start_entry(
             user,
             contest,
             title="Tinh dầu sả Sơn Hà",
