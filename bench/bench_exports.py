@@ -177,7 +177,7 @@ METHOD_NOTES = [
 
 
 def write_ours(case: str, scale: float, path: str) -> None:
-    from app.exports.workbook import Column, NotesSheet, Sheet, write_workbook
+    from app.spreadsheet.workbook import Column, NotesSheet, Sheet, write_workbook
 
     sheets = [
         Sheet(name, title, [Column(h, k, w) for h, k, w in cols], make_rows(), subtitle=["Năm 2024"])
@@ -211,7 +211,7 @@ def run_one(case: str, writer: str, scale: float) -> dict:
     """Runs in the child process: import, write, report time and peak RSS."""
     import openpyxl  # noqa: F401 — import cost outside the timed part, for both writers
 
-    import app.exports.workbook  # noqa: F401
+    import app.spreadsheet.workbook  # noqa: F401
 
     start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with tempfile.TemporaryDirectory() as folder:
@@ -258,7 +258,7 @@ def main() -> None:
         cpu_ratio = statistics.median(r["cpu"] for r in ours) / statistics.median(r["cpu"] for r in base)
         ok &= ratio <= 1.5 and ours_peak < 300
         print(f"\n{case} (median of {args.repeat}, runs interleaved)")
-        for label, runs in (("baseline write-only, no styling", base), ("app.exports.workbook", ours)):
+        for label, runs in (("baseline write-only, no styling", base), ("app.spreadsheet.workbook", ours)):
             seconds = statistics.median(r["seconds"] for r in runs)
             each = ", ".join(f"{r['seconds']:.2f}" for r in runs)
             cpu = statistics.median(r["cpu"] for r in runs)

@@ -1,4 +1,4 @@
-"""The real export paths (database → app.exports.services → workbook): the attendance of 50,000
+"""The real export paths (database → app.exports.downloads → workbook): the attendance of 50,000
 attendees and the results of a round with 10,000 entries × 7 judges × 6 criteria, each next to a
 same-run baseline that reads the same rows with plain queries and writes them with openpyxl's
 write-only mode and no styling (no ranking, no sort, no layout).
@@ -206,10 +206,10 @@ def run(kind: str, out: str) -> None:
     with app.app_context():
         started = time.perf_counter()
         if kind == "real-results":
-            from app.exports import services
+            from app.exports import downloads, permissions
 
-            contest = services.get_contest("bench")
-            services.write_export(services.results_export(services.round_of(contest, 1)), out)
+            contest = permissions.get_contest("bench")
+            downloads.write_export(downloads.results_export(permissions.round_of(contest, 1)), out)
         elif kind == "baseline-results":
             from openpyxl import Workbook
             from sqlalchemy import select
@@ -239,9 +239,9 @@ def run(kind: str, out: str) -> None:
                 ws.append([n, code, title, judge, *[float(v) for v in scores.values()]])
             wb.save(out)
         elif kind == "real":
-            from app.exports import services
+            from app.exports import downloads, permissions
 
-            services.write_export(services.attendance_export(services.get_event("bench")), out)
+            downloads.write_export(downloads.attendance_export(permissions.get_event("bench")), out)
         else:
             from openpyxl import Workbook
             from sqlalchemy import select

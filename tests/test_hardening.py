@@ -382,7 +382,7 @@ def test_a_zip_with_too_many_members_is_not_a_document():
 
 
 def test_guest_template_writes_typed_categories_as_text():
-    from app.exports.xlsx_reader import template_bytes
+    from app.spreadsheet.reader import template_bytes
 
     data = template_bytes(
         ["Họ và tên", "Loại khách"],

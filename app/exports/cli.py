@@ -4,30 +4,40 @@ already holds the database)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask import Flask
 
 from app.errors import DomainError
+from app.exports.annual_report import report_export
+from app.exports.downloads import (
+    Export,
+    attendance_export,
+    entries_export,
+    judges_export,
+    requests_export,
+    results_export,
+    write_export,
+)
+from app.exports.permissions import get_contest, get_event, round_of
 
 
-def _write(export, output: str | None) -> None:
-    from app.exports import services
-
+def _write(export: Export, output: str | None) -> None:
     path = Path(output or export.filename)
     if path.is_dir():
         path = path / export.filename
     if not path.parent.is_dir():  # say so before building anything
         raise click.ClickException(f"Không ghi được tệp {path}: thư mục {path.parent} không tồn tại.")
     try:
-        services.write_export(export, path)
+        write_export(export, path)
     except OSError as error:
         raise click.ClickException(f"Không ghi được tệp {path}: {error.strerror or error}") from error
     click.echo(f"Đã ghi {path} ({path.stat().st_size:,} byte).".replace(",", "."))
 
 
-def _run(build, output: str | None) -> None:
+def _run(build: Callable[[], Export], output: str | None) -> None:
     try:
         export = build()
     except DomainError as error:
@@ -61,9 +71,7 @@ def register_cli(app: Flask) -> None:
     @OUTPUT
     def results(slug: str, position: int, output: str | None) -> None:
         """Kết quả một vòng chấm: xếp hạng, điểm từng giám khảo × tiêu chí, phương pháp."""
-        from app.exports import services
-
-        _run(lambda: services.results_export(services.round_of(services.get_contest(slug), position)), output)
+        _run(lambda: results_export(round_of(get_contest(slug), position)), output)
 
     @export.command("judges")
     @click.option("--contest", "slug", required=True, metavar="SLUG", help="Đường dẫn (slug) của cuộc thi.")
@@ -78,27 +86,21 @@ def register_cli(app: Flask) -> None:
     @OUTPUT
     def judges(slug: str, position: int, output: str | None) -> None:
         """Tiến độ chấm của từng giám khảo trong một vòng."""
-        from app.exports import services
-
-        _run(lambda: services.judges_export(services.round_of(services.get_contest(slug), position)), output)
+        _run(lambda: judges_export(round_of(get_contest(slug), position)), output)
 
     @export.command("entries")
     @click.option("--contest", "slug", required=True, metavar="SLUG", help="Đường dẫn (slug) của cuộc thi.")
     @OUTPUT
     def entries(slug: str, output: str | None) -> None:
         """Hồ sơ dự thi (mỗi hồ sơ một dòng) và danh sách thành viên các nhóm."""
-        from app.exports import services
-
-        _run(lambda: services.entries_export(services.get_contest(slug)), output)
+        _run(lambda: entries_export(get_contest(slug)), output)
 
     @export.command("attendance")
     @click.option("--event", "slug", required=True, metavar="SLUG", help="Đường dẫn (slug) của sự kiện.")
     @OUTPUT
     def attendance(slug: str, output: str | None) -> None:
         """Đăng ký tham dự và nhật ký check-in (thời gian, cổng, người quét) của một sự kiện."""
-        from app.exports import services
-
-        _run(lambda: services.attendance_export(services.get_event(slug)), output)
+        _run(lambda: attendance_export(get_event(slug)), output)
 
     @export.command("requests")
     @click.option(
@@ -111,9 +113,7 @@ def register_cli(app: Flask) -> None:
     @OUTPUT
     def requests(status: str, output: str | None) -> None:
         """Danh sách yêu cầu về dữ liệu cá nhân, hạn xử lý sớm nhất trước."""
-        from app.exports import services
-
-        _run(lambda: services.requests_export("" if status == "all" else status), output)
+        _run(lambda: requests_export("" if status == "all" else status), output)
 
     @export.command("report")
     @click.option(
@@ -122,6 +122,4 @@ def register_cli(app: Flask) -> None:
     @OUTPUT
     def report(year: int, output: str | None) -> None:
         """Báo cáo tổng hợp năm cho Sở: hồ sơ, người tham gia, sự kiện, chỉ tiêu kế hoạch."""
-        from app.exports import services
-
-        _run(lambda: services.report_export(year), output)
+        _run(lambda: report_export(year), output)

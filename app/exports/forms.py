@@ -5,8 +5,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.exports.annual_report import TARGET_MAX
 from app.exports.models import TARGET_KINDS
-from app.exports.services import TARGET_MAX
 from app.forms import Form
 
 _NUMBER = [Optional(), NumberRange(0, TARGET_MAX, _l("Nhập một số nguyên từ 0 đến 1.000.000."))]

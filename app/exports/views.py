@@ -6,27 +6,38 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 from io import BytesIO
+from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.contests import services as contests
 from app.errors import DomainError, Invalid, apply_error
-from app.exports import bp, forms, services
+from app.events import guests
+from app.exports import bp, downloads, forms, uploads
+from app.exports.annual_report import checkins_per_event, report_export, save_targets, target_rows, year_data
+from app.exports.dashboard import (
+    checkins_by_hour_and_gate,
+    contest_breakdowns,
+    dashboard_events,
+    judging_overview,
+    submissions_over_time,
+)
 from app.exports.models import TARGET_KINDS
-from app.exports.xlsx_reader import MAX_BYTES
+from app.exports.permissions import contest_for_user, event_for_user, require_report_access, round_for_user
 from app.localtime import to_local, utcnow
+from app.spreadsheet.reader import MAX_BYTES
 
 
-def _send(export: services.Export):
+def _send(export: downloads.Export) -> Response:
     """Stream the workbook through a temporary file: a 50,000-row export never sits in memory."""
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (send_file closes it)
-    services.write_export(export, spool)
+    downloads.write_export(export, spool)
     spool.seek(0)
     return send_file(
-        spool, mimetype=services.XLSX_MIMETYPE, as_attachment=True, download_name=export.filename
+        spool, mimetype=downloads.XLSX_MIMETYPE, as_attachment=True, download_name=export.filename
     )
 
 
@@ -41,21 +52,21 @@ def export_helpers():
 @bp.get("/bao-cao/cuoc-thi/<slug>/ho-so.xlsx")
 @role_required(Role.ORGANISER)
 def download_entries(slug: str):
-    return _send(services.entries_export(services.contest_for_user(current_user, slug)))
+    return _send(downloads.entries_export(contest_for_user(current_user, slug)))
 
 
 @bp.get("/bao-cao/cuoc-thi/<slug>/thong-ke.xlsx")
 @role_required(Role.ORGANISER)
 def download_contest_stats(slug: str):
-    return _send(services.contest_stats_export(services.contest_for_user(current_user, slug)))
+    return _send(downloads.contest_stats_export(contest_for_user(current_user, slug)))
 
 
 @bp.get("/bao-cao/vong/<int:round_id>/ket-qua.xlsx")
 @role_required(Role.ORGANISER)
 def download_results(round_id: int):
-    round_ = services.round_for_user(current_user, round_id)
+    round_ = round_for_user(current_user, round_id)
     try:
-        export = services.results_export(round_)
+        export = downloads.results_export(round_)
     except Invalid as error:
         flash(error.message, "error")
         return redirect(url_for("exports.dashboard", **{"cuoc-thi": round_.contest.slug}))
@@ -65,30 +76,30 @@ def download_results(round_id: int):
 @bp.get("/bao-cao/vong/<int:round_id>/giam-khao.xlsx")
 @role_required(Role.ORGANISER)
 def download_judges(round_id: int):
-    return _send(services.judges_export(services.round_for_user(current_user, round_id)))
+    return _send(downloads.judges_export(round_for_user(current_user, round_id)))
 
 
 @bp.get("/bao-cao/su-kien/<slug>/tham-du.xlsx")
 @role_required(Role.ORGANISER)
 def download_attendance(slug: str):
-    return _send(services.attendance_export(services.event_for_user(current_user, slug)))
+    return _send(downloads.attendance_export(event_for_user(current_user, slug)))
 
 
 @bp.get("/bao-cao/yeu-cau-du-lieu.xlsx")
 @role_required(Role.ORGANISER)
 def download_requests():
-    services.require_report_access(current_user)
+    require_report_access(current_user)
     status = request.args.get("trang-thai", "")
-    return _send(services.requests_export(status))
+    return _send(downloads.requests_export(status))
 
 
 @bp.get("/bao-cao/nam/<int:year>.xlsx")
 @role_required(Role.ORGANISER)
 def download_report(year: int):
-    services.require_report_access(current_user)
+    require_report_access(current_user)
     if not 2000 <= year <= 2100:
         abort(404)
-    return _send(services.report_export(year))
+    return _send(report_export(year))
 
 
 # --- dashboard ------------------------------------------------------------------------------------
@@ -101,22 +112,27 @@ def dashboard():
     wanted = request.args.get("cuoc-thi", "")
     contest = next((c for c in contest_list if c.slug == wanted), contest_list[0] if contest_list else None)
     if wanted and (contest is None or contest.slug != wanted):
-        services.contest_for_user(current_user, wanted)  # 404 or 403 with the usual message
-    event_list = services.dashboard_events(current_user)
+        contest_for_user(current_user, wanted)  # 404 or 403 with the usual message
+    event_list = dashboard_events(current_user)
     wanted_event = request.args.get("su-kien", "")
     event = next((e for e in event_list if e.slug == wanted_event), event_list[0] if event_list else None)
     if wanted_event and (event is None or event.slug != wanted_event):
-        services.event_for_user(current_user, wanted_event)
-    context = {"contests": contest_list, "contest": contest, "events": event_list, "event": event}
+        event_for_user(current_user, wanted_event)
+    context: dict[str, Any] = {
+        "contests": contest_list,
+        "contest": contest,
+        "events": event_list,
+        "event": event,
+    }
     if contest is not None:
         context.update(
-            submissions=services.submissions_over_time(contest),
-            breakdowns=services.contest_breakdowns(contest),
-            judging=services.judging_overview(contest),
+            submissions=submissions_over_time(contest),
+            breakdowns=contest_breakdowns(contest),
+            judging=judging_overview(contest),
             deadline=to_local(contest.closes_at),
         )
     if event is not None:
-        context["checkins"] = services.checkins_by_hour_and_gate(event)
+        context["checkins"] = checkins_by_hour_and_gate(event)
     context["year"] = to_local(utcnow()).year
     return render_template("exports/dashboard.html", **context)
 
@@ -127,11 +143,11 @@ def dashboard():
 @bp.route("/bao-cao/nam/<int:year>", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def annual_report(year: int):
-    services.require_report_access(current_user)
+    require_report_access(current_user)
     if not 2000 <= year <= 2100:
         abort(404)
-    data = services.year_data(year)
-    targets = services.target_rows(year, data)
+    data = year_data(year)
+    targets = target_rows(year, data)
     form = forms.TargetsForm()
     if request.method == "GET":
         for row in targets:
@@ -148,13 +164,13 @@ def annual_report(year: int):
             for kind in TARGET_KINDS
         }
         try:
-            services.save_targets(current_user, year, values)
+            save_targets(current_user, year, values)
         except DomainError as error:
             apply_error(form, error)
         else:
             flash(f"Đã lưu chỉ tiêu kế hoạch năm {year}.", "success")
             return redirect(url_for("exports.annual_report", year=year))
-    stats = services.checkins_per_event([e.id for e in data.events])
+    stats = checkins_per_event([e.id for e in data.events])
     return render_template(
         "exports/annual.html",
         year=year,
@@ -183,10 +199,10 @@ def annual_report_pick():
 @bp.get("/bao-cao/su-kien/<slug>/mau-khach-moi.xlsx")
 @role_required(Role.ORGANISER)
 def guest_template(slug: str):
-    event = services.event_for_user(current_user, slug)
+    event = event_for_user(current_user, slug)
     return send_file(
-        BytesIO(services.guest_template(event)),
-        mimetype=services.XLSX_MIMETYPE,
+        BytesIO(guests.guest_template(event)),
+        mimetype=downloads.XLSX_MIMETYPE,
         as_attachment=True,
         download_name=f"mau-khach-moi-{event.slug}.xlsx",
     )
@@ -196,16 +212,16 @@ def guest_template(slug: str):
 @role_required(Role.ORGANISER)
 def import_guests(slug: str):
     """Upload → every row checked, nothing saved → a preview with per-row messages."""
-    event = services.event_for_user(current_user, slug)
+    event = event_for_user(current_user, slug)
     form = forms.GuestUploadForm()
     if form.validate_on_submit():
         data = form.file.data.read(MAX_BYTES + 1)
         try:
-            check = services.check_guest_file(event, data)
+            check = guests.check_guest_file(event, data)
         except DomainError as error:
             apply_error(form, error)
         else:
-            token = services.stash_upload(current_user, event, data)
+            token = uploads.stash_upload(current_user, event, data)
             confirm = forms.GuestConfirmForm(
                 token=token,
                 all_or_nothing="1" if form.all_or_nothing.data else "",
@@ -227,13 +243,13 @@ def import_guests(slug: str):
 @bp.post("/bao-cao/su-kien/<slug>/nhap-khach/xac-nhan")
 @role_required(Role.ORGANISER)
 def confirm_import(slug: str):
-    event = services.event_for_user(current_user, slug)
+    event = event_for_user(current_user, slug)
     form = forms.GuestConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    data = services.load_upload(current_user, event, form.token.data)
+    data = uploads.load_upload(current_user, event, form.token.data)
     try:
-        result = services.import_guests(
+        result = guests.import_guests(
             current_user,
             event,
             data,
@@ -244,19 +260,20 @@ def confirm_import(slug: str):
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("exports.import_guests", slug=event.slug)), 303
-    services.drop_upload(form.token.data)
+    uploads.drop_upload(form.token.data)
     message = f"Đã nhập {len(result.imported)} khách mời."
     if result.rejected:
         message += f" {len(result.rejected)} dòng có lỗi không được nhập."
     if result.emailed:
         message += f" Đã gửi vé qua email cho {result.emailed} khách."
     flash(message, "success")
-    return redirect(url_for("exports.dashboard", **{"su-kien": event.slug}))
+    query: dict[str, Any] = {"su-kien": event.slug}  # a hyphenated query key, as on the dashboard
+    return redirect(url_for("exports.dashboard", **query))
 
 
 @bp.get("/bao-cao/su-kien/<slug>/nhap-khach/<token>/dong-bi-loai.xlsx")
 @role_required(Role.ORGANISER)
 def rejected_rows(slug: str, token: str):
-    event = services.event_for_user(current_user, slug)
-    check = services.check_guest_file(event, services.load_upload(current_user, event, token))
-    return _send(services.rejected_rows_export(event, check))
+    event = event_for_user(current_user, slug)
+    check = guests.check_guest_file(event, uploads.load_upload(current_user, event, token))
+    return _send(downloads.rejected_rows_export(event, check))

@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from app.exports import services
+from app.exports import downloads
 
 
 def sheets(path) -> dict[str, list[tuple]]:
@@ -84,4 +84,4 @@ def test_errors_are_clear_and_write_nothing(world, runner, tmp_path):
 def test_filename_defaults_to_the_export_name(world, runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert runner.invoke(args=["export", "entries", "--contest", world.contest.slug]).exit_code == 0
-    assert (tmp_path / services.entries_export(world.contest).filename).exists()
+    assert (tmp_path / downloads.entries_export(world.contest).filename).exists()

@@ -6,7 +6,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.exports.collation import ALPHABET, TONE_ORDER, name_sort_key, sort_key, split_name
+from app.spreadsheet.collation import ALPHABET, TONE_ORDER, name_sort_key, sort_key, split_name
 
 
 def nfd(text: str) -> str:

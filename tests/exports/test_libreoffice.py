@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.exports import services
+from app.exports import annual_report, downloads
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
@@ -60,9 +60,9 @@ def render(pdf: Path, name: str) -> None:
 
 @pytest.mark.parametrize("kind", ["results", "report"])
 def test_libreoffice_opens_and_prints_the_workbook(world, tmp_path, kind):
-    export = services.results_export(world.round) if kind == "results" else services.report_export(2024)
+    export = downloads.results_export(world.round) if kind == "results" else annual_report.report_export(2024)
     path = tmp_path / export.filename
-    services.write_export(export, path)
+    downloads.write_export(export, path)
     pdf = to_pdf(path, tmp_path)
     render(pdf, f"exports-{kind}-pdf")
     text = pdf_text(pdf)

@@ -12,15 +12,16 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.events import guests
 from app.events.models import Attendee
-from app.exports import services
+from app.exports import annual_report, dashboard, downloads, permissions
 from app.extensions import db
 from app.privacy.models import Consent
 
 
 def open_export(export, tmp_path):
     path = tmp_path / export.filename
-    services.write_export(export, path)
+    downloads.write_export(export, path)
     return load_workbook(path)
 
 
@@ -46,7 +47,7 @@ def assert_table_layout(ws, header_row: int, count: int) -> None:
 
 
 def test_results_workbook_ranking_judges_and_method(world, tmp_path):
-    wb = open_export(services.results_export(world.round), tmp_path)
+    wb = open_export(downloads.results_export(world.round), tmp_path)
     assert wb.sheetnames == ["Xếp hạng", "Điểm từng giám khảo", "Phương pháp"]
     ws = wb["Xếp hạng"]
     header_row, headers, rows = table(ws)
@@ -109,30 +110,31 @@ def test_results_workbook_ranking_judges_and_method(world, tmp_path):
 
 
 def test_round_lookup_by_number_and_permissions(world, make_user):
-    assert services.round_of(world.contest, 1).id == world.round.id
+    assert permissions.round_of(world.contest, 1).id == world.round.id
     with pytest.raises(NotFound, match="không có vòng 2"):
-        services.round_of(world.contest, 2)
+        permissions.round_of(world.contest, 2)
     with pytest.raises(PermissionDenied):
-        services.round_for_user(world.co_organiser, world.round.id)
+        permissions.round_for_user(world.co_organiser, world.round.id)
     with pytest.raises(PermissionDenied):
-        services.contest_for_user(world.co_organiser, world.contest.slug)
+        permissions.contest_for_user(world.co_organiser, world.contest.slug)
     assert (
-        services.contest_for_user(world.co_organiser, world.other_contest.slug).id == world.other_contest.id
+        permissions.contest_for_user(world.co_organiser, world.other_contest.slug).id
+        == world.other_contest.id
     )
     with pytest.raises(NotFound):
-        services.contest_for_user(world.organiser, "khong-co")
+        permissions.contest_for_user(world.organiser, "khong-co")
     with pytest.raises(PermissionDenied):
-        services.require_report_access(world.co_organiser)
+        permissions.require_report_access(world.co_organiser)
     applicant = make_user("ts@example.vn", roles=("applicant",))
     with pytest.raises(PermissionDenied):
-        services.event_for_user(applicant, world.event.slug)
+        permissions.event_for_user(applicant, world.event.slug)
 
 
 # --- entries ---------------------------------------------------------------------------------------
 
 
 def test_entries_workbook_has_one_row_per_entry_and_members_in_vietnamese_order(world, tmp_path):
-    wb = open_export(services.entries_export(world.contest), tmp_path)
+    wb = open_export(downloads.entries_export(world.contest), tmp_path)
     assert wb.sheetnames == ["Hồ sơ", "Thành viên"]
     ws = wb["Hồ sơ"]
     header_row, headers, rows = table(ws)
@@ -170,7 +172,7 @@ def test_entries_workbook_has_one_row_per_entry_and_members_in_vietnamese_order(
 
 
 def test_judges_progress_workbook(world, tmp_path):
-    wb = open_export(services.judges_export(world.round), tmp_path)
+    wb = open_export(downloads.judges_export(world.round), tmp_path)
     ws = wb["Tiến độ chấm"]
     header_row, headers, rows = table(ws)
     assert headers == [
@@ -197,7 +199,7 @@ def test_judges_progress_workbook(world, tmp_path):
 
 
 def test_attendance_workbook_registrations_and_checkins(world, tmp_path):
-    wb = open_export(services.attendance_export(world.event), tmp_path)
+    wb = open_export(downloads.attendance_export(world.event), tmp_path)
     assert wb.sheetnames == ["Đăng ký", "Theo giờ và cổng", "Check-in"]
     ws = wb["Đăng ký"]
     header_row, headers, rows = table(ws)
@@ -254,7 +256,7 @@ def test_attendance_workbook_registrations_and_checkins(world, tmp_path):
 
 
 def test_requests_workbook_keeps_formula_text_as_text(world, tmp_path):
-    wb = open_export(services.requests_export(), tmp_path)
+    wb = open_export(downloads.requests_export(), tmp_path)
     ws = wb["Yêu cầu dữ liệu"]
     header_row, headers, rows = table(ws)
     assert headers[1:4] == ["Người yêu cầu", "Email", "Loại yêu cầu"]
@@ -262,8 +264,8 @@ def test_requests_workbook_keeps_formula_text_as_text(world, tmp_path):
     cell = ws.cell(header_row + 1, 5)
     assert cell.data_type == "s" and cell.quotePrefix
     with pytest.raises(Invalid):
-        services.requests_export("bogus")
-    assert table(open_export(services.requests_export("done"), tmp_path)["Yêu cầu dữ liệu"])[2] == []
+        downloads.requests_export("bogus")
+    assert table(open_export(downloads.requests_export("done"), tmp_path)["Yêu cầu dữ liệu"])[2] == []
 
 
 # --- annual report ---------------------------------------------------------------------------------
@@ -275,7 +277,7 @@ def sheet_rows(ws) -> dict[str, list]:
 
 
 def test_annual_report_sheets_and_aggregates(world, tmp_path):
-    wb = open_export(services.report_export(2024), tmp_path)
+    wb = open_export(annual_report.report_export(2024), tmp_path)
     assert wb.sheetnames == [
         "Theo cuộc thi",
         "Theo bảng",
@@ -312,7 +314,7 @@ def test_annual_report_sheets_and_aggregates(world, tmp_path):
 
 
 def test_ethnicity_counts_only_consenting_people_and_hides_small_cells(world, tmp_path):
-    wb = open_export(services.report_export(2024), tmp_path)
+    wb = open_export(annual_report.report_export(2024), tmp_path)
     ws = wb["Theo dân tộc"]
     header_row, headers, rows = table(ws)
     assert headers == ["STT", "Dân tộc", "Người tham gia", "Ghi chú"]
@@ -332,34 +334,38 @@ def test_ethnicity_counts_only_consenting_people_and_hides_small_cells(world, tm
     consent.withdrawn_at = datetime(2026, 1, 2, tzinfo=UTC)
     db.session.commit()
     members = [m for e in world.entries for m in e.members]
-    assert len(services.consenting_members(members)) == 4
+    assert len(annual_report.consenting_members(members)) == 4
 
 
 def test_small_cell_suppression_hides_a_second_cell_when_one_would_be_derivable():
-    assert services.suppress_small({"Kinh": 40, "Hrê": 12, "Ca Dong": 2}) == {
+    assert annual_report.suppress_small({"Kinh": 40, "Hrê": 12, "Ca Dong": 2}) == {
         "Kinh": 40,
         "Hrê": None,
         "Ca Dong": None,
     }
-    assert services.suppress_small({"Kinh": 40, "Hrê": 3, "Co": 2}) == {"Kinh": 40, "Hrê": None, "Co": None}
-    assert services.suppress_small({"Kinh": 40, "Hrê": 12}) == {"Kinh": 40, "Hrê": 12}
+    assert annual_report.suppress_small({"Kinh": 40, "Hrê": 3, "Co": 2}) == {
+        "Kinh": 40,
+        "Hrê": None,
+        "Co": None,
+    }
+    assert annual_report.suppress_small({"Kinh": 40, "Hrê": 12}) == {"Kinh": 40, "Hrê": 12}
 
 
 def test_organisation_types_and_age_bands():
-    assert services.organisation_type("Trường THPT Lê Khiết") == "Trường học, viện, cơ sở đào tạo"
-    assert services.organisation_type("Công ty TNHH Mía Việt") == "Doanh nghiệp"
-    assert services.organisation_type("HTX nông nghiệp Nghĩa Hà") == "Hợp tác xã, tổ hợp tác"
-    assert services.organisation_type("Hội LHPN xã Bình Sơn") == "Đoàn thể, hội"
-    assert services.organisation_type("UBND xã Tịnh Khê") == "Cơ quan nhà nước, đơn vị sự nghiệp"
-    assert services.organisation_type("Hộ kinh doanh Bà Ba") == "Khác (hộ kinh doanh, cá nhân…)"
-    assert services.organisation_type("  ") == "Không ghi đơn vị"
-    assert services.age_band(date(2006, 6, 1), date(2024, 5, 31)) == "Dưới 18 tuổi"
-    assert services.age_band(date(2006, 5, 31), date(2024, 5, 31)) == "18–24 tuổi"
-    assert services.age_band(None, date(2024, 5, 31)) == "Không rõ"
+    assert annual_report.organisation_type("Trường THPT Lê Khiết") == "Trường học, viện, cơ sở đào tạo"
+    assert annual_report.organisation_type("Công ty TNHH Mía Việt") == "Doanh nghiệp"
+    assert annual_report.organisation_type("HTX nông nghiệp Nghĩa Hà") == "Hợp tác xã, tổ hợp tác"
+    assert annual_report.organisation_type("Hội LHPN xã Bình Sơn") == "Đoàn thể, hội"
+    assert annual_report.organisation_type("UBND xã Tịnh Khê") == "Cơ quan nhà nước, đơn vị sự nghiệp"
+    assert annual_report.organisation_type("Hộ kinh doanh Bà Ba") == "Khác (hộ kinh doanh, cá nhân…)"
+    assert annual_report.organisation_type("  ") == "Không ghi đơn vị"
+    assert annual_report.age_band(date(2006, 6, 1), date(2024, 5, 31)) == "Dưới 18 tuổi"
+    assert annual_report.age_band(date(2006, 5, 31), date(2024, 5, 31)) == "18–24 tuổi"
+    assert annual_report.age_band(None, date(2024, 5, 31)) == "Không rõ"
 
 
 def test_plan_targets_saved_and_reported(world, tmp_path):
-    services.save_targets(
+    annual_report.save_targets(
         world.organiser,
         2024,
         {
@@ -368,24 +374,24 @@ def test_plan_targets_saved_and_reported(world, tmp_path):
             "startups": {"target": None, "override": None, "note": ""},
         },
     )
-    rows = {t["kind"]: t for t in services.target_rows(2024, services.year_data(2024))}
+    rows = {t["kind"]: t for t in annual_report.target_rows(2024, annual_report.year_data(2024))}
     assert rows["ideas"]["actual"] == 3 and rows["ideas"]["share"] == pytest.approx(0.75)
     assert rows["projects"]["actual"] == 7 and "vườn ươm" in rows["projects"]["source"]
     assert rows["startups"]["actual"] == 1 and rows["startups"]["share"] is None
-    ws = open_export(services.report_export(2024), tmp_path)["Chỉ tiêu kế hoạch"]
+    ws = open_export(annual_report.report_export(2024), tmp_path)["Chỉ tiêu kế hoạch"]
     _, headers, data = table(ws)
     assert headers == ["STT", "Chỉ tiêu", "Kế hoạch", "Thực hiện", "Tỷ lệ hoàn thành", "Nguồn số liệu"]
     assert data[0][2:5] == [4, 3, pytest.approx(0.75)]
     with pytest.raises(Invalid):
-        services.save_targets(world.organiser, 2024, {"ideas": {"target": -1}})
+        annual_report.save_targets(world.organiser, 2024, {"ideas": {"target": -1}})
     with pytest.raises(PermissionDenied):
-        services.save_targets(world.co_organiser, 2024, {"ideas": {"target": 1}})
+        annual_report.save_targets(world.co_organiser, 2024, {"ideas": {"target": 1}})
 
 
 # --- guest import ----------------------------------------------------------------------------------
 
 
-def guest_file(rows, headers=services.GUEST_HEADERS) -> bytes:
+def guest_file(rows, headers=guests.GUEST_HEADERS) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.append(list(headers))
@@ -414,9 +420,9 @@ def attendee_count(event) -> int:
 
 
 def test_template_has_the_headers_the_import_expects(world):
-    wb = load_workbook(io.BytesIO(services.guest_template(world.event)))
+    wb = load_workbook(io.BytesIO(guests.guest_template(world.event)))
     assert wb.sheetnames[:2] == ["Danh sách", "Hướng dẫn"]
-    assert [c.value for c in wb["Danh sách"][1]] == list(services.GUEST_HEADERS)
+    assert [c.value for c in wb["Danh sách"][1]] == list(guests.GUEST_HEADERS)
     assert wb["Danh sách"].freeze_panes == "A2"
 
 
@@ -432,7 +438,7 @@ def test_import_checks_every_row_with_vietnamese_messages(world):
             ("Hồ Văn Bảy", "", "khong-phai-email", "", "Báo chí", ""),
         ]
     )
-    check = services.check_guest_file(world.event, data)
+    check = guests.check_guest_file(world.event, data)
     assert [r.number for r in check.valid] == [2, 3]
     messages = {r.number: " ".join(r.errors) for r in check.rejected}
     assert messages[4].startswith("Họ và tên:")
@@ -447,7 +453,7 @@ def test_import_checks_every_row_with_vietnamese_messages(world):
 
 def test_import_saves_valid_rows_in_one_go(world, outbox):
     data = guest_file(GOOD + [("Lê Văn Tám", "12345", "", "", "Báo chí", "")])
-    result = services.import_guests(
+    result = guests.import_guests(
         world.organiser, world.event, data, all_or_nothing=False, consent_confirmed=True, send_tickets=True
     )
     assert len(result.imported) == 2 and [r.number for r in result.rejected] == [4]
@@ -461,12 +467,10 @@ def test_import_saves_valid_rows_in_one_go(world, outbox):
 def test_all_or_nothing_imports_nothing_when_a_row_is_bad(world):
     data = guest_file(GOOD + [("Lê Văn Tám", "12345", "", "", "Báo chí", "")])
     with pytest.raises(Invalid, match="Không nhập dòng nào"):
-        services.import_guests(
-            world.organiser, world.event, data, all_or_nothing=True, consent_confirmed=True
-        )
+        guests.import_guests(world.organiser, world.event, data, all_or_nothing=True, consent_confirmed=True)
     assert attendee_count(world.event) == 5
     with pytest.raises(Invalid, match="đồng ý"):
-        services.import_guests(
+        guests.import_guests(
             world.organiser, world.event, guest_file(GOOD), all_or_nothing=True, consent_confirmed=False
         )
 
@@ -513,7 +517,7 @@ def test_a_failure_half_way_leaves_nothing_saved(app, world, is_postgres):
                 # Outwait the app's 5 s lock_timeout while blocked (this transaction only; the import
                 # runs in one transaction, begun here).
                 db.session.execute(text("SET LOCAL lock_timeout = '120s'"))
-                services.import_guests(
+                guests.import_guests(
                     db.session.get(User, organiser_id),
                     db.session.get(Event, event_id),
                     data,
@@ -584,7 +588,7 @@ def test_a_failure_half_way_leaves_nothing_saved(app, world, is_postgres):
 def test_capacity_rejects_the_rows_beyond_the_places_left(world):
     world.event.capacity = 6
     db.session.commit()
-    check = services.check_guest_file(world.event, guest_file(GOOD))
+    check = guests.check_guest_file(world.event, guest_file(GOOD))
     assert [r.number for r in check.valid] == [2]
     assert "chỉ còn 1 chỗ" in check.rejected[0].errors[0]
 
@@ -611,22 +615,22 @@ def _zip(files: dict[str, bytes]) -> bytes:
 )
 def test_malformed_files_are_refused(world, data, message):
     with pytest.raises(Invalid, match=message) as info:
-        services.check_guest_file(world.event, data)
+        guests.check_guest_file(world.event, data)
     assert info.value.field == "file"
 
 
 def test_wrong_template_and_empty_list_are_refused(world):
     with pytest.raises(Invalid, match="không đúng mẫu") as info:
-        services.check_guest_file(
+        guests.check_guest_file(
             world.event, guest_file(GOOD, headers=("Tên", "SĐT", "Email", "Đơn vị", "Loại", "Đoàn"))
         )
     assert "“Họ và tên”" in info.value.message and "Tên, SĐT" in info.value.message
     with pytest.raises(Invalid, match="không có dòng dữ liệu"):
-        services.check_guest_file(world.event, guest_file([]))
+        guests.check_guest_file(world.event, guest_file([]))
 
 
 def test_contest_statistics_workbook_matches_the_dashboard(world, tmp_path):
-    wb = open_export(services.contest_stats_export(world.contest), tmp_path)
+    wb = open_export(downloads.contest_stats_export(world.contest), tmp_path)
     assert wb.sheetnames == ["Nộp theo ngày", "Theo lĩnh vực", "Theo xã phường", "Theo giới tính"]
     days_row, headers, days = table(wb["Nộp theo ngày"])
     assert headers == ["STT", "Ngày", "Trong ngày", "Cộng dồn"]
@@ -637,8 +641,8 @@ def test_contest_statistics_workbook_matches_the_dashboard(world, tmp_path):
     fields = sheet_rows(wb["Theo lĩnh vực"])
     assert fields["Nông nghiệp"][2] == 3 and fields["Nông nghiệp"][3] == pytest.approx(0.5)
     assert sheet_rows(wb["Theo giới tính"])["Nam"][2] == 9
-    dashboard = services.contest_breakdowns(world.contest)
-    assert dict(dashboard["field"]) == {k: v[2] for k, v in fields.items()}
+    charts = dashboard.contest_breakdowns(world.contest)
+    assert dict(charts["field"]) == {k: v[2] for k, v in fields.items()}
 
 
 def test_demo_targets_are_seeded_once(app):
@@ -657,7 +661,7 @@ def test_ethnicity_total_is_hidden_when_it_would_reveal_a_small_group(world, tmp
     db.session.commit()
 
     def ethnicity():
-        ws = open_export(services.report_export(2024), tmp_path)["Theo dân tộc"]
+        ws = open_export(annual_report.report_export(2024), tmp_path)["Theo dân tộc"]
         header_row, _, rows = table(ws)
         return rows, [c.value for c in ws[header_row + len(rows) + 1]]
 

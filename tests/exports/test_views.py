@@ -224,14 +224,14 @@ def test_plan_targets_are_bounded_for_every_caller(world):
     """The form shows these as field errors; the service refuses them for any other caller, and
     checks every value before writing, so a refusal leaves no row behind."""
     from app.errors import Invalid
-    from app.exports import services as export_services
+    from app.exports import annual_report
 
     for bad in (-1, 1_000_001, 2**31, True, 7.5, "5"):
         values = {"ideas": {"target": 10}, "projects": {"target": bad}}
         with pytest.raises(Invalid) as info:
-            export_services.save_targets(world.organiser, 2024, values)
+            annual_report.save_targets(world.organiser, 2024, values)
         assert info.value.field == "projects_target"
         db.session.rollback()
         assert db.session.scalar(select(func.count(PlanTarget.id))) == 0
-    export_services.save_targets(world.organiser, 2024, {"ideas": {"target": 1_000_000, "override": 0}})
+    annual_report.save_targets(world.organiser, 2024, {"ideas": {"target": 1_000_000, "override": 0}})
     assert db.session.scalar(select(PlanTarget.target)) == 1_000_000

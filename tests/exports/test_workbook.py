@@ -14,8 +14,8 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from app.exports.collation import name_sort_key
-from app.exports.workbook import (
+from app.spreadsheet.collation import name_sort_key
+from app.spreadsheet.workbook import (
     Column,
     Letterhead,
     NotesSheet,

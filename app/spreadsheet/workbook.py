@@ -1,4 +1,5 @@
-"""Excel workbooks laid out like a Vietnamese government report (SPEC §6) — the only openpyxl user.
+"""Excel workbooks laid out like a Vietnamese government report (SPEC §6); with reader.py
+the only openpyxl user.
 
 Pure: plain data in, an .xlsx out; no Flask, no database. Rows are streamed with openpyxl's
 write-only mode, so memory stays flat however many rows a sheet has.
@@ -44,7 +45,7 @@ optional totals row, then the place/date line and the signature block (centred w
 "Trang n/N" in the page footer, A4 landscape fitted to one page wide. Fonts are Times New Roman.
 Text cells wrap, and a row that wraps gets a height estimated from Times New Roman's metrics.
 A4 landscape holds about 150 width units at 100 %; wider sheets are scaled down to fit, so keep the
-sum of widths near that. Sort rows before passing them (``app.exports.collation.name_sort_key``
+sum of widths near that. Sort rows before passing them (``app.spreadsheet.collation.name_sort_key``
 for people). If a row is bad, nothing is written to ``target``.
 
 Cell rules: numbers are numbers, dates are dates (aware datetimes are converted to
@@ -63,26 +64,33 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from io import BytesIO
-from typing import Any, BinaryIO, Literal
+from typing import IO, Any, Literal, Protocol, cast
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.fills import Fill
 from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.cell_range import MultiCellRange
+from openpyxl.worksheet.dimensions import ColumnDimension, DimensionHolder
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.page import PageMargins, PrintOptions, PrintPageSetup
+from openpyxl.worksheet.properties import PageSetupProperties, WorksheetProperties
 
 from app.localtime import LOCAL_TZ, format_long_date
+from app.spreadsheet.metrics import WIDEST_EM, line_em, row_height, wrapped_lines
+from app.text import tidy
 
 ColumnKind = Literal["text", "int", "decimal", "percent", "date", "datetime"]
 
@@ -186,7 +194,7 @@ def place_date_line(place: str, day: date) -> str:
 
 
 def write_workbook(
-    target: str | os.PathLike[str] | BinaryIO,
+    target: str | os.PathLike[str] | IO[bytes],
     sheets: Iterable[Sheet | NotesSheet],
     *,
     letterhead: Letterhead = LETTERHEAD,
@@ -195,17 +203,20 @@ def write_workbook(
     """Write the sheets, in order, as one .xlsx file to a path or a binary stream."""
     day = report_date or datetime.now(LOCAL_TZ).date()
     workbook = Workbook(write_only=True)
+    internals = cast("_WorkbookInternals", workbook)
     # The default ("Normal") font sets the unit of column widths. Excel's default, Calibri, is
     # missing on most Linux machines, where LibreOffice then draws every column wider than Excel
     # does; Times New Roman has a metric twin everywhere (Liberation Serif).
-    workbook._fonts = IndexedList([Font(name=FONT_NAME, sz=11, family=1)])
-    styles = _Styles(workbook)
+    internals._fonts = IndexedList([Font(name=FONT_NAME, sz=11, family=1)])
+    styles = _Styles(internals)
     layouts: list[SheetLayout] = []
     used_names: set[str] = set()
+    written: list[_StreamingSheet] = []
     try:
         for sheet in sheets:
             worksheet = _StreamingSheet(parent=workbook, title=_sheet_name(sheet.name, used_names))
-            workbook._add_sheet(worksheet)
+            internals._add_sheet(worksheet)
+            written.append(worksheet)
             if isinstance(sheet, NotesSheet):
                 layouts.append(_write_notes(worksheet, sheet, styles, letterhead, day))
             else:
@@ -213,15 +224,15 @@ def write_workbook(
         if not layouts:
             raise ValueError("A workbook needs at least one sheet")
     except BaseException:
-        _discard(workbook)  # nothing has been written to the target yet
+        _discard(written)  # nothing has been written to the target yet
         raise
     workbook.save(target)
     return layouts
 
 
-def _discard(workbook: Workbook) -> None:
+def _discard(worksheets: list[_StreamingSheet]) -> None:
     """Close the half-written sheet streams in order and delete their temporary files."""
-    for worksheet in workbook.worksheets:
+    for worksheet in worksheets:
         writer = worksheet._writer
         if worksheet._rows is not None:
             worksheet._rows.close()
@@ -243,6 +254,20 @@ def workbook_bytes(sheets: Iterable[Sheet | NotesSheet], **kwargs: Any) -> bytes
 # registered once per workbook and cells carry its precomputed StyleArray and xf id; one cell
 # object per column is reused row after row (the writer serialises a row before the next one
 # is built), and values are bound by column kind instead of openpyxl's type sniffing.
+
+
+class _WorkbookInternals(Protocol):
+    """The private parts of openpyxl's Workbook used here, which its type stubs leave out: the
+    per-workbook style tables and the registration of a sheet made outside create_sheet."""
+
+    _fonts: IndexedList[Font]
+    _alignments: IndexedList[Alignment]
+    _borders: IndexedList[Border]
+    _fills: IndexedList[Fill]
+    _number_formats: IndexedList[str]
+    _cell_styles: IndexedList[StyleArray]
+
+    def _add_sheet(self, sheet: WriteOnlyWorksheet) -> None: ...
 
 
 class _StyledCell(Cell):
@@ -268,13 +293,24 @@ class _StyledCell(Cell):
 class _StreamingSheet(WriteOnlyWorksheet):
     """A write-only sheet whose rows are lists of ready cells (or None for a blank cell)."""
 
+    # Set by openpyxl at run time (Worksheet._setup), missing from its stubs of the write-only sheet.
+    column_dimensions: DimensionHolder[str, ColumnDimension]
+    merged_cells: MultiCellRange
+    page_setup: PrintPageSetup
+    print_options: PrintOptions
+    page_margins: PageMargins
+    sheet_properties: WorksheetProperties
+    auto_filter: AutoFilter
+    _writer: WorksheetWriter | None
+    _rows: Generator[None, Sequence[_StyledCell | None], None] | None
+
     def __init__(self, parent: Workbook, title: str):
         super().__init__(parent, title)
         # The writer reads `row_dimensions.get(row, {})` as the <row> attributes. A plain dict,
         # filled just for the row being written, avoids building a RowDimension per tall row.
-        self.row_dimensions = {}
+        self.row_dimensions: dict[int, dict[str, str]] = {}
 
-    def _values_to_row(self, values, row_idx):
+    def _values_to_row(self, values: Iterable[_StyledCell | None], row_idx: int) -> Iterator[_StyledCell]:
         for col_idx, cell in enumerate(values, 1):
             if cell is None:
                 continue
@@ -293,8 +329,8 @@ class _Style:
 class _Styles:
     """The workbook's styles, registered once."""
 
-    workbook: Workbook
-    _cache: dict[tuple, _Style] = field(default_factory=dict)
+    workbook: _WorkbookInternals
+    _cache: dict[tuple[object, ...], _Style] = field(default_factory=dict)
 
     def get(
         self,
@@ -312,8 +348,8 @@ class _Styles:
         number_format: str = "General",
         quote_prefix: bool = False,
     ) -> _Style:
-        key = (bold, italic, underline, size, horizontal, vertical, wrap, indent, border, fill, number_format)
-        key += (quote_prefix,)
+        key: tuple[object, ...] = (bold, italic, underline, size, horizontal, vertical, wrap, indent)
+        key += (border, fill, number_format, quote_prefix)
         style = self._cache.get(key)
         if style is None:
             wb = self.workbook
@@ -388,13 +424,14 @@ def _to_local_naive(value: datetime) -> datetime:
 def _number(value: Any, integer: bool) -> int | float | Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
-    if not isinstance(value, int) and not math.isfinite(value):
-        raise TypeError(f"Excel cannot store {value!r}")
-    if integer and not isinstance(value, int):
-        if value != int(value):
-            raise TypeError(f"expected a whole number, got {value!r}")
-        value = int(value)
-    return value
+    number: int | float | Decimal = value
+    if not isinstance(number, int) and not math.isfinite(number):
+        raise TypeError(f"Excel cannot store {number!r}")
+    if integer and not isinstance(number, int):
+        if number != int(number):
+            raise TypeError(f"expected a whole number, got {number!r}")
+        number = int(number)
+    return number
 
 
 class _ColumnWriter:
@@ -405,7 +442,9 @@ class _ColumnWriter:
         fmt = column.number_format or NUMBER_FORMATS[column.kind]
         horizontal = {"text": "left", "date": "center", "datetime": "center"}.get(column.kind, "right")
         indent = 1 if horizontal == "right" else 0  # keeps a number off the text to its right
-        common = dict(size=11, bold=bold, border=True, vertical="center", number_format=fmt, indent=indent)
+        common: dict[str, Any] = dict(
+            size=11, bold=bold, border=True, vertical="center", number_format=fmt, indent=indent
+        )
         self.style = styles.get(horizontal=horizontal, wrap=column.kind == "text", **common)
         if column.kind == "text":
             self.quoted = styles.get(horizontal=horizontal, wrap=True, quote_prefix=True, **common)
@@ -460,74 +499,12 @@ class _ColumnWriter:
 
 
 # --- layout ---------------------------------------------------------------------------------
-# LibreOffice (7.4 here) does not grow rows for wrapped text in a file it did not write, so a
-# row that wraps gets an explicit height from an estimate of its lines, the same in every reader.
-
-
-# Advance widths of Times New Roman (and of its metric twin Liberation Serif) for ASCII 32-126,
-# in thousandths of an em. A Vietnamese letter takes the width of its base letter.
-_TIMES_WIDTHS = dict(
-    zip(
-        map(chr, range(32, 127)),
-        (
-            250, 333, 408, 500, 500, 833, 778, 180, 333, 333, 500, 564, 250, 333, 250, 278, 500, 500, 500,
-            500, 500, 500, 500, 500, 500, 500, 278, 278, 564, 564, 564, 444, 921, 722, 667, 667, 722, 611,
-            556, 722, 722, 333, 389, 722, 611, 889, 722, 722, 556, 722, 667, 556, 611, 722, 722, 944, 722,
-            722, 611, 333, 278, 333, 469, 500, 333, 444, 500, 444, 500, 444, 333, 500, 500, 278, 278, 500,
-            278, 778, 500, 500, 500, 500, 333, 389, 278, 500, 500, 722, 500, 500, 444, 480, 200, 480, 541,
-        ),
-        strict=True,
-    )
-)  # fmt: skip
-_SPACE_EM = 0.25
-_WIDEST_EM = 0.65  # no real text averages more per character (all capitals, bold: 0.62)
-
-
-@lru_cache(maxsize=8_192)  # names and organisations repeat; a bounded cache keeps memory flat
-def _word_em(word: str) -> float:
-    total = 0
-    for char in word:
-        width = _TIMES_WIDTHS.get(char)
-        if width is None:
-            base = unicodedata.normalize("NFD", char)[0]
-            width = _TIMES_WIDTHS.get(base) or (1000 if unicodedata.east_asian_width(char) in "WF" else 600)
-        total += width
-    return total / 1000
-
-
-def _line_em(width: float, size: float = 11, bold: bool = False, indent: int = 0) -> float:
-    """How many ems of text fit on one line of a column ``width`` Excel units wide."""
-    pixels = width * 7 - 5 - 10 * indent  # a unit is the '0' of the 11 pt default font (7 px)
-    return max(pixels, 1) / (size * 96 / 72 * (1.08 if bold else 1.0))
-
-
-def _wrapped_lines(text: str, line_em: float) -> int:
-    """Lines that ``text`` takes when wrapped at spaces into lines of ``line_em`` ems."""
-    lines = 0
-    for paragraph in text.split("\n"):
-        lines += 1
-        used = 0.0
-        for word in paragraph.split():
-            width = _word_em(word)
-            if used and used + _SPACE_EM + width <= line_em:
-                used += _SPACE_EM + width
-                continue
-            if used:
-                lines += 1
-            extra = max(math.ceil(width / line_em) - 1, 0)  # a word longer than the line is broken
-            lines += extra
-            used = width - extra * line_em
-    return lines
-
-
-def _row_height(lines: int, size: float = 11) -> float:
-    return round(lines * size * 1.32 + 3, 1)
+# Rows that wrap get an explicit height (app.spreadsheet.metrics estimates their lines).
 
 
 def _sheet_name(raw: str, used: set[str]) -> str:
     """Excel's rules: at most 31 characters, none of []:*?/\\, not quoted, unique (any case)."""
-    base = _SHEET_NAME_BAD.sub(" ", unicodedata.normalize("NFC", raw or ""))
-    base = " ".join(base.split()).strip("'") or "Trang tính"
+    base = tidy(_SHEET_NAME_BAD.sub(" ", raw or ""), one_line=True).strip("'") or "Trang tính"
     name, counter = base[:31], 1
     while name.casefold() in used:
         counter += 1
@@ -583,7 +560,7 @@ class _Layout:
         for index, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(index)].width = width
 
-    def append(self, cells: list[_StyledCell | None], height: float | None = None) -> None:
+    def append(self, cells: Sequence[_StyledCell | None], height: float | None = None) -> None:
         self.row += 1
         _append(self.ws, self.row, cells, height)
 
@@ -617,7 +594,7 @@ class _Layout:
 
     def header_block(self, letterhead: Letterhead, title: str, subtitle: Sequence[str]) -> None:
         center = dict(horizontal="center", size=12)
-        lines = [
+        blocks = [
             (self.text(letterhead.authority.upper(), **center), self.text(MOTTO[0], bold=True, **center)),
             (
                 self.text(letterhead.agency.upper(), bold=True, underline=True, **center),
@@ -625,21 +602,21 @@ class _Layout:
             ),
         ]
         if self.left == self.right:  # a one-column sheet: stack the two blocks
-            for cells in (*(left for left, _ in lines), *(right for _, right in lines)):
+            for cells in (*(left for left, _ in blocks), *(right for _, right in blocks)):
                 self.merged_line([(self.left, cells)])
         else:
-            for left, right in lines:
+            for left, right in blocks:
                 self.merged_line([(self.left, left), (self.right, right)])
         self.blank()
         full, total = (1, self.ncols), sum(self.widths)
         title = title.upper()
-        lines = _wrapped_lines(title, _line_em(total, 14, bold=True))
+        lines = wrapped_lines(title, line_em(total, 14, bold=True))
         cell = self.text(title, bold=True, horizontal="center", size=14, wrap=True)
-        self.merged_line([(full, cell)], _row_height(lines, 14) + 4)
+        self.merged_line([(full, cell)], row_height(lines, 14) + 4)
         for line in subtitle:
-            lines = _wrapped_lines(line, _line_em(total, 12))
+            lines = wrapped_lines(line, line_em(total, 12))
             cell = self.text(line, italic=True, horizontal="center", size=12, wrap=True)
-            self.merged_line([(full, cell)], _row_height(lines, 12) if lines > 1 else None)
+            self.merged_line([(full, cell)], row_height(lines, 12) if lines > 1 else None)
         self.blank()
 
     def footer_block(self, letterhead: Letterhead, day: date, signature: Signature) -> None:
@@ -677,9 +654,11 @@ class _Layout:
         ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         ws.print_options.horizontalCentered = True
         ws.page_margins = PageMargins(left=0.6, right=0.5, top=0.6, bottom=0.7, header=0.3, footer=0.3)
-        ws.oddFooter.center.text = "Trang &P/&N"
-        ws.oddFooter.center.size = 10
-        ws.oddFooter.center.font = FONT_NAME
+        footer = ws.oddFooter
+        if footer is not None:  # always set by openpyxl; its stubs allow None
+            footer.center.text = "Trang &P/&N"
+            footer.center.size = 10
+            footer.center.font = FONT_NAME
         if header_row is not None:
             ws.print_title_rows = f"{header_row}:{header_row}"
 
@@ -705,19 +684,19 @@ def _write_table(
 
     header_style = dict(bold=True, size=11, horizontal="center", wrap=True, border=True, fill="D9E2F3")
     lines = max(
-        _wrapped_lines(column.header, _line_em(w, bold=True))
+        wrapped_lines(column.header, line_em(w, bold=True))
         for column, w in zip(all_columns, widths, strict=True)
     )
-    layout.append([layout.text(column.header, **header_style) for column in all_columns], _row_height(lines))
+    layout.append([layout.text(column.header, **header_style) for column in all_columns], row_height(lines))
 
     offset = 1 if sheet.numbered else 0
     writers = [_ColumnWriter(ws, column, styles) for column in columns]
     # (index, ems per line, length below which no text can wrap) of each text column
     wrapping = [
-        (index, line_em, line_em / _WIDEST_EM)
+        (index, ems, ems / WIDEST_EM)
         for index, column in enumerate(columns)
         if column.kind == "text"
-        for line_em in [_line_em(widths[index + offset])]
+        for ems in [line_em(widths[index + offset])]
     ]
     stt = _StyledCell(ws, styles.get(size=11, border=True, horizontal="center", number_format="0"))
     width = len(columns)
@@ -733,14 +712,14 @@ def _write_table(
             column = next(w.column.header for w, v in zip(writers, values, strict=True) if _fails(w, v))
             raise ValueError(f"Sheet {sheet.name!r}, data row {count}, column {column!r}: {error}") from error
         lines = 1
-        for index, line_em, short in wrapping:
+        for index, ems, short in wrapping:
             text = cells[index]._value
             if text is not None and (len(text) > short or "\n" in text):
-                lines = max(lines, _wrapped_lines(text, line_em))
+                lines = max(lines, wrapped_lines(text, ems))
         if offset:
             stt._value = count
             cells.insert(0, stt)
-        _append(ws, header_row + count, cells, _row_height(lines) if lines > 1 else None)
+        _append(ws, header_row + count, cells, row_height(lines) if lines > 1 else None)
     layout.row += count
     last_data_row = header_row + count
 
@@ -759,7 +738,7 @@ def _write_table(
     return SheetLayout(ws.title, header_row, header_row + 1, last_data_row, count, last_column)
 
 
-def _append(ws: _StreamingSheet, row: int, cells: list[_StyledCell | None], height: float | None) -> None:
+def _append(ws: _StreamingSheet, row: int, cells: Sequence[_StyledCell | None], height: float | None) -> None:
     """Append a row; a height is given to the writer through row_dimensions just for this row."""
     if height is None:
         ws.append(cells)
@@ -794,11 +773,11 @@ def _write_notes(
     text_style = dict(size=12, vertical="top", wrap=True, border=True, indent=1)
     for label, text in sheet.items:
         lines = max(
-            _wrapped_lines(_clean_text(label), _line_em(widths[0], 12, bold=True, indent=1)),
-            _wrapped_lines(_clean_text(text), _line_em(widths[1], 12, indent=1)),
+            wrapped_lines(_clean_text(label), line_em(widths[0], 12, bold=True, indent=1)),
+            wrapped_lines(_clean_text(text), line_em(widths[1], 12, indent=1)),
         )
         layout.append(
-            [layout.text(label, **label_style), layout.text(text, **text_style)], _row_height(lines, 12)
+            [layout.text(label, **label_style), layout.text(text, **text_style)], row_height(lines, 12)
         )
     if sheet.signature is not None:
         layout.footer_block(letterhead, day, sheet.signature)

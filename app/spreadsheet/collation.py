@@ -43,6 +43,8 @@ import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
+from app.text import tidy
+
 ALPHABET = tuple("aăâbcdđeêfghijklmnoôơpqrstuưvwxyz")
 TONE_ORDER = ("ngang", "huyền", "hỏi", "ngã", "sắc", "nặng")
 
@@ -107,7 +109,7 @@ def _word_key(word: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, .
 
 def sort_key(text: str | None) -> CollationKey:
     """Vietnamese collation key: letters, then tones, then other accents; case-insensitive."""
-    words = [w for w in _SEPARATORS.split(unicodedata.normalize("NFC", text or "")) if w]
+    words = [w for w in _SEPARATORS.split(tidy(text)) if w]
     primary: list[int] = []
     tones: list[tuple[int, ...]] = []
     others: list[tuple[int, ...]] = []
@@ -127,7 +129,7 @@ def split_name(full_name: str | None) -> VietnameseName:
     One word is taken as the tên alone; two words as họ + tên. Compound family names
     ("Tôn Nữ", "Nguyễn Phước") end up partly in the tên đệm, which sorts them correctly anyway.
     """
-    words = unicodedata.normalize("NFC", full_name or "").split()
+    words = tidy(full_name).split()
     if not words:
         return VietnameseName("", "", "")
     if len(words) == 1:

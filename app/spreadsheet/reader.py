@@ -16,7 +16,6 @@ Pure: bytes in, plain values out; no Flask, no database.
 
 from __future__ import annotations
 
-import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +27,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from app.exports.workbook import put_text
+from app.spreadsheet.workbook import put_text
+from app.text import tidy
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED = 60 * 1024 * 1024  # a real list of a few thousand rows unpacks to a few MB
@@ -50,13 +50,11 @@ class SheetRow:
 
 
 def _text(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value).strip()
-    return value
+    return tidy(value) if isinstance(value, str) else value
 
 
 def _header(value: Any) -> str:
-    return " ".join(unicodedata.normalize("NFC", str(value or "")).split()).casefold()
+    return tidy(str(value or ""), one_line=True).casefold()
 
 
 def read_table(data: bytes, headers: Sequence[str], *, max_rows: int = MAX_ROWS) -> list[SheetRow]:
@@ -127,7 +125,7 @@ def template_bytes(
     sheet: str = "Danh sách",
 ) -> bytes:
     workbook = Workbook()
-    ws = workbook.active
+    ws = workbook.worksheets[0]  # a new workbook's one sheet (`active`, typed as maybe None)
     ws.title = sheet
     for index, header in enumerate(headers, start=1):
         put_text(ws.cell(row=1, column=index), header)
