@@ -298,8 +298,9 @@ def _entry(leader, contest, title: str, *, with_member: bool = False):
 def build_world(make_user, outbox) -> World:
     """Every object a URL of the app can point at, made through the services as people would."""
     from app.contests import services as contests
+    from app.events import guests
     from app.events import services as events
-    from app.exports import services as exports
+    from app.exports import uploads
     from app.extensions import db
     from app.judging import services as judging
     from app.privacy import services as privacy
@@ -365,7 +366,7 @@ def build_world(make_user, outbox) -> World:
     scan = events.record_checkin(events.scope_for_device(event.slug, token), attendee.active_ticket.code)
 
     stash = {
-        role: exports.stash_upload(u[role], event, exports.guest_template(event))
+        role: uploads.stash_upload(u[role], event, guests.guest_template(event))
         for role in ("organiser", "admin", "co_organiser")
     }
     request_row = privacy.file_data_request(u["applicant"], "copy", "Xin bản sao dữ liệu của tôi.")

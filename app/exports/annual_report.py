@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.audit.services import record
+from app.commits import commit
 from app.contests import services as contests
 from app.contests.models import SEX_LABELS, Contest, Entry, EntryStatus, TeamMember
 from app.errors import Invalid
@@ -294,7 +295,7 @@ def save_targets(actor: User, year: int, values: dict[str, dict[str, Any]]) -> N
         row.note = tidy(item.get("note"), 500, one_line=True)
         row.updated_by_id, row.updated_at = actor.id, utcnow()
     record(actor, "exports.targets_save", "plan_targets", year, values=values)
-    db.session.commit()
+    commit()  # two people saving the same year's first targets at once: a 409, not a 500
 
 
 # --- the small-cell rule ----------------------------------------------------------------------

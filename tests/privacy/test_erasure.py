@@ -14,7 +14,7 @@ from app.contests import services as contests
 from app.errors import Conflict, PermissionDenied
 from app.events import services as events
 from app.events.models import Ticket
-from app.exports import services as exports
+from app.exports import annual_report
 from app.extensions import db
 from app.judging import services as judging
 from app.judging.models import Assignment, JudgeProfile, RoundResult
@@ -70,12 +70,12 @@ def _counts(everywhere) -> dict:
     """What the reports and the results pages count, read through the features' own services."""
     w = everywhere
     stats = events.event_stats(w.event.id)
-    report = exports.report_export(w.contest.year)
+    report = annual_report.report_export(w.contest.year)
     by_sheet = {sheet.name: sheet for sheet in report.sheets if getattr(sheet, "totals", None)}
     return {
         "entries": contests.status_counts(w.contest),
         "event": {k: stats[k] for k in ("registered", "checked_in", "by_gate", "by_category", "by_hour")},
-        "checkins": exports.checkins_per_event([w.event.id]),
+        "checkins": annual_report.checkins_per_event([w.event.id]),
         "report_totals": {name: list(sheet.totals) for name, sheet in by_sheet.items()},
         "results": sorted(
             db.session.execute(
