@@ -21,7 +21,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.errors import DomainError, Invalid
-from app.events import bp, services
+from app.events import bp, checkin
 from app.extensions import csrf
 from app.privacy.services import purposes_for
 from app.text import clean_text
@@ -76,15 +76,15 @@ def _bounded(view):
     return wrapped
 
 
-def _scope(slug: str) -> services.ScanScope:
+def _scope(slug: str) -> checkin.ScanScope:
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
-        return services.scope_for_device(slug, header[7:].strip())
+        return checkin.scope_for_device(slug, header[7:].strip())
     if not current_user.is_authenticated:
-        raise services.NotAuthenticated("Vui lòng đăng nhập hoặc dùng mã thiết bị.", code="unauthorized")
+        raise checkin.NotAuthenticated("Vui lòng đăng nhập hoặc dùng mã thiết bị.", code="unauthorized")
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()  # raises CSRFError (400 JSON) without a valid X-CSRFToken header
-    return services.scope_for_user(slug, current_user)
+    return checkin.scope_for_user(slug, current_user)
 
 
 def _refuse_constant(name: str):
@@ -147,7 +147,7 @@ def api_checkin(slug: str):
     data = _body()
     if "code" not in data:
         raise Invalid("Thiếu trường “code” (nội dung mã quét được).", field="code", code="missing_code")
-    answer = services.record_checkin(
+    answer = checkin.record_checkin(
         scope,
         # USB scanners end the code with a newline or a tab: allowed here, stripped, never stored.
         _text(data, "code", multiline=True),
@@ -165,15 +165,15 @@ def api_undo(slug: str, checkin_id: int):
     scope = _scope(slug)
     data = _body(required=False)
     reason = _text(data, "reason") if "reason" in data else _clean(request.args.get("reason"), "reason")
-    checkin = services.undo_checkin(scope, checkin_id, reason)
+    undone = checkin.undo_checkin(scope, checkin_id, reason)
     return jsonify(
         {
             "result": "undone",
             "message": "Đã huỷ lượt check-in.",
             "checkin": {
-                "id": checkin.id,
-                "undone_at": checkin.undone_at.isoformat(),
-                "reason": checkin.undo_reason,
+                "id": undone.id,
+                "undone_at": undone.undone_at.isoformat() if undone.undone_at else None,
+                "reason": undone.undo_reason,
             },
         }
     )
@@ -183,7 +183,7 @@ def api_undo(slug: str, checkin_id: int):
 @_bounded
 def api_stats(slug: str):
     scope = _scope(slug)
-    response = jsonify(services.event_stats(scope.event_id))
+    response = jsonify(checkin.event_stats(scope.event_id))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -192,7 +192,7 @@ def api_stats(slug: str):
 @_bounded
 def api_search(slug: str):
     scope = _scope(slug)
-    results = services.search_attendees(scope, _clean(request.args.get("q"), "q"))
+    results = checkin.search_attendees(scope, _clean(request.args.get("q"), "q"))
     return jsonify({"results": results, "count": len(results)})
 
 
@@ -216,7 +216,7 @@ def api_walk_in(slug: str):
     choices = {
         purpose.code: bool(consents.get(purpose.code)) for purpose, _req in purposes_for("event_registration")
     }
-    answer = services.walk_in(
+    answer = checkin.walk_in(
         scope, fields, choices, gate=_text(data, "gate"), scan_id=_text(data, "scan_id") or None
     )
     return jsonify(answer), 201
@@ -228,4 +228,4 @@ def api_walk_in(slug: str):
 def api_group_checkin(slug: str):
     scope = _scope(slug)
     data = _body()
-    return jsonify(services.checkin_group(scope, _text(data, "group"), gate=_text(data, "gate")))
+    return jsonify(checkin.checkin_group(scope, _text(data, "group"), gate=_text(data, "gate")))

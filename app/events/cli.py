@@ -4,6 +4,7 @@ import click
 from flask import Flask
 
 from app.errors import DomainError
+from app.events import permissions, services
 
 
 def register_cli(app: Flask) -> None:
@@ -12,10 +13,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--name", required=True, help="Tên thiết bị, ví dụ “Điện thoại cổng A”.")
     def create_device_token(slug: str, name: str) -> None:
         """Tạo mã cho một thiết bị quét vé (chỉ in ra một lần; có thể thu hồi trên trang sự kiện)."""
-        from app.events import services
-
         try:
-            event = services.get_event(slug)
+            event = permissions.get_event(slug)
             row, token = services.create_device_token(None, event, name)
         except DomainError as error:
             raise click.ClickException(error.message) from error

@@ -8,13 +8,15 @@ import hashlib
 import hmac
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 import click
 from flask import current_app
 from sqlalchemy import insert, select
 
 from app.accounts.models import User
-from app.events import services, tickets
+from app.contests.models import Contest
+from app.events import registration, services, tickets
 from app.events.models import Attendee, Checkin, DeviceToken, Event, EventStaff, Ticket
 from app.extensions import db
 from app.localtime import local_to_utc, utcnow
@@ -125,7 +127,7 @@ def demo_device_token() -> str:
     return "kdt_demo-" + digest.hexdigest()[:32]
 
 
-def _event(slug: str, **fields) -> tuple[Event, bool]:
+def _event(slug: str, **fields: Any) -> tuple[Event, bool]:
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is not None:
         return event, False
@@ -135,8 +137,8 @@ def _event(slug: str, **fields) -> tuple[Event, bool]:
     return event, True
 
 
-def _local(*args) -> datetime:
-    return local_to_utc(datetime(*args))
+def _local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return local_to_utc(datetime(year, month, day, hour, minute))
 
 
 def _name(rng: random.Random) -> str:
@@ -150,7 +152,7 @@ def _fill_festival(
 ) -> None:
     """~2,000 registrations across categories, some in delegations; a third checked in at three gates."""
     rng = random.Random(2024)
-    key = services.ticket_key()
+    key = registration.ticket_key()
     created = _local(2024, 5, 1, 8, 0)
     attendees = []
     for i in range(n):
@@ -205,9 +207,12 @@ def _fill_festival(
             for purpose, granted in (("process_registration", True), ("newsletter", rng.random() < 0.3))
         ],
     )
-    ticket_ids = dict(
-        db.session.execute(select(Ticket.attendee_id, Ticket.id).where(Ticket.event_id == event.id)).all()
-    )
+    ticket_ids: dict[int, int] = {
+        attendee_id: ticket_id
+        for attendee_id, ticket_id in db.session.execute(
+            select(Ticket.attendee_id, Ticket.id).where(Ticket.event_id == event.id)
+        )
+    }
     opening = _local(2024, 5, 18, 7, 30)
     checkins = []
     for aid in rng.sample(ids, k=n // 3):
@@ -250,13 +255,7 @@ def seed() -> None:
         is_published=True,
         created_by_id=getattr(organiser, "id", None),
     )
-    contest = None
-    try:
-        from app.contests.models import Contest
-
-        contest = db.session.scalar(select(Contest).where(Contest.slug == "kndmst-quang-ngai-lan-5"))
-    except ImportError:  # pragma: no cover - the contests package is part of the app
-        contest = None
+    contest = db.session.scalar(select(Contest).where(Contest.slug == "kndmst-quang-ngai-lan-5"))
     final, new_final = _event(
         FINAL,
         name="Chung kết Cuộc thi Khởi nghiệp đổi mới sáng tạo tỉnh Quảng Ngãi lần thứ 5",

@@ -3,7 +3,7 @@
 The guarantees live in the schema: one active ticket per attendee and one active check-in per
 ticket are partial UNIQUE indexes (`revoked_at IS NULL`, `undone_at IS NULL`, on SQLite and
 PostgreSQL alike), a scanner's `scan_id` is UNIQUE per event (a retry finds the first answer), and
-the capacity counter is only ever raised by a conditional UPDATE (see services.register_attendee).
+the capacity counter is only ever raised by a conditional UPDATE (see registration.take_place).
 """
 
 from __future__ import annotations
@@ -55,10 +55,12 @@ class Event(Model):
     capacity: Mapped[int | None] = mapped_column(Integer)  # None: no limit
     # Live registrations, raised only by a conditional UPDATE so capacity holds under concurrency.
     registered_count: Mapped[int] = mapped_column(Integer, default=0)
-    categories: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_CATEGORIES))
-    gates: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_GATES))
-    # A subset of `categories`; see services.public_categories.
-    public_categories: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_PUBLIC_CATEGORIES))
+    categories: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_CATEGORIES))
+    gates: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_GATES))
+    # A subset of `categories`; see registration.public_categories.
+    public_categories: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_PUBLIC_CATEGORIES)
+    )
     is_published: Mapped[bool] = mapped_column(Boolean, default=True)
     # A linked contest: its finalists and judges are registered automatically.
     contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="SET NULL"), index=True)
@@ -118,7 +120,7 @@ class Attendee(Model):
     __table_args__ = (
         # One active registration per phone per event: a cancelled registration (kept for the record)
         # does not stop the same phone registering again; NULL phones (walk-ins without one) never clash.
-        # Same rule as the pre-checks in services.add_registration and exports' guest import.
+        # Same rule as the pre-checks in registration.add_registration and the guest import (guests.py).
         Index(
             "uq_event_attendees_active_phone",
             "event_id",

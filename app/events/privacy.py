@@ -9,9 +9,13 @@ same. The person's tickets are revoked, so a copied QR code no longer opens the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, or_, select
 
+from app.accounts.models import User
 from app.audit.services import record
+from app.commits import rowcount
 from app.events import tickets
 from app.events.models import SOURCES, Attendee, Checkin, Event, EventStaff, Scan, Ticket
 from app.extensions import db
@@ -23,7 +27,7 @@ from app.privacy.services import current_consents
 REVOKED_REASON = "Xoá dữ liệu cá nhân theo yêu cầu"
 
 
-def attendees_about(user) -> list[Attendee]:
+def attendees_about(user: User) -> list[Attendee]:
     """Registrations of this person: linked to the account, or with its email or phone."""
     keys = [Attendee.user_id == user.id, Attendee.email == user.email]
     if user.phone:
@@ -31,7 +35,7 @@ def attendees_about(user) -> list[Attendee]:
     return list(db.session.scalars(select(Attendee).where(or_(*keys)).order_by(Attendee.id)))
 
 
-def export_registrations(user, limit: int | None = None) -> list:
+def export_registrations(user: User, limit: int | None = None) -> list[dict[str, Any]]:
     data = []
     for attendee in attendees_about(user):
         checkins = db.session.scalars(
@@ -87,7 +91,7 @@ def _scrub_scans(attendee_ids: set[int]) -> int:
     return changed
 
 
-def erase_registrations(actor, user) -> Erasure:
+def erase_registrations(actor: User | None, user: User) -> Erasure:
     attendees = attendees_about(user)
     if not attendees:
         return Erasure()
@@ -145,7 +149,7 @@ register(
 )
 
 
-def export_staffing(user, limit: int | None = None) -> list:
+def export_staffing(user: User, limit: int | None = None) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(Event.name, EventStaff.added_at)
         .join(Event, Event.id == EventStaff.event_id)
@@ -155,10 +159,10 @@ def export_staffing(user, limit: int | None = None) -> list:
     return [{"su_kien": name, "tu_luc": iso(added_at)} for name, added_at in rows]
 
 
-def erase_staffing(actor, user) -> Erasure:
+def erase_staffing(actor: User | None, user: User) -> Erasure:
     # An assignment is a permission, not a record: the check-ins the person made keep pointing at
     # the anonymised account, so nothing is lost by removing it.
-    count = db.session.execute(delete(EventStaff).where(EventStaff.user_id == user.id)).rowcount
+    count = rowcount(db.session.execute(delete(EventStaff).where(EventStaff.user_id == user.id)))
     return Erasure([f"{count} phân công check-in sự kiện"] if count else [])
 
 

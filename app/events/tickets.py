@@ -12,12 +12,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import re
 import secrets
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-from app.text import fold, fold_query, phone_search_forms  # noqa: F401  (search keys of attendees)
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+from qrcode.image.pil import PilImage
+
+from app.text import fold, phone_search_forms
 
 RANDOM_BYTES = 16
 TAG_BYTES = 8
@@ -76,14 +81,9 @@ def search_key(full_name: str, phone_e164: str | None, organisation: str | None 
 
 def qr_png(text: str, *, box_size: int = 10, border: int = 4) -> bytes:
     """A PNG of a QR code holding `text` (error correction M: survives a crease or a glare)."""
-    import io
-
-    import qrcode
-    from qrcode.constants import ERROR_CORRECT_M
-
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=border)
     qr.add_data(text)
     qr.make(fit=True)
     buffer = io.BytesIO()
-    qr.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
+    qr.make_image(image_factory=PilImage, fill_color="black", back_color="white").save(buffer, format="PNG")
     return buffer.getvalue()

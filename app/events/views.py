@@ -9,13 +9,14 @@ import json
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app import CSP
 from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.contests import services as contests_services
 from app.errors import Conflict, DomainError, Invalid, apply_error, form_status
-from app.events import bp, forms, services, tickets
+from app.events import bp, checkin, forms, permissions, registration, services, tickets
+from app.events.models import DEFAULT_CATEGORIES, DEFAULT_GATES, DEFAULT_PUBLIC_CATEGORIES
 from app.extensions import limiter
+from app.features import CSP
 from app.localtime import local_to_utc, to_local, utcnow
 from app.privacy.forms import consent_choices
 from app.text import page_number
@@ -34,7 +35,7 @@ def events_helpers():
 
 def _contest_choices() -> list[tuple[int, str]]:
     """Only the contests this organiser may link to; unlinked events are the Sở's alone."""
-    choices = [(c.id, c.name) for c in services.linkable_contests(current_user)]
+    choices = [(c.id, c.name) for c in permissions.linkable_contests(current_user)]
     if contests_services.is_global_organiser(current_user):
         choices.insert(0, (0, "— Không liên kết —"))
     return choices
@@ -51,19 +52,19 @@ def list_events():
 @bp.route("/su-kien/<slug>", methods=["GET", "POST"])
 @limiter.limit("30 per hour", methods=["POST"])
 def event_page(slug: str):
-    event = services.get_event(slug)
-    if not event.is_published and not services.can_manage(current_user, event):
+    event = permissions.get_event(slug)
+    if not event.is_published and not permissions.can_manage(current_user, event):
         abort(404)
     form = forms.RegistrationForm()
-    form.category.choices = [("", "— Chọn —")] + [(c, c) for c in services.public_categories(event)]
+    form.category.choices = [("", "— Chọn —")] + [(c, c) for c in registration.public_categories(event)]
     if form.validate_on_submit():
         try:
-            attendee = services.register_attendee(event, _registration_data(form), consent_choices(form))
+            attendee = registration.register_attendee(event, _registration_data(form), consent_choices(form))
         except DomainError as error:
             apply_error(form, error)
         else:
             flash("Đăng ký thành công! Đây là vé của bạn – hãy lưu lại hoặc chụp màn hình.", "success")
-            return redirect(url_for("events.ticket_page", code=attendee.active_ticket.code))
+            return redirect(url_for("events.ticket_page", code=attendee.tickets[-1].code))
     return (
         render_template("events/event.html", event=event, form=form, now=utcnow()),
         form_status(form),
@@ -84,11 +85,11 @@ def _registration_data(form) -> dict:
 @bp.route("/su-kien/<slug>/gui-lai-ve", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def resend_ticket(slug: str):
-    event = services.get_event(slug)
+    event = permissions.get_event(slug)
     form = forms.ResendForm()
     if form.validate_on_submit():
         try:
-            services.request_ticket_resend(event, form.contact.data)
+            registration.request_ticket_resend(event, form.contact.data)
         except Invalid as error:
             apply_error(form, error)
         else:
@@ -98,13 +99,13 @@ def resend_ticket(slug: str):
 
 
 def _qr_data_uri(ticket) -> str:
-    png = tickets.qr_png(services.ticket_url(ticket.code), box_size=8)
+    png = tickets.qr_png(registration.ticket_url(ticket.code), box_size=8)
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 @bp.get("/ve/<code>")
 def ticket_page(code: str):
-    ticket = services.get_ticket(code)
+    ticket = registration.get_ticket(code)
     attendee = ticket.attendee
     if ticket.revoked_at is not None:
         return render_template("events/ticket_revoked.html", ticket=ticket, event=attendee.event), 410
@@ -115,10 +116,10 @@ def ticket_page(code: str):
 
 @bp.get("/ve/<code>/ve.png")
 def ticket_png(code: str):
-    ticket = services.get_ticket(code)
+    ticket = registration.get_ticket(code)
     if ticket.revoked_at is not None:
         abort(410)
-    png = tickets.qr_png(services.ticket_url(ticket.code), box_size=12)
+    png = tickets.qr_png(registration.ticket_url(ticket.code), box_size=12)
     response = Response(png, mimetype="image/png")
     response.headers["Content-Disposition"] = f'attachment; filename="ve-{ticket.attendee.event.slug}.png"'
     response.headers["Cache-Control"] = "private, max-age=300"
@@ -131,14 +132,14 @@ def ticket_png(code: str):
 @bp.get("/quet-ve")
 @role_required(Role.CHECKIN, Role.ORGANISER)
 def my_scanning_events():
-    return render_template("events/my_events.html", events=services.events_for_staff(current_user))
+    return render_template("events/my_events.html", events=permissions.events_for_staff(current_user))
 
 
 @bp.get("/su-kien/<slug>/quet-ve")
 @login_required
 def scanner(slug: str):
-    event = services.get_event(slug)
-    services.require_scanner(current_user, event)
+    event = permissions.get_event(slug)
+    permissions.require_scanner(current_user, event)
     config = {
         "slug": event.slug,
         "gates": event.gates,
@@ -154,7 +155,7 @@ def scanner(slug: str):
         "events/scanner.html",
         event=event,
         config=json.dumps(config, ensure_ascii=False),
-        groups=services.list_groups(event),
+        groups=checkin.list_groups(event),
         consent_form=forms.OrganiserRegistrationForm(prefix="walkin"),
     )
     response = Response(html)
@@ -166,11 +167,11 @@ def scanner(slug: str):
 @bp.get("/su-kien/<slug>/so-lieu")
 @role_required(Role.ORGANISER)
 def live_counts(slug: str):
-    event = services.get_event_for_manager(current_user, slug)
+    event = permissions.get_event_for_manager(current_user, slug)
     return render_template(
         "events/live.html",
         event=event,
-        stats=services.event_stats(event.id),
+        stats=checkin.event_stats(event.id),
         stats_url=url_for("events.api_stats", slug=event.slug),
     )
 
@@ -182,7 +183,7 @@ def live_counts(slug: str):
 @role_required(Role.ORGANISER)
 def manage_events():
     return render_template(
-        "events/manage_list.html", events=services.manageable_events(current_user), now=utcnow()
+        "events/manage_list.html", events=permissions.manageable_events(current_user), now=utcnow()
     )
 
 
@@ -214,8 +215,6 @@ def create_event():
     form = forms.EventForm()
     form.contest_id.choices = _contest_choices()
     if request.method == "GET":
-        from app.events.models import DEFAULT_CATEGORIES, DEFAULT_GATES, DEFAULT_PUBLIC_CATEGORIES
-
         form.categories.data = "\n".join(DEFAULT_CATEGORIES)
         form.public_categories.data = "\n".join(DEFAULT_PUBLIC_CATEGORIES)
         form.gates.data = "\n".join(DEFAULT_GATES)
@@ -233,7 +232,7 @@ def create_event():
 @bp.route("/su-kien/quan-ly/<slug>/sua", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def edit_event(slug: str):
-    event = services.get_event_for_manager(current_user, slug)
+    event = permissions.get_event_for_manager(current_user, slug)
     form = forms.EventForm(obj=event if request.method == "GET" else None)
     form.contest_id.choices = _contest_choices()
     if request.method == "GET":
@@ -241,7 +240,7 @@ def edit_event(slug: str):
             value = getattr(event, name)
             getattr(form, name).data = to_local(value).replace(tzinfo=None) if value else None
         form.categories.data = "\n".join(event.categories)
-        form.public_categories.data = "\n".join(services.public_categories(event))
+        form.public_categories.data = "\n".join(registration.public_categories(event))
         form.gates.data = "\n".join(event.gates)
         form.contest_id.data = event.contest_id or 0
     if form.validate_on_submit():
@@ -258,7 +257,7 @@ def edit_event(slug: str):
 def _dashboard(event, *, staff_form=None, device_form=None, new_token=None, status=200):
     page = page_number(request.args.get("trang"))
     query = request.args.get("q", "").strip()
-    attendees, total = services.list_attendees(event, query=query, page=page)
+    attendees, total = registration.list_attendees(event, query=query, page=page)
     return (
         render_template(
             "events/manage_event.html",
@@ -272,9 +271,9 @@ def _dashboard(event, *, staff_form=None, device_form=None, new_token=None, stat
             staff_form=staff_form or forms.StaffForm(prefix="staff"),
             device_form=device_form or forms.DeviceForm(prefix="device"),
             new_token=new_token,
-            stats=services.event_stats(event.id),
+            stats=checkin.event_stats(event.id),
             contest=services.linked_contest(event),
-            recent=services.recent_checkins(event, limit=10),
+            recent=checkin.recent_checkins(event, limit=10),
         ),
         status,
     )
@@ -283,13 +282,13 @@ def _dashboard(event, *, staff_form=None, device_form=None, new_token=None, stat
 @bp.get("/su-kien/quan-ly/<slug>")
 @role_required(Role.ORGANISER)
 def manage_event(slug: str):
-    return _dashboard(services.get_event_for_manager(current_user, slug))
+    return _dashboard(permissions.get_event_for_manager(current_user, slug))
 
 
 @bp.post("/su-kien/quan-ly/<slug>/nhan-su")
 @role_required(Role.ORGANISER)
 def add_staff(slug: str):
-    event = services.get_event_for_manager(current_user, slug)
+    event = permissions.get_event_for_manager(current_user, slug)
     form = forms.StaffForm(prefix="staff")
     if form.validate_on_submit():
         try:
@@ -305,7 +304,7 @@ def add_staff(slug: str):
 @bp.post("/su-kien/quan-ly/<slug>/nhan-su/<int:user_id>/xoa")
 @role_required(Role.ORGANISER)
 def remove_staff(slug: str, user_id: int):
-    event = services.get_event_for_manager(current_user, slug)
+    event = permissions.get_event_for_manager(current_user, slug)
     form = forms.Form()
     if not form.validate_on_submit():
         abort(400)
@@ -317,7 +316,7 @@ def remove_staff(slug: str, user_id: int):
 @bp.post("/su-kien/quan-ly/<slug>/thiet-bi")
 @role_required(Role.ORGANISER)
 def create_device(slug: str):
-    event = services.get_event_for_manager(current_user, slug)
+    event = permissions.get_event_for_manager(current_user, slug)
     form = forms.DeviceForm(prefix="device")
     if form.validate_on_submit():
         try:
@@ -336,7 +335,7 @@ def create_device(slug: str):
 @bp.post("/su-kien/quan-ly/<slug>/thiet-bi/<int:device_id>/thu-hoi")
 @role_required(Role.ORGANISER)
 def revoke_device(slug: str, device_id: int):
-    event = services.get_event_for_manager(current_user, slug)
+    event = permissions.get_event_for_manager(current_user, slug)
     if not forms.Form().validate_on_submit():
         abort(400)
     services.revoke_device_token(current_user, event, device_id)
@@ -347,7 +346,7 @@ def revoke_device(slug: str, device_id: int):
 @bp.post("/su-kien/quan-ly/<slug>/dong-bo-cuoc-thi")
 @role_required(Role.ORGANISER)
 def sync_contest(slug: str):
-    event = services.get_event_for_manager(current_user, slug)
+    event = permissions.get_event_for_manager(current_user, slug)
     if not forms.Form().validate_on_submit():
         abort(400)
     result = services.sync_contest_attendees(current_user, event)
@@ -361,12 +360,12 @@ def sync_contest(slug: str):
 @bp.route("/su-kien/quan-ly/<slug>/dang-ky-ho", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def register_for(slug: str):
-    event = services.get_event_for_manager(current_user, slug)
+    event = permissions.get_event_for_manager(current_user, slug)
     form = forms.OrganiserRegistrationForm()
     form.category.choices = [("", "— Chọn —")] + [(c, c) for c in event.categories]
     if form.validate_on_submit():
         try:
-            attendee = services.register_by_organiser(
+            attendee = registration.register_by_organiser(
                 current_user, event, _registration_data(form), consent_choices(form)
             )
         except DomainError as error:
@@ -380,13 +379,13 @@ def register_for(slug: str):
 @bp.get("/su-kien/quan-ly/<slug>/nguoi-tham-du/<int:attendee_id>")
 @role_required(Role.ORGANISER)
 def manage_attendee(slug: str, attendee_id: int):
-    event = services.get_event_for_manager(current_user, slug)
-    attendee = services.get_attendee(event, attendee_id)
+    event = permissions.get_event_for_manager(current_user, slug)
+    attendee = registration.get_attendee(event, attendee_id)
     return render_template(
         "events/attendee.html",
         event=event,
         attendee=attendee,
-        checkins=services.attendee_checkins(attendee),
+        checkins=checkin.attendee_checkins(attendee),
         reissue_form=forms.ReasonForm(prefix="reissue"),
         cancel_form=forms.ReasonForm(prefix="cancel"),
     )
@@ -395,13 +394,13 @@ def manage_attendee(slug: str, attendee_id: int):
 @bp.post("/su-kien/quan-ly/<slug>/nguoi-tham-du/<int:attendee_id>/<action>")
 @role_required(Role.ORGANISER)
 def attendee_action(slug: str, attendee_id: int, action: str):
-    event = services.get_event_for_manager(current_user, slug)
-    attendee = services.get_attendee(event, attendee_id)
+    event = permissions.get_event_for_manager(current_user, slug)
+    attendee = registration.get_attendee(event, attendee_id)
     target = url_for("events.manage_attendee", slug=slug, attendee_id=attendee.id)
     if action == "gui-lai-ve":
         if not forms.Form().validate_on_submit():
             abort(400)
-        if services.resend_ticket(current_user, attendee):
+        if registration.resend_ticket(current_user, attendee):
             flash("Đã gửi lại vé qua email.", "success")
         else:
             flash("Người này chưa có email hoặc không có vé hiệu lực.", "warning")
@@ -414,10 +413,10 @@ def attendee_action(slug: str, attendee_id: int, action: str):
         return redirect(target)
     try:
         if action == "cap-lai-ve":
-            services.reissue_ticket(current_user, attendee, form.reason.data)
+            registration.reissue_ticket(current_user, attendee, form.reason.data)
             flash("Đã thu hồi vé cũ và cấp vé mới.", "success")
         else:
-            services.cancel_registration(current_user, attendee, form.reason.data)
+            registration.cancel_registration(current_user, attendee, form.reason.data)
             flash("Đã huỷ đăng ký; vé không còn hiệu lực.", "info")
     except (Invalid, Conflict) as error:
         flash(error.message, "error")

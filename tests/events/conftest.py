@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from app.accounts.models import User
 from app.localtime import utcnow
 
 CONSENT = {"process_registration": True, "newsletter": False}
@@ -69,7 +70,7 @@ def staff(make_user, event):
     from app.extensions import db
 
     user = make_user("tnv@example.vn", roles=("checkin_staff",), name="Võ Thị Lan")
-    organiser = db.session.scalar(db.select(services.User).where(services.User.email == "btc@example.vn"))
+    organiser = db.session.scalar(db.select(User).where(User.email == "btc@example.vn"))
     services.assign_staff(organiser, event, user.email)
     return user
 

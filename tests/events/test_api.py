@@ -9,7 +9,9 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from app.events.models import Checkin, Scan
+from app.accounts.models import User
+from app.errors import Conflict, Invalid
+from app.events.models import Checkin, Event, Scan
 from app.extensions import db
 from tests.conftest import csrf_from, submit
 
@@ -61,7 +63,7 @@ def test_every_answer_type(client, event, register, device_token, make_event, ap
 
     from app.events import services
 
-    organiser = db.session.scalar(select(services.User).where(services.User.email == "btc@example.vn"))
+    organiser = db.session.scalar(select(User).where(User.email == "btc@example.vn"))
     victim = register(event, "Phạm Thị Mất Vé")
     old_code = victim.active_ticket.code
     services.reissue_ticket(organiser, victim, "Mất điện thoại")
@@ -77,7 +79,7 @@ def test_cancelled_guest_registers_again_and_the_old_ticket_is_revoked(client, e
     from app.events import services
     from app.events.models import Attendee
 
-    organiser = db.session.scalar(select(services.User).where(services.User.email == "btc@example.vn"))
+    organiser = db.session.scalar(select(User).where(User.email == "btc@example.vn"))
     first = register(event, "Nguyễn Thị Hồng", phone="0905 111 222")
     first_id, old_code = first.id, first.active_ticket.code
     services.cancel_registration(organiser, first, "Khách báo bận")
@@ -100,7 +102,7 @@ def test_cancelled_guest_registers_again_and_the_old_ticket_is_revoked(client, e
     ).all()
     assert [(a.id == first_id, a.cancelled_at is None) for a in rows] == [(True, False), (False, True)]
     assert rows[1].active_ticket.code == new_code
-    assert db.session.get(services.Event, event.id).registered_count == 1
+    assert db.session.get(Event, event.id).registered_count == 1
 
     old = post_scan(client, event, device_token, old_code).get_json()
     assert old["result"] == "revoked" and old["attendee"]["name"] == "Nguyễn Thị Hồng"
@@ -298,6 +300,25 @@ def test_retried_scan_id_returns_first_answer_and_creates_nothing(client, event,
     assert all_rows(Checkin) == 1
 
 
+def test_every_refusal_is_stored_and_replayed_verbatim_for_its_scan_id(
+    client, event, register, device_token, make_event, organiser
+):
+    from app.events import registration
+
+    lost = register(event, "Phạm Thị Mất Vé")
+    old_code = lost.active_ticket.code
+    registration.reissue_ticket(organiser, lost, "Mất điện thoại")
+    stranger = register(make_event(slug="chung-ket", name="Chung kết"), "Lê Văn Tám")
+    cases = (("xin chào", "invalid"), (old_code, "revoked"), (stranger.active_ticket.code, "wrong_event"))
+    for code, result in cases:
+        scan_id = str(uuid.uuid4())
+        first = post_scan(client, event, device_token, code, scan_id=scan_id).get_json()
+        assert first["result"] == result and "replayed" not in first
+        retry = post_scan(client, event, device_token, code, scan_id=scan_id).get_json()
+        assert retry == {**first, "replayed": True}
+    assert all_rows(Scan) == 3 and all_rows(Checkin) == 0
+
+
 def test_undo_needs_reason_is_audited_and_allows_a_new_checkin(client, event, register, device_token):
     from app.audit.models import AuditEvent
 
@@ -373,7 +394,7 @@ def test_stats_search_group_and_walk_in(client, event, register, device_token, o
         },
         headers=auth,
     )
-    assert replay.get_json()["checkin"]["id"] == walk.get_json()["checkin"]["id"]
+    assert replay.get_json() == {**walk.get_json(), "replayed": True}
     no_consent = client.post(
         f"/api/v1/events/{event.slug}/walkins",
         json={"full_name": "Hồ Văn Không", "category": "Khách tham quan", "consents": {}},
@@ -487,7 +508,7 @@ def test_capacity_race_at_registration(app, make_event, n_people, is_postgres):
                     {"process_registration": True},
                 )
                 outcomes.append("ok")
-            except services.Conflict as exc:
+            except Conflict as exc:
                 outcomes.append(exc.code)
             except Exception as exc:
                 errors.append(repr(exc))
@@ -546,7 +567,7 @@ def test_same_phone_race_at_registration(app, make_event, organiser, is_postgres
                     db.session.get(Event, event_id), dict(data), {"process_registration": True}
                 )
                 outcomes.append("ok")
-            except services.Invalid as exc:
+            except Invalid as exc:
                 outcomes.append(exc.field)
             except Exception as exc:
                 errors.append(repr(exc))

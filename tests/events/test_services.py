@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.accounts.models import User
 from app.errors import Conflict, Invalid, PermissionDenied
 from app.events import services
 from app.events.models import Attendee, Checkin, Event, Ticket
@@ -205,7 +206,7 @@ def test_demo_seed_is_fast_idempotent_and_complete(app, make_user):
     assert len(stats["by_gate"]) == 3 and len(stats["by_category"]) == 6
     scope = services.scope_for_device(demo.FESTIVAL, demo.demo_device_token())
     assert scope.event_id == festival.id
-    staff_user = db.session.scalar(select(services.User).where(services.User.email == demo.CHECKIN_EMAIL))
+    staff_user = db.session.scalar(select(User).where(User.email == demo.CHECKIN_EMAIL))
     assert services.can_scan(staff_user, festival) and services.can_scan(
         staff_user, services.get_event(demo.FINAL)
     )

@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.events import tickets
+from app.text import fold_query
 
 KEY = tickets.derive_key("test-secret")
 
@@ -65,11 +66,10 @@ def test_extract_code_never_crashes_and_random_text_is_never_valid(text):
     assert not tickets.is_valid_code(KEY, tickets.extract_code(text))
 
 
-def test_fold_and_search_keys():
-    assert tickets.fold("Nguyễn Thị Hồng Đào") == "nguyen thi hong dao"
-    assert tickets.fold("  ĐẶNG   Văn  Ơn ") == "dang van on"
+def test_search_keys_meet_folded_queries():
+    # The folding itself is app.text's (tests/test_text.py); here: a stored key and what staff
+    # type at the desk fold to the same text.
     key = tickets.search_key("Nguyễn Thị Hồng", "+84905123456", "Trường ĐH Phạm Văn Đồng")
     assert "nguyen thi hong" in key and "0905123456" in key and "pham van dong" in key
-    assert tickets.fold_query("+84 905 123 456") == "0905123456"
-    assert tickets.fold_query("84905123456") == "0905123456"
-    assert tickets.fold_query("NGUYỄN thị") == "nguyen thi"
+    for query in ("NGUYỄN thị", "+84 905 123 456", "84905123456", "phạm văn đồng"):
+        assert fold_query(query) in key
