@@ -141,7 +141,10 @@ def take_place(event: Event) -> None:
 
     On PostgreSQL the UPDATE takes the event's row lock (a concurrent registration waits, then
     re-checks the condition on the fresh row); on SQLite writers are serialised by the database
-    lock. Either way two people can never both take the last place. Full: rolls back, Conflict.
+    lock. Either way two people can never both take the last place. Full: a Conflict, and nothing
+    was written — the caller decides whether its transaction goes on (a contest sync keeps the people
+    it already added) or ends (a registration form answers "full" and the request's session is
+    rolled back).
     """
     result = db.session.execute(
         update(Event)
@@ -153,7 +156,6 @@ def take_place(event: Event) -> None:
         .execution_options(synchronize_session=False)
     )
     if rowcount(result) != 1:
-        db.session.rollback()
         raise Conflict("Rất tiếc, sự kiện đã đủ chỗ.", code="full")
 
 

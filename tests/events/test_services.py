@@ -123,7 +123,8 @@ def test_offline_scan_keeps_its_own_time_within_reason(event, register, device_s
     assert later["checkin"]["at"] < future
 
 
-def test_linked_contest_registers_finalists_and_judges_once(app, make_event, organiser, make_user):
+def _contest_with_a_finalist_team_and_a_judge(make_user):
+    """A finished contest: one finalist team of two and one judge (three people to register)."""
     from datetime import timedelta
 
     from app.contests.models import Contest, ContestStaff, Entry, EntryStatus, TeamMember
@@ -172,7 +173,11 @@ def test_linked_contest_registers_finalists_and_judges_once(app, make_event, org
         ]
     )
     db.session.commit()
+    return contest
 
+
+def test_linked_contest_registers_finalists_and_judges_once(app, make_event, organiser, make_user):
+    contest = _contest_with_a_finalist_team_and_a_judge(make_user)
     event = make_event(slug="chung-ket-thu", contest_id=contest.id)  # linking registers them at once
     rows = db.session.scalars(select(Attendee).where(Attendee.event_id == event.id)).all()
     assert sorted((a.full_name, a.category, a.group_name) for a in rows) == [
@@ -183,6 +188,22 @@ def test_linked_contest_registers_finalists_and_judges_once(app, make_event, org
     assert all(a.active_ticket for a in rows)
     again = services.sync_contest_attendees(organiser, event)
     assert again == {"added": 0, "skipped": 3, "full": 0}
+
+
+def test_a_sync_that_fills_the_event_keeps_who_it_added_and_counts_the_rest_as_full(
+    app, make_event, organiser, make_user
+):
+    """Found in the events split: taking the last place used to roll back the whole session, so the
+    people added before it vanished while the answer still counted them (and mailed them tickets)."""
+    contest = _contest_with_a_finalist_team_and_a_judge(make_user)
+    event = make_event(slug="chung-ket-nho", capacity=2)
+    event.contest_id = contest.id
+    db.session.commit()
+    result = services.sync_contest_attendees(organiser, event)
+    rows = db.session.scalars(select(Attendee).where(Attendee.event_id == event.id)).all()
+    assert result == {"added": 2, "skipped": 0, "full": 1}
+    assert len(rows) == 2 and all(a.active_ticket for a in rows)
+    assert db.session.get(Event, event.id).registered_count == 2
 
 
 def test_demo_seed_is_fast_idempotent_and_complete(app, make_user):
