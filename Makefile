@@ -79,7 +79,7 @@ lint: install-dev
 ## make test-fast — the local loop: lint, then every test on SQLite except the slow ones (marked `slow`:
 ## LibreOffice conversions, seed-demo, memory and fuzz runs, the route × role matrix) and the browser.
 test-fast: lint
-	$(BIN)/pytest -m "not e2e and not slow" -q
+	$(BIN)/pytest -m "not e2e and not slow" -q -n 2
 
 format: install-dev
 	$(BIN)/ruff check --fix .

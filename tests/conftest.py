@@ -29,14 +29,42 @@ def compiled_translations():
     from babel.messages.pofile import read_po
 
     for po in (ROOT / "app" / "translations").glob("*/LC_MESSAGES/messages.po"):
-        with po.open("rb") as source, po.with_suffix(".mo").open("wb") as target:
+        # Written aside then renamed: parallel workers (`make test-fast`) never read a half-written file.
+        partial = po.with_suffix(f".mo.{os.getpid()}")
+        with po.open("rb") as source, partial.open("wb") as target:
             write_mo(target, read_po(source))
+        partial.replace(po.with_suffix(".mo"))
+
+
+# The slow tests, skipped by `make test-fast` (the local loop) and run by `make test`: a whole file,
+# or one test of it. Each entry must still name a collected test (a rename would silently unmark it).
+SLOW = {
+    "tests/test_fuzz.py": "Hypothesis posts to every form and the check-in API as every role",
+    "tests/test_authorization.py": "every route × 11 roles",
+    "tests/exports/test_libreoffice.py": "LibreOffice converts each workbook to PDF",
+    "tests/contests/test_demo.py": "seed-demo",
+    "tests/judging/test_demo.py": "seed-demo",
+    "tests/accounts/test_cli.py::test_seed_demo_is_idempotent_and_prints_accounts": "seed-demo twice",
+    "tests/events/test_services.py::test_demo_seed_is_fast_idempotent_and_complete": "seed-demo",
+    "tests/exports/test_workbook.py::test_rows_are_streamed_so_memory_stays_flat": "20,000 rows under tracemalloc",
+    "tests/events/test_tickets.py::test_extract_code_never_crashes_and_random_text_is_never_valid": "ticket fuzz",
+}
 
 
 def pytest_collection_modifyitems(config, items):
+    matched = set()
     for item in items:
         if "e2e" in Path(str(item.fspath)).parts:
             item.add_marker(pytest.mark.e2e)
+        path, _, name = item.nodeid.partition("::")
+        for key in (path, f"{path}::{name.split('[')[0]}"):
+            if key in SLOW:
+                item.add_marker(pytest.mark.slow)
+                matched.add(key)
+    collected = {item.nodeid.partition("::")[0] for item in items}
+    stale = [key for key in SLOW if key not in matched and key.partition("::")[0] in collected]
+    if stale:
+        raise pytest.UsageError(f"tests/conftest.py SLOW names tests that no longer exist: {stale}")
 
 
 @pytest.fixture(scope="session")
@@ -96,8 +124,19 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+@pytest.fixture(scope="session")
+def shared_app(database_url, tmp_path_factory):
+    """One app per run: building one compiles ~120 URL rules (≈ 0.1 s), which every test paid."""
+    app = build_app(database_url, tmp_path_factory.mktemp("instance"))
+    app.test_client_class = IsolatedClient
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
-def app(database_url, tmp_path):
+def fresh_app(database_url, tmp_path):
+    """An app of its own, for a test that adds routes (the shared one has served requests already)."""
     app = build_app(database_url, tmp_path)
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -105,6 +144,30 @@ def app(database_url, tmp_path):
         db.session.remove()
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(shared_app, tmp_path):
+    """The run's app, as good as new for this test: empty tables, its own instance folder (mail files,
+    uploads), and afterwards the configuration restored and whatever the test cached dropped
+    (the mail outbox, the device-token cache, the ticket key …)."""
+    app = shared_app
+    config, extensions, instance = dict(app.config), set(app.extensions), app.instance_path
+    app.instance_path = str(tmp_path)
+    app.config.update(
+        INSTANCE_PATH=str(tmp_path), MAIL_DIR=str(tmp_path / "mail"), UPLOAD_DIR=str(tmp_path / "uploads")
+    )
+    try:
+        with app.app_context():
+            wipe_tables()
+            yield app
+            db.session.remove()
+    finally:
+        app.config.clear()
+        app.config.update(config)
+        app.instance_path = instance
+        for key in set(app.extensions) - extensions:
+            del app.extensions[key]
 
 
 @pytest.fixture

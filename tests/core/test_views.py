@@ -63,8 +63,10 @@ def test_error_pages_are_friendly_vietnamese(client, method, path, status, title
         assert title in html and "Về trang chủ" in html
 
 
-def test_400_413_429_500_pages(app, client):
+def test_400_413_429_500_pages(fresh_app):
     from flask import abort
+
+    app, client = fresh_app, fresh_app.test_client()
 
     @app.get("/_test/boom")
     def boom():
