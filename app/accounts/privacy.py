@@ -21,7 +21,7 @@ from app.privacy.registry import ERASED, Erasure, Holder, Link, erased_email, is
 UNUSABLE_PASSWORD = "!"  # noqa: S105 (a stored hash that matches nothing, not a password)
 
 
-def export_account(user, limit: int | None = None) -> dict:
+def export_account(user: User, limit: int | None = None) -> dict:
     open_sessions = db.session.scalars(
         select(UserSession.id).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
     ).all()
@@ -38,7 +38,7 @@ def export_account(user, limit: int | None = None) -> dict:
     }
 
 
-def erase_account(actor, user) -> Erasure:
+def erase_account(actor: User | None, user: User) -> Erasure:
     if Role.ADMIN in user.roles:
         raise Conflict(
             "Tài khoản này có quyền quản trị hệ thống: hãy nhờ quản trị viên khác bỏ quyền đó trước, "
@@ -56,7 +56,7 @@ def erase_account(actor, user) -> Erasure:
     return Erasure(["tài khoản: họ tên, email, điện thoại và mật khẩu đã xoá, tài khoản đã khoá"])
 
 
-def account_links(user) -> list[Link]:
+def account_links(user: User) -> list[Link]:
     return [Link("Sửa họ tên, số điện thoại", "accounts.profile")]
 
 
@@ -86,7 +86,7 @@ register(
 )
 
 
-def export_login_attempts(user, limit: int | None = None) -> list:
+def export_login_attempts(user: User, limit: int | None = None) -> list:
     return [
         {"luc": iso(row.at), "dia_chi_ip": row.ip, "thanh_cong": row.succeeded}
         for row in db.session.scalars(
@@ -98,7 +98,7 @@ def export_login_attempts(user, limit: int | None = None) -> list:
     ]
 
 
-def erase_login_attempts(actor, user) -> Erasure:
+def erase_login_attempts(actor: User | None, user: User) -> Erasure:
     # They exist for throttling (minutes) and security review; nothing reports on them, and a row
     # without its email or address says nothing, so they are deleted rather than anonymised.
     count = rowcount(db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email)))

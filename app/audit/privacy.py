@@ -7,6 +7,7 @@ import json
 
 from sqlalchemy import String, and_, cast, or_, select
 
+from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.privacy.registry import ERASED, Erasure, Holder, iso, register
@@ -19,14 +20,14 @@ from app.text import like_pattern
 PERSONAL_DETAIL_KEYS = {"email", "phone", "full_name", "organisation", "commune", "note"}
 
 
-def _yours(user):
+def _yours(user: User):
     return or_(
         AuditEvent.actor_id == user.id,
         and_(AuditEvent.object_type == "user", AuditEvent.object_id == str(user.id)),
     )
 
 
-def export_audit(user, limit: int | None = None) -> list:
+def export_audit(user: User, limit: int | None = None) -> list:
     # Details are left out: a row the person wrote may name other people (an invitation's email).
     return [
         {
@@ -58,7 +59,7 @@ def _scrub(value, needles: set[str]):
     return value
 
 
-def _needles(user) -> set[str]:
+def _needles(user: User) -> set[str]:
     """The person's email, phone (stored +84… and typed 0… forms) and a name of two words or more
     (a one-word name is too likely to be part of other text)."""
     found = {user.email}
@@ -71,7 +72,7 @@ def _needles(user) -> set[str]:
     return found
 
 
-def erase_audit(actor, user) -> Erasure:
+def erase_audit(actor: User | None, user: User) -> Erasure:
     """Keep every row (who did what, when: the platform's accountability), drop the IP addresses of
     the person's own actions, and replace the person's email, phone and name wherever a row's
     details quote them (an organiser's invitation to this email, a profile update …)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.extensions import db
 from app.privacy.models import Consent, DataRequest
 from app.privacy.notices import PURPOSES
@@ -13,7 +14,7 @@ from app.privacy.services import REQUEST_KINDS, REQUEST_STATUSES, my_requests
 # --- consents ---------------------------------------------------------------------------------------
 
 
-def export_consents(user, limit: int | None = None) -> list:
+def export_consents(user: User, limit: int | None = None) -> list:
     return [
         {
             "muc_dich": PURPOSES[c.purpose].label if c.purpose in PURPOSES else c.purpose,
@@ -32,7 +33,7 @@ def export_consents(user, limit: int | None = None) -> list:
     ]
 
 
-def erase_consents(actor, user) -> Erasure:
+def erase_consents(actor: User | None, user: User) -> Erasure:
     # Consent rows hold no name or contact (only the subject's id, the purpose and the choice), and
     # the controller must be able to prove each consent it relied on: they stay as they are.
     return Erasure()
@@ -63,7 +64,7 @@ register(
 # --- data requests ----------------------------------------------------------------------------------
 
 
-def export_requests(user, limit: int | None = None) -> list:
+def export_requests(user: User, limit: int | None = None) -> list:
     return [
         {
             "loai": REQUEST_KINDS.get(r.kind, r.kind),
@@ -77,7 +78,7 @@ def export_requests(user, limit: int | None = None) -> list:
     ]
 
 
-def erase_requests(actor, user) -> Erasure:
+def erase_requests(actor: User | None, user: User) -> Erasure:
     rows = list(db.session.scalars(select(DataRequest).where(DataRequest.user_id == user.id)))
     for row in rows:
         row.requester_name = ERASED

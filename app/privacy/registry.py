@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.accounts.models import Role
+from app.accounts.models import Role, User
 
 # What an erased name (and any other erased text) reads as, everywhere. Plain text: it passes the
 # column guard and reads the same in pages, exports and emails.
@@ -122,7 +122,7 @@ def define_platform_staff(check: Callable[[Any], bool]) -> None:
     _platform_staff[:] = [check]
 
 
-def is_platform_staff(user) -> bool:
+def is_platform_staff(user: User) -> bool:
     """Sở staff and administrators: they work the queue of data requests. Admins always; others
     only when the scoping feature says so (no rule registered: nobody but admins)."""
     if user is None or not getattr(user, "is_authenticated", False):

@@ -13,12 +13,12 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.accounts.models import User
 from app.audit.services import record
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
-from app.extensions import db
+from app.extensions import db, page_of
 from app.localtime import format_datetime, utcnow
 from app.mail.services import send_email
 from app.privacy import registry
@@ -182,13 +182,7 @@ def request_queue(user: User, *, status: str = "open", page: int = 1) -> tuple[l
     stmt = select(DataRequest)
     if status:
         stmt = stmt.where(DataRequest.status == status)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.session.scalars(
-        stmt.order_by(DataRequest.due_at, DataRequest.id)
-        .limit(REQUESTS_PAGE_SIZE)
-        .offset((max(page, 1) - 1) * REQUESTS_PAGE_SIZE)
-    ).all()
-    return list(rows), total
+    return page_of(stmt.order_by(DataRequest.due_at, DataRequest.id), page, REQUESTS_PAGE_SIZE)
 
 
 def _open_request(actor: User, request_id: int) -> DataRequest:
