@@ -1045,7 +1045,9 @@ def rank_round(data: RoundData | PreparedRound, config: RankingConfig | None = N
     components = {c.id: c for c in rd.components}
 
     # Pass 1: the method's score and the sort key of every scored entry.
-    items_by_track: dict[str, list[tuple[tuple, EntryRef, Decimal, tuple]]] = defaultdict(list)
+    items_by_track: dict[str, list[tuple[tuple[Any, ...], EntryRef, Decimal, tuple[Any, ...]]]] = defaultdict(
+        list
+    )
     track_order: list[str] = []
     with localcontext(_CTX):
         judges_scores, z_means, z_sd = _aggregate(
@@ -1171,7 +1173,7 @@ def _ranked(
     )
 
 
-def _first_difference(a: tuple, b: tuple) -> int:
+def _first_difference(a: tuple[Any, ...], b: tuple[Any, ...]) -> int:
     """Index of the first differing key (1-based for tie-break keys; 0 means the score differs)."""
     for index, (x, y) in enumerate(zip(a, b, strict=True)):
         if x != y:
