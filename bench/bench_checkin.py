@@ -77,7 +77,7 @@ def seed(env: dict, n_tickets: int, codes_file: Path) -> str:
     from sqlalchemy import insert, select
 
     from app import create_app
-    from app.events import services, tickets
+    from app.events import registration, services, tickets
     from app.events.models import Attendee, Event, Ticket
     from app.extensions import db
     from app.localtime import utcnow
@@ -100,7 +100,7 @@ def seed(env: dict, n_tickets: int, codes_file: Path) -> str:
         )
         db.session.add(event)
         db.session.commit()
-        key = services.ticket_key()
+        key = registration.ticket_key()
         batch = 5000
         codes = []
         for start in range(0, n_tickets, batch):

@@ -46,27 +46,25 @@ def main() -> None:
         from app.accounts.models import Role, User, UserRole
         from app.contests import services
         from app.contests.demo import HO, IDEAS, TEN_NAM, TEN_NU
-        from app.contests.models import Contest, Entry, TeamMember
+        from app.contests.models import Entry, TeamMember
         from app.localtime import utcnow
         from app.text import fold
+        from tests.factories import contest_with_tracks
 
         admin = User(full_name="Quản Trị", email="admin@bench.vn", password_hash="x")
         admin.role_rows.append(UserRole(role=Role.ADMIN.value))
         db.session.add(admin)
         now = utcnow()
-        contest = Contest(
-            slug="bench",
-            name="Bench",
+        contest, _tracks = contest_with_tracks(
+            "bench",
+            "BN",
+            "Bench",
             year=2026,
-            code_prefix="BN",
-            last_code_number=N,
             opens_at=now - timedelta(days=30),
             closes_at=now + timedelta(days=30),
-            form_fields={},
             fields=["Khác"],
+            last_code_number=N,
         )
-        db.session.add(contest)
-        db.session.flush()
         rng = random.Random(1)
         entries, members = [], []
         for i in range(1, N + 1):

@@ -102,10 +102,11 @@ def seed(attendees: int) -> None:
 def seed_results(entries: int) -> None:
     from app import create_app
     from app.accounts import services as accounts
-    from app.contests.models import Contest, Entry, TeamMember, Track
+    from app.contests.models import Entry, TeamMember
     from app.extensions import db
     from app.judging import services as judging
     from app.judging.models import Assignment, RoundEntry, RoundJudge
+    from tests.factories import contest_with_tracks
 
     app = create_app()
     with app.app_context():
@@ -121,23 +122,14 @@ def seed_results(entries: int) -> None:
             for i in range(7)
         ]
         start = datetime(2024, 3, 1, tzinfo=UTC)
-        contest = Contest(
-            slug="bench",
-            name="Cuộc thi (bench)",
-            year=2024,
-            code_prefix="BE",
+        contest, tracks = contest_with_tracks(
+            "bench",
+            "BE",
+            "Cuộc thi (bench)",
             opens_at=start,
             closes_at=start + timedelta(days=60),
-            form_fields={},
             fields=["Khác"],
         )
-        db.session.add(contest)
-        db.session.flush()
-        tracks = [
-            Track(contest_id=contest.id, name="Bảng Ý tưởng", position=1),
-            Track(contest_id=contest.id, name="Bảng Dự án", position=2),
-        ]
-        db.session.add_all(tracks)
         db.session.commit()
         round_ = judging.create_round(
             organiser, contest, judging.RoundSettings(name="Sơ khảo", judges_per_entry=7, top_n=50)

@@ -76,7 +76,7 @@ def bench_results(n_entries: int) -> None:
 
     from app import create_app
     from app.accounts.models import User
-    from app.contests.models import Contest, Entry, Track
+    from app.contests.models import Entry
     from app.extensions import db
     from app.judging import scoring
     from app.judging.models import Assignment, Round, RoundEntry, RoundJudge
@@ -84,6 +84,7 @@ def bench_results(n_entries: int) -> None:
     from app.judging.services.rounds import default_tie_breaks
     from app.judging.services.sheets import balanced_assignment
     from config import TestingConfig
+    from tests.factories import contest_with_tracks
 
     folder = Path(tempfile.mkdtemp())
     cfg = TestingConfig()
@@ -94,24 +95,14 @@ def bench_results(n_entries: int) -> None:
     n_judges = max(5, n_entries // 200 * 5)
     with app.app_context():
         db.create_all()
-        contest = Contest(
-            slug="bench",
-            name="Bench",
-            year=2024,
-            code_prefix="BN",
+        contest, tracks = contest_with_tracks(
+            "bench",
+            "BN",
+            "Bench",
             opens_at=datetime(2024, 1, 1, tzinfo=UTC),
             closes_at=datetime(2024, 2, 1, tzinfo=UTC),
-            form_fields={},
             fields=[],
         )
-        db.session.add(contest)
-        db.session.flush()
-        tracks = [
-            Track(contest_id=contest.id, name="Bảng Ý tưởng", position=1),
-            Track(contest_id=contest.id, name="Bảng Dự án", position=2),
-        ]
-        db.session.add_all(tracks)
-        db.session.flush()
         db.session.execute(
             insert(User),
             [

@@ -34,7 +34,7 @@ LAYERS: dict[str, int] = {
     "urls": 0,
     "features": 0,
     "extensions": 0,
-    "commits": 0,
+    "database": 0,
     "forms": 0,
     "mail": 0,
     "spreadsheet": 0,

@@ -263,10 +263,10 @@ def _contest_data(slug: str, prefix: str, name: str):
 
 
 def _entry(leader, contest, title: str, *, with_member: bool = False):
-    from app.contests import services as contests
+    from app.contests import entries
     from tests.contests.conftest import ALL_CONSENTS, PDF, person, upload
 
-    entry = contests.start_entry(
+    entry = entries.start_entry(
         leader,
         contest,
         title=title,
@@ -274,10 +274,10 @@ def _entry(leader, contest, title: str, *, with_member: bool = False):
         leader=person(leader.full_name),
         consents=dict(ALL_CONSENTS),
     )
-    contests.save_entry(
+    entries.save_entry(
         leader,
         entry,
-        contests.EntryData(
+        entries.EntryData(
             title=title,
             track_id=contest.tracks[0].id,
             field="Nông nghiệp",
@@ -288,17 +288,19 @@ def _entry(leader, contest, title: str, *, with_member: bool = False):
         uploads={"thuyet-minh": upload(PDF)},
     )
     if with_member:
-        contests.add_member(
+        entries.add_member(
             leader, entry, person("Trần Thị Bích", phone="0905 222 333", organisation="Hợp tác xã Nghĩa Hà")
         )
-    contests.submit_entry(leader, entry)
+    entries.submit_entry(leader, entry)
     return entry
 
 
 def build_world(make_user, outbox) -> World:
     """Every object a URL of the app can point at, made through the services as people would."""
+    from app.contests import entries
     from app.contests import services as contests
-    from app.events import guests
+    from app.contests.permissions import add_staff
+    from app.events import checkin, guests, registration
     from app.events import services as events
     from app.exports import uploads
     from app.extensions import db
@@ -325,14 +327,14 @@ def build_world(make_user, outbox) -> World:
 
     contest = contests.create_contest(so, _contest_data("y-tuong-thu", "YT", "Cuộc thi ý tưởng thử nghiệm"))
     other = contests.create_contest(so, _contest_data("phu-nu-thu", "PN", "Phụ nữ khởi nghiệp thử nghiệm"))
-    contests.add_staff(so, contest, u["co_organiser"].email, "organiser", "Tỉnh đoàn")
-    contests.add_staff(so, other, u["co_organiser_other"].email, "organiser", "Hội LHPN")
-    spare_row = contests.add_staff(so, contest, spare.email, "organiser", "Đơn vị dự phòng")
+    add_staff(so, contest, u["co_organiser"].email, "organiser", "Tỉnh đoàn")
+    add_staff(so, other, u["co_organiser_other"].email, "organiser", "Hội LHPN")
+    spare_row = add_staff(so, contest, spare.email, "organiser", "Đơn vị dự phòng")
 
     entry = _entry(u["applicant"], contest, "Máy sấy nông sản năng lượng mặt trời", with_member=True)
     entry_b = _entry(u["other_applicant"], contest, "Tỏi đen Lý Sơn đóng hộp")
     for e in (entry, entry_b):
-        contests.screen_entry(so, e, "eligible")
+        entries.screen_entry(so, e, "eligible")
     round_ = judging.create_round(so, contest, judging.RoundSettings(name="Sơ khảo", judges_per_entry=1))
     judging.add_entries(so, round_)
     for judge in (u["judge"], u["unassigned_judge"]):
@@ -357,13 +359,13 @@ def build_world(make_user, outbox) -> World:
     other_event = events.create_event(so, {**event_data, "slug": "hoi-thao-thu", "contest_id": None})
     events.assign_staff(so, event, u["staff"].email)
     events.assign_staff(so, other_event, u["staff_other"].email)
-    attendee = events.register_attendee(
+    attendee = registration.register_attendee(
         event,
         {"full_name": "Nguyễn Văn Khách", "phone": "0905123456", "category": "Thí sinh"},
         {"process_registration": True},
     )
     device, token = events.create_device_token(so, event, "Điện thoại cổng A")
-    scan = events.record_checkin(events.scope_for_device(event.slug, token), attendee.active_ticket.code)
+    scan = checkin.record_checkin(checkin.scope_for_device(event.slug, token), attendee.active_ticket.code)
 
     stash = {
         role: uploads.stash_upload(u[role], event, guests.guest_template(event))

@@ -137,8 +137,11 @@ def _mail_link(pattern: str) -> str:
 def build_world() -> World:
     """One of everything a form can act on, built through the services."""
     from app.accounts import services as accounts
+    from app.contests import entries
     from app.contests import services as contests
-    from app.contests.services import ContestData, EntryData, SlotSpec
+    from app.contests.entries import EntryData
+    from app.contests.services import ContestData, SlotSpec
+    from app.events import checkin, registration
     from app.events import services as events
     from app.judging import services as judging
     from app.localtime import to_local, utcnow
@@ -181,7 +184,7 @@ def build_world() -> World:
         ),
     )
     applicant = users["applicant"]
-    draft = contests.start_entry(
+    draft = entries.start_entry(
         applicant,
         contest,
         title="Máy sấy nông sản năng lượng mặt trời",
@@ -189,7 +192,7 @@ def build_world() -> World:
         leader=person(applicant.full_name),
         consents=dict(ALL_CONSENTS),
     )
-    contests.save_entry(
+    entries.save_entry(
         applicant,
         draft,
         EntryData(
@@ -202,7 +205,7 @@ def build_world() -> World:
         ),
         uploads={"thuyet-minh": upload(PDF)},
     )
-    contests.add_member(applicant, draft, person("Trần Thị Bích", email="bich@fuzz.vn"))
+    entries.add_member(applicant, draft, person("Trần Thị Bích", email="bich@fuzz.vn"))
     screened = make_entries(contest, list(contest.tracks), n=5)
     contest.last_code_number = len(screened)
     db.session.commit()
@@ -239,19 +242,19 @@ def build_world() -> World:
         },
     )
     events.assign_staff(organiser, event, users["checkin"].email)
-    attendee = events.register_attendee(
+    attendee = registration.register_attendee(
         event,
         {"full_name": "Nguyễn Thị Hồng", "phone": "0905000111", "category": "Khách tham quan"},
         {"process_registration": True, "newsletter": False},
     )
-    events.register_attendee(
+    registration.register_attendee(
         event,
         {"full_name": "Hồ Văn Khách", "phone": "0905000222", "category": "Thí sinh", "group_name": "Đội A"},
         {"process_registration": True, "newsletter": False},
     )
     _device, device_token = events.create_device_token(organiser, event, "Điện thoại cổng A")
     code = attendee.tickets[0].code
-    answer = events.record_checkin(events.scope_for_device(event.slug, device_token), code, gate="Cổng A")
+    answer = checkin.record_checkin(checkin.scope_for_device(event.slug, device_token), code, gate="Cổng A")
 
     privacy.file_data_request(other, "deletion", "Xin xoá dữ liệu của tôi.")
     accounts.request_password_reset("quenmatkhau@fuzz.vn")

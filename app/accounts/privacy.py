@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from app.accounts.models import ROLE_LABELS, AccountToken, LoginAttempt, Role, User, UserRole, UserSession
-from app.commits import rowcount
+from app.database import rowcount
 from app.errors import Conflict
 from app.extensions import db
 from app.privacy.registry import ERASED, Erasure, Holder, Link, erased_email, iso, register

@@ -21,7 +21,7 @@ from app.accounts.validation import (
     normalize_phone,
 )
 from app.audit.services import record
-from app.commits import flush
+from app.database import flush, page_of
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooManyAttempts
 from app.extensions import db
 from app.localtime import utcnow
@@ -54,10 +54,12 @@ USERS_PAGE_SIZE = 50
 T = TypeVar("T")
 
 
-def _field(fn: Callable[..., T], value: str, field: str, **kwargs: object) -> T:
-    """Run a pure check and turn its failure into an Invalid error on the named field."""
+def field_value(check: Callable[..., T], value: str, field: str, **kwargs: object) -> T:
+    """Run one of accounts.validation's pure checks; its refusal becomes Invalid on the named field.
+
+    The one bridge from `ValidationFailed` to the platform's typed error, for every package."""
     try:
-        return fn(value, **kwargs)
+        return check(value, **kwargs)
     except ValidationFailed as exc:
         raise Invalid(str(exc), field=field) from exc
 
@@ -145,10 +147,10 @@ def load_session_user(session_id: str) -> User | None:
 
 def register_user(full_name: str, email: str, phone: str, password: str) -> User:
     """Create an applicant account and mail the verification link."""
-    name = _field(normalize_name, full_name, "full_name")
-    email_n = _field(normalize_email, email, "email")
-    phone_n = _field(normalize_phone, phone, "phone")
-    _field(check_password_strength, password, "password", email=email_n, phone=phone_n)
+    name = field_value(normalize_name, full_name, "full_name")
+    email_n = field_value(normalize_email, email, "email")
+    phone_n = field_value(normalize_phone, phone, "phone")
+    field_value(check_password_strength, password, "password", email=email_n, phone=phone_n)
     if db.session.scalar(select(User.id).where(User.email == email_n)) is not None:
         raise Invalid(
             "Email này đã được dùng để đăng ký. Hãy đăng nhập hoặc dùng chức năng quên mật khẩu.",
@@ -322,7 +324,7 @@ def check_reset_token(raw: str) -> User:
 def reset_password(raw: str, new_password: str) -> User:
     token = _redeem_token(raw, RESET_PASSWORD, consume=True)
     user = token.user
-    _field(check_password_strength, new_password, "password", email=user.email, phone=user.phone or "")
+    field_value(check_password_strength, new_password, "password", email=user.email, phone=user.phone or "")
     _set_password(user, new_password)
     # Every other outstanding reset link of this user dies with this one.
     for other in db.session.scalars(
@@ -349,7 +351,9 @@ def _set_password(user: User, new_password: str) -> None:
 def change_password(user: User, current: str, new_password: str) -> None:
     if not _verify_password(user, current or ""):
         raise Invalid("Mật khẩu hiện tại không đúng.", field="current_password")
-    _field(check_password_strength, new_password, "new_password", email=user.email, phone=user.phone or "")
+    field_value(
+        check_password_strength, new_password, "new_password", email=user.email, phone=user.phone or ""
+    )
     if current == new_password:
         raise Invalid("Mật khẩu mới phải khác mật khẩu hiện tại.", field="new_password")
     _set_password(user, new_password)
@@ -358,8 +362,8 @@ def change_password(user: User, current: str, new_password: str) -> None:
 
 
 def update_profile(user: User, full_name: str, phone: str) -> User:
-    name = _field(normalize_name, full_name, "full_name")
-    phone_n = _field(normalize_phone, phone, "phone")
+    name = field_value(normalize_name, full_name, "full_name")
+    phone_n = field_value(normalize_phone, phone, "phone")
     changed = {k: v for k, v in {"full_name": name, "phone": phone_n}.items() if getattr(user, k) != v}
     for key, value in changed.items():
         setattr(user, key, value)
@@ -379,13 +383,7 @@ def list_users(*, query: str = "", role: str = "", page: int = 1) -> tuple[list[
         stmt = stmt.where(User.search_text.like(like_pattern(folded), escape="\\"))
     if role:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
-    result = db.paginate(
-        stmt.order_by(User.created_at.desc(), User.id.desc()),
-        page=max(page, 1),
-        per_page=USERS_PAGE_SIZE,
-        error_out=False,
-    )
-    return list(result.items), result.total or 0
+    return page_of(stmt.order_by(User.created_at.desc(), User.id.desc()), page, USERS_PAGE_SIZE)
 
 
 def set_roles(actor: User, user: User, roles: set[str], active: bool) -> User:
@@ -433,18 +431,18 @@ def create_user(
     """
     if role not in Role._value2member_map_:
         raise Invalid(f"Vai trò không hợp lệ: {role}. Chọn một trong: {', '.join(Role)}.", field="role")
-    email_n = _field(normalize_email, email, "email")
+    email_n = field_value(normalize_email, email, "email")
     generated = None
     user = db.session.scalar(select(User).where(User.email == email_n))
     if password is None and user is None:
         generated = password = new_token(9) + "7a"
     if password is not None:
-        _field(check_password_strength, password, "password", email=email_n)
+        field_value(check_password_strength, password, "password", email=email_n)
     if user is None:
         user = User(
-            full_name=_field(normalize_name, full_name or _name_from_email(email_n), "full_name"),
+            full_name=field_value(normalize_name, full_name or _name_from_email(email_n), "full_name"),
             email=email_n,
-            phone=_field(normalize_phone, phone, "phone") if phone else None,
+            phone=field_value(normalize_phone, phone, "phone") if phone else None,
             password_hash=hash_password(password or ""),
             email_verified_at=utcnow(),
         )

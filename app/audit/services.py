@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 
 from app.accounts.models import User
 from app.audit.models import AuditEvent
+from app.database import page_of
 from app.extensions import db
 from app.text import fold_query, like_pattern
 
@@ -46,13 +47,7 @@ def list_events(
                 AuditEvent.object_id == query.strip(),
             )
         )
-    result = db.paginate(
-        stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),
-        page=max(page, 1),
-        per_page=PAGE_SIZE,
-        error_out=False,
-    )
-    return list(result.items), result.total or 0
+    return page_of(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), page, PAGE_SIZE)
 
 
 def distinct_actions() -> list[str]:

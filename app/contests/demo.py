@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from app.accounts.models import Role, User, UserRole
-from app.accounts.services import hash_password
+from app.accounts.services import find_user_by_email, hash_password
 from app.contests import eligibility, entries, files, services, units
 from app.contests.models import (
     Contest,
@@ -121,10 +121,6 @@ INELIGIBLE_REASONS = [
 ]
 
 
-def _demo_user(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == email))
-
-
 def _contest(slug: str, data: ContestData, actor: User) -> Contest | None:
     """Create the contest unless it exists (None = already seeded)."""
     if db.session.scalar(select(Contest.id).where(Contest.slug == slug)) is not None:
@@ -201,7 +197,7 @@ def _member(
 
 
 def _entries(contest: Contest, plan: list[str], rng: random.Random, people: _People, *, leaders=()) -> None:
-    organiser = _demo_user("bantochuc@demo.kndmst.vn")
+    organiser = find_user_by_email("bantochuc@demo.kndmst.vn")
     closing = eligibility.closing_date(contest)
     span = (contest.closes_at - contest.opens_at).total_seconds()
     ideas = rng.sample(IDEAS, len(plan)) if len(plan) <= len(IDEAS) else [rng.choice(IDEAS) for _ in plan]
@@ -245,11 +241,7 @@ def _entries(contest: Contest, plan: list[str], rng: random.Random, people: _Peo
         for position, member in enumerate(members):
             member.position = position
             entry.members.append(member)
-        entry.organisation, entry.commune_code, entry.commune_name = (
-            leader.organisation,
-            leader.commune_code,
-            leader.commune_name,
-        )
+        entries.place_entry(entry, leader)
         db.session.add(entry)
         db.session.flush()
         if is_paper:
@@ -337,12 +329,12 @@ def _demo_file(slot_key: str, title: str) -> EntryFile:
 
 def seed() -> None:
     rng = random.Random(2024)
-    organiser = _demo_user("bantochuc@demo.kndmst.vn")
-    admin = _demo_user("admin@demo.kndmst.vn")
+    organiser = find_user_by_email("bantochuc@demo.kndmst.vn")
+    admin = find_user_by_email("admin@demo.kndmst.vn")
     actor = organiser or admin
     if actor is None:
         return
-    judge = _demo_user("giamkhao@demo.kndmst.vn")
+    judge = find_user_by_email("giamkhao@demo.kndmst.vn")
     people = _People(rng)
     slots = [
         SlotSpec("thuyet-minh", "Bản thuyết minh ý tưởng (theo mẫu)", ["pdf", "docx"], 10, True),
@@ -381,11 +373,11 @@ def seed() -> None:
         actor,
     )
     if idea is not None:
-        _staff(idea, _demo_user("tinhdoan@demo.kndmst.vn"), "organiser", "Tỉnh đoàn Quảng Ngãi")
-        _staff(idea, _demo_user("hoiphunu@demo.kndmst.vn"), "organiser", "Hội LHPN tỉnh Quảng Ngãi")
+        _staff(idea, find_user_by_email("tinhdoan@demo.kndmst.vn"), "organiser", "Tỉnh đoàn Quảng Ngãi")
+        _staff(idea, find_user_by_email("hoiphunu@demo.kndmst.vn"), "organiser", "Hội LHPN tỉnh Quảng Ngãi")
         _staff(idea, judge, "judge", "Trường Đại học Phạm Văn Đồng")
         plan = ["draft"] * 4 + ["submitted"] * 5 + ["eligible"] * 18 + ["ineligible"] * 5 + ["withdrawn"] * 3
-        applicant = _demo_user("thisinh@demo.kndmst.vn")
+        applicant = find_user_by_email("thisinh@demo.kndmst.vn")
         rng.shuffle(plan)
         plan[0] = "eligible"  # the demo applicant's own entry
         _entries(idea, plan, rng, people, leaders=[applicant] if applicant else [])

@@ -18,9 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.datastructures import FileStorage
 
-from app import commits
+from app import database
 from app.accounts.models import User
-from app.accounts.validation import ValidationFailed, normalize_email, normalize_name, normalize_phone
+from app.accounts.services import field_value
+from app.accounts.validation import normalize_email, normalize_name, normalize_phone
 from app.audit.services import record
 from app.contests import units
 from app.contests.eligibility import (
@@ -45,11 +46,11 @@ from app.contests.models import (
     Track,
 )
 from app.contests.permissions import (
-    NOT_ORGANISER,
     can_manage_contest,
     contest_staff_users,
     get_team_member,
     may_edit_entry,
+    require_contest_manager,
 )
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db
@@ -117,19 +118,20 @@ class MemberData:
     guardian_consent: bool = False
 
 
+def _unit(code: str, name_of: Callable[[str], str | None], unknown: str, field: str) -> tuple[str, str]:
+    """(code, name) of an administrative unit picked from the catalogue; ("", "") when none is."""
+    if not code:
+        return "", ""
+    name = name_of(code)
+    if name is None:
+        raise Invalid(unknown, field=field)
+    return code, name
+
+
 def _apply_member(member: TeamMember, data: MemberData, *, keep_ethnicity: bool) -> None:
-    try:
-        member.full_name = normalize_name(data.full_name)
-    except ValidationFailed as exc:
-        raise Invalid(str(exc), field="full_name") from exc
-    try:
-        member.phone = normalize_phone(data.phone) if (data.phone or "").strip() else ""
-    except ValidationFailed as exc:
-        raise Invalid(str(exc), field="phone") from exc
-    try:
-        member.email = normalize_email(data.email) if (data.email or "").strip() else ""
-    except ValidationFailed as exc:
-        raise Invalid(str(exc), field="email") from exc
+    member.full_name = field_value(normalize_name, data.full_name, "full_name")
+    member.phone = field_value(normalize_phone, data.phone, "phone") if (data.phone or "").strip() else ""
+    member.email = field_value(normalize_email, data.email, "email") if (data.email or "").strip() else ""
     if not member.phone and not member.email:
         raise Invalid("Cần ít nhất số điện thoại hoặc email để liên hệ.", field="phone")
     today = to_local(utcnow()).date()
@@ -140,20 +142,15 @@ def _apply_member(member: TeamMember, data: MemberData, *, keep_ethnicity: bool)
         raise Invalid("Giới tính không hợp lệ.", field="sex")
     member.sex = data.sex or ""
     member.organisation = tidy(data.organisation, 160)
-    if data.commune_code:
-        name = units.commune_name(data.commune_code)
-        if name is None:
-            raise Invalid("Xã/phường không có trong danh mục.", field="commune_code")
-        member.commune_code, member.commune_name = data.commune_code, name
-    else:
-        member.commune_code = member.commune_name = ""
-    if data.district_code:
-        name = units.district_name(data.district_code)
-        if name is None:
-            raise Invalid("Huyện/thị xã/thành phố không có trong danh mục.", field="district_code")
-        member.district_code, member.district_name = data.district_code, name
-    else:
-        member.district_code = member.district_name = ""
+    member.commune_code, member.commune_name = _unit(
+        data.commune_code, units.commune_name, "Xã/phường không có trong danh mục.", "commune_code"
+    )
+    member.district_code, member.district_name = _unit(
+        data.district_code,
+        units.district_name,
+        "Huyện/thị xã/thành phố không có trong danh mục.",
+        "district_code",
+    )
     # Ethnicity is sensitive (SPEC §7): kept only with the statistics consent; "không cung cấp" is fine.
     member.ethnicity = tidy(data.ethnicity, 40) if keep_ethnicity else ""
     member.guardian_name = tidy(data.guardian_name, 120)
@@ -248,15 +245,7 @@ def start_entry(
     leader.full_name = leader.full_name or user.full_name
     leader.email, leader.phone = user.email, user.phone or ""
     member = TeamMember(is_leader=True, user_id=user.id, position=0)
-    _apply_member(member, leader, keep_ethnicity=bool(consents.get("sensitive_stats")))
-    entry.members.append(member)
-    entry.organisation, entry.commune_code, entry.commune_name = (
-        member.organisation,
-        member.commune_code,
-        member.commune_name,
-    )
-    db.session.add(entry)
-    db.session.flush()
+    _store_new_entry(entry, member, leader, consents)
     privacy.record_choices("user", user.id, "entry", consents)
     refresh_search_text(entry)
     add_history(entry, user, "created", after=EntryStatus.DRAFT.value, note="Tạo bản nháp")
@@ -276,8 +265,7 @@ def key_in_paper_entry(
     note: str = "",
 ) -> Entry:
     """An organiser keys in a dossier received on paper; the leader need not have an account."""
-    if not can_manage_contest(actor, contest):
-        raise PermissionDenied(NOT_ORGANISER)
+    require_contest_manager(actor, contest)
     privacy.check_choices("entry", consents)
     entry = Entry(
         contest=contest, status=EntryStatus.DRAFT.value, is_paper=True, keyed_by_id=actor.id, answers={}
@@ -286,15 +274,7 @@ def key_in_paper_entry(
     if track_id:
         entry.track = _track_of(contest, track_id)
     member = TeamMember(is_leader=True, position=0)
-    _apply_member(member, leader, keep_ethnicity=bool(consents.get("sensitive_stats")))
-    entry.members.append(member)
-    entry.organisation, entry.commune_code, entry.commune_name = (
-        member.organisation,
-        member.commune_code,
-        member.commune_name,
-    )
-    db.session.add(entry)
-    db.session.flush()
+    _store_new_entry(entry, member, leader, consents)
     privacy.record_choices("team_member", member.id, "entry", consents, source="paper", keyed_by=actor)
     refresh_search_text(entry)
     add_history(
@@ -307,6 +287,25 @@ def key_in_paper_entry(
     record(actor, "entry.paper_create", "entry", entry.id, contest=contest.slug)
     db.session.commit()
     return entry
+
+
+def place_entry(entry: Entry, leader: TeamMember) -> None:
+    """An entry comes from where its leader is: their organisation and commune, copied onto the entry
+    (the organisers' filters, the reports and the conflict check read them there)."""
+    entry.organisation, entry.commune_code, entry.commune_name = (
+        leader.organisation,
+        leader.commune_code,
+        leader.commune_name,
+    )
+
+
+def _store_new_entry(entry: Entry, member: TeamMember, leader: MemberData, consents: dict[str, bool]) -> None:
+    """A new entry with its leader as the first member, flushed (the consent records need the ids)."""
+    _apply_member(member, leader, keep_ethnicity=bool(consents.get("sensitive_stats")))
+    entry.members.append(member)
+    place_entry(entry, member)
+    db.session.add(entry)
+    db.session.flush()
 
 
 def _set_title(entry: Entry, title: str) -> None:
@@ -428,7 +427,7 @@ def _next_code_number(contest: Contest) -> int:
     submissions to one contest queue here (and the rule re-check after it sees committed rivals).
     A lock that cannot be had (a busy SQLite file, a deadlock) is a Conflict: submit again."""
     contest.last_code_number = Contest.last_code_number + 1
-    commits.flush(Conflict(BUSY), catch=(IntegrityError, OperationalError))
+    database.flush(Conflict(BUSY), catch=(IntegrityError, OperationalError))
     return contest.last_code_number
 
 
@@ -461,7 +460,7 @@ def submit_entry(actor: User, entry: Entry, now: datetime | None = None) -> Entr
     note = "Ban tổ chức nộp thay (hồ sơ giấy)" if on_paper else "Nộp bài"
     add_history(entry, actor, "submitted", before=EntryStatus.DRAFT.value, after=entry.status, note=note)
     record(actor, "entry.submit", "entry", entry.id, code=entry.code)
-    commits.commit(Conflict(BUSY), catch=(IntegrityError, OperationalError))
+    database.commit(Conflict(BUSY), catch=(IntegrityError, OperationalError))
     _mail_leader(
         entry,
         f"Đã nhận bài dự thi {entry.code} – {entry.contest.name}",
@@ -525,8 +524,7 @@ def withdraw_entry(actor: User, entry: Entry, reason: str = "") -> Entry:
 
 def screen_entry(actor: User, entry: Entry, decision: str, reason: str = "") -> Entry:
     """Organiser's decision: eligible, or ineligible with a reason; the leader is emailed."""
-    if not can_manage_contest(actor, entry.contest):
-        raise PermissionDenied(NOT_ORGANISER)
+    require_contest_manager(actor, entry.contest)
     if decision not in {s.value for s in SCREENING_STATES}:
         raise Invalid("Vui lòng chọn kết quả thẩm định.", field="decision")
     reason = tidy(reason, 2000)

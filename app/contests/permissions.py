@@ -2,23 +2,28 @@
 the object-level getters that refuse an entry, a member or a contest to anyone without access.
 
 The permission API other packages rely on (keep stable): managed_contest_ids, is_global_organiser,
-can_manage_contest, manageable_contests, get_contest, get_contest_for_organiser, contest_judges,
-contest_staff_users. Staff changes commit.
+can_manage_contest, require_contest_manager, manageable_contests, only_managed, get_contest,
+get_contest_for_organiser, contest_judges, contest_staff_users. Staff changes commit.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import QueryableAttribute
 
 from app.accounts.models import Role, User, UserRole
-from app.accounts.validation import ValidationFailed, normalize_email
+from app.accounts.services import field_value
+from app.accounts.validation import normalize_email
 from app.audit.services import record
-from app.commits import flush
 from app.contests.models import STAFF_ROLE_LABELS, Contest, ContestStaff, Entry, StaffRole, TeamMember
+from app.database import flush
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.text import tidy, whole_number
 
+SelectT = TypeVar("SelectT", bound=Select[Any])
 NOT_ORGANISER = "Bạn không thuộc Ban tổ chức của cuộc thi này."
 
 # --- staff and permissions -------------------------------------------------------------------------
@@ -59,21 +64,29 @@ def can_manage_contest(user: User | None, contest: Contest) -> bool:
     return ids is None or contest.id in ids
 
 
+def require_contest_manager(user: User | None, contest: Contest) -> None:
+    """PermissionDenied (403) unless this user organises this contest: the one organiser check."""
+    if not can_manage_contest(user, contest):
+        raise PermissionDenied(NOT_ORGANISER)
+
+
 def require_contest_creator(user: User) -> None:
     """Only Sở staff and admins create contests; a co-organiser is refused before the form opens."""
     if not is_global_organiser(user):
         raise PermissionDenied("Chỉ cán bộ Sở hoặc quản trị hệ thống được tạo cuộc thi.")
 
 
+def only_managed(stmt: SelectT, user: User | None, contest_id: QueryableAttribute[Any]) -> SelectT:
+    """Keep the rows (contests, their entries, their events) of the contests this user manages:
+    every row for Sở staff and admins, none for someone who manages no contest."""
+    ids = managed_contest_ids(user)
+    return stmt if ids is None else stmt.where(contest_id.in_(ids))
+
+
 def manageable_contests(user: User | None) -> list[Contest]:
     """The contests this user organises, latest deadline first."""
-    ids = managed_contest_ids(user)
     stmt = select(Contest).order_by(Contest.closes_at.desc(), Contest.id.desc())
-    if ids is not None:
-        if not ids:
-            return []
-        stmt = stmt.where(Contest.id.in_(ids))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(only_managed(stmt, user, Contest.id)))
 
 
 def get_contest(contest_id_or_slug: int | str) -> Contest:
@@ -99,8 +112,7 @@ def get_public_contest(slug: str) -> Contest:
 def get_contest_for_organiser(user: User, contest_id_or_slug: int | str) -> Contest:
     """404 if missing; 403 for a co-organiser of another contest (or a non-organiser)."""
     contest = get_contest(contest_id_or_slug)
-    if not can_manage_contest(user, contest):
-        raise PermissionDenied(NOT_ORGANISER)
+    require_contest_manager(user, contest)
     return contest
 
 
@@ -141,14 +153,10 @@ def contest_staff_users(contest: Contest) -> list[User]:
 
 def add_staff(actor: User, contest: Contest, email: str, role: str, organisation: str = "") -> ContestStaff:
     """Name an existing account organiser or judge of a contest; grants the matching global role."""
-    if not can_manage_contest(actor, contest):
-        raise PermissionDenied(NOT_ORGANISER)
+    require_contest_manager(actor, contest)
     if role not in {r.value for r in StaffRole}:
         raise Invalid("Vai trò không hợp lệ.", field="role")
-    try:
-        email_n = normalize_email(email)
-    except ValidationFailed as exc:
-        raise Invalid(str(exc), field="email") from exc
+    email_n = field_value(normalize_email, email, "email")
     user = db.session.scalar(select(User).where(User.email == email_n))
     if user is None:
         raise Invalid(
@@ -181,8 +189,7 @@ def add_staff(actor: User, contest: Contest, email: str, role: str, organisation
 
 def remove_staff(actor: User, contest: Contest, staff_id: int) -> None:
     """Take someone off a contest's staff; an organiser's last contest takes the global role too."""
-    if not can_manage_contest(actor, contest):
-        raise PermissionDenied(NOT_ORGANISER)
+    require_contest_manager(actor, contest)
     row = db.session.get(ContestStaff, staff_id)
     if row is None or row.contest_id != contest.id:
         raise NotFound("Không tìm thấy người này trong danh sách.")
@@ -247,8 +254,7 @@ def get_entry_for_organiser(user: User, entry_id: int) -> Entry:
     entry = db.session.get(Entry, entry_id)
     if entry is None:
         raise NotFound("Không tìm thấy bài dự thi.")
-    if not can_manage_contest(user, entry.contest):
-        raise PermissionDenied(NOT_ORGANISER)
+    require_contest_manager(user, entry.contest)
     return entry
 
 

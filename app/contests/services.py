@@ -1,12 +1,13 @@
 """Contests: their configuration (tracks, upload slots, the rules' numbers), the public lists of
 contests, and the organisers' lists of entries. Every state-changing service commits.
 
-This module also re-exports the public API of the package's other service modules, so callers in
-other packages can keep writing `from app.contests import services`:
+The package's other subjects live in their own modules; import each name from the module that
+defines it:
   permissions.py  who manages which contest, staff, object-level getters;
   eligibility.py  the submission window and the rules checked before submitting;
   entries.py      the applicant flow, team members, submit, withdraw, screen, `change_status`;
-  files.py        uploads: recognised by content, stored, read back, deleted.
+  files.py        uploads: recognised by content, stored, read back, deleted;
+  models.py       the tables and their constants, e.g. `FORM_FIELDS` (the entry form's questions).
 What an entry holds about a person, and its erasure, is in contests/privacy.py (the privacy registry).
 """
 
@@ -21,126 +22,22 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.commits import commit, flush
-from app.contests.eligibility import (
-    NotEligible,
-    Problem,
-    age_on,
-    check_eligibility,
-    closing_date,
-    is_editable,
-    is_open,
-)
-from app.contests.entries import (
-    URL_RE,
-    EntryData,
-    MemberData,
-    SaveResult,
-    add_history,
-    add_member,
-    change_status,
-    key_in_paper_entry,
-    refresh_search_text,
-    remove_file,
-    remove_member,
-    save_entry,
-    screen_entry,
-    start_entry,
-    submit_entry,
-    update_member,
-    withdraw_entry,
-)
-from app.contests.files import KIND_LABELS, file_path, get_file_for_viewer, upload_root
+from app.contests.files import KIND_LABELS
 from app.contests.models import FORM_FIELDS, Contest, Entry, EntryStatus, Track, UploadSlot
-from app.contests.permissions import (
-    NOT_ORGANISER,
-    add_staff,
-    can_manage_contest,
-    contest_judges,
-    contest_staff,
-    contest_staff_users,
-    get_contest,
-    get_contest_for_organiser,
-    get_entry,
-    get_entry_for_leader,
-    get_entry_for_organiser,
-    get_public_contest,
-    get_team_member,
-    is_global_organiser,
-    manageable_contests,
-    managed_contest_ids,
-    may_edit_entry,
-    may_view_entry,
-    my_entries,
-    remove_staff,
-    require_contest_creator,
-)
-from app.errors import Conflict, DomainError, Invalid, PermissionDenied
+from app.contests.permissions import only_managed, require_contest_creator, require_contest_manager
+from app.database import commit, flush, page_of
+from app.errors import Conflict, DomainError, Invalid
 from app.extensions import db
 from app.localtime import local_to_utc, utcnow
 from app.text import SLUG_RE, fold, like_pattern, tidy
 
 __all__ = [
-    # re-exported from permissions.py
-    "add_staff",
-    "can_manage_contest",
-    "contest_judges",
-    "contest_staff",
-    "contest_staff_users",
-    "get_contest",
-    "get_contest_for_organiser",
-    "get_entry",
-    "get_entry_for_leader",
-    "get_entry_for_organiser",
-    "get_public_contest",
-    "get_team_member",
-    "is_global_organiser",
-    "manageable_contests",
-    "managed_contest_ids",
-    "may_edit_entry",
-    "may_view_entry",
-    "my_entries",
-    "remove_staff",
-    "require_contest_creator",
-    # re-exported from eligibility.py
-    "NotEligible",
-    "Problem",
-    "age_on",
-    "check_eligibility",
-    "closing_date",
-    "is_editable",
-    "is_open",
-    # re-exported from entries.py
-    "URL_RE",
-    "EntryData",
-    "MemberData",
-    "SaveResult",
-    "add_history",
-    "add_member",
-    "change_status",
-    "key_in_paper_entry",
-    "refresh_search_text",
-    "remove_file",
-    "remove_member",
-    "save_entry",
-    "screen_entry",
-    "start_entry",
-    "submit_entry",
-    "update_member",
-    "withdraw_entry",
-    # re-exported from files.py and models.py
-    "file_path",
-    "get_file_for_viewer",
-    "upload_root",
-    "FORM_FIELDS",
-    # this module
     "ENTRIES_PAGE_SIZE",
     "FIELD_MODES",
     "NUMBER_BOUNDS",
     "NUMBER_MESSAGES",
     "PREFIX_RE",
     "SLOT_KEY_RE",
-    "SLUG_RE",
     "VIDEO_MODES",
     "ContestData",
     "EntryFilters",
@@ -355,8 +252,7 @@ def create_contest(actor: User, data: ContestData) -> Contest:
 
 def update_contest(actor: User, contest: Contest, data: ContestData) -> Contest:
     """Change a contest's configuration; tracks and slots keep their rows (matched by name and key)."""
-    if not can_manage_contest(actor, contest):
-        raise PermissionDenied(NOT_ORGANISER)
+    require_contest_manager(actor, contest)
     _check_contest_data(data, contest)
     try:
         _apply_contest_data(contest, data)
@@ -419,10 +315,7 @@ class EntryFilters:
 
 def search_entries(user: User, filters: EntryFilters) -> tuple[list[Entry], int]:
     """Entries of the contests this user manages; drafts only when asked for by status."""
-    ids = managed_contest_ids(user)
-    stmt = select(Entry)
-    if ids is not None:
-        stmt = stmt.where(Entry.contest_id.in_(ids or [-1]))
+    stmt = only_managed(select(Entry), user, Entry.contest_id)
     if filters.contest_id:
         stmt = stmt.where(Entry.contest_id == filters.contest_id)
     if filters.track_id:
@@ -443,14 +336,8 @@ def search_entries(user: User, filters: EntryFilters) -> tuple[list[Entry], int]
     if needle:
         for word in needle.split():
             stmt = stmt.where(Entry.search_text.like(like_pattern(word), escape="\\"))
-    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    page = max(filters.page, 1)
-    entries = db.session.scalars(
-        stmt.order_by(Entry.submitted_at.desc().nulls_last(), Entry.id.desc())
-        .limit(ENTRIES_PAGE_SIZE)
-        .offset((page - 1) * ENTRIES_PAGE_SIZE)
-    ).all()
-    return list(entries), total
+    order = (Entry.submitted_at.desc().nulls_last(), Entry.id.desc())
+    return page_of(stmt.order_by(*order), filters.page, ENTRIES_PAGE_SIZE)
 
 
 def status_counts(contest: Contest) -> dict[str, int]:

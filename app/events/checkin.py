@@ -21,12 +21,18 @@ from sqlalchemy import and_, func, select, update
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.commits import rowcount
+from app.database import rowcount
 from app.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from app.events import tickets
 from app.events.models import Attendee, Checkin, Event, Ticket
 from app.events.permissions import can_scan, get_event
-from app.events.registration import add_registration, filter_by_search, send_ticket_email, ticket_key
+from app.events.registration import (
+    add_registration,
+    filter_by_search,
+    required_reason,
+    send_ticket_email,
+    ticket_key,
+)
 from app.extensions import db
 from app.localtime import format_datetime, to_local, utcnow
 from app.text import fold_query, phone_search_forms, tidy, truncate
@@ -525,9 +531,7 @@ def record_checkin(
 
 def undo_checkin(scope: ScanScope, checkin_id: int, reason: str) -> Checkin:
     """Undo a check-in with a reason (audited); the ticket can then be checked in again."""
-    reason = tidy(reason or "", one_line=True)
-    if len(reason) < 3:
-        raise Invalid("Vui lòng ghi lý do huỷ check-in.", field="reason", code="reason_required")
+    reason = required_reason(reason, "Vui lòng ghi lý do huỷ check-in.", code="reason_required")
     if len(reason) > 300:
         raise Invalid("Lý do không được dài quá 300 ký tự.", field="reason", code="reason_too_long")
     checkin = db.session.get(Checkin, checkin_id)

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 from app.accounts.models import User
 from app.contests.models import Contest
 from app.events import registration, services, tickets
-from app.events.models import Attendee, Checkin, DeviceToken, Event, EventStaff, Ticket
+from app.events.models import DEFAULT_CATEGORIES, Attendee, Checkin, DeviceToken, Event, EventStaff, Ticket
 from app.extensions import db
 from app.localtime import local_to_utc, utcnow
 from app.privacy.models import Consent
@@ -110,14 +110,8 @@ GROUPS = [
     "Đoàn thanh niên huyện Bình Sơn",
     "Đoàn doanh nghiệp KCN Tịnh Phong",
 ]
-FESTIVAL_CATEGORIES = [
-    "Khách mời/đại biểu",
-    "Thí sinh",
-    "Giám khảo",
-    "Gian hàng",
-    "Báo chí",
-    "Khách tham quan",
-]
+# The festival uses the platform's default categories; WEIGHTS (how many of each) follow their order.
+FESTIVAL_CATEGORIES = DEFAULT_CATEGORIES
 WEIGHTS = [6, 10, 2, 8, 3, 71]
 
 

@@ -19,8 +19,9 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.audit.services import record
 from app.errors import Conflict, DomainError, Invalid
-from app.events import services as events
 from app.events.models import Attendee, Event
+from app.events.permissions import require_manager
+from app.events.registration import add_registration, clean_registration, send_ticket_email
 from app.extensions import db
 from app.spreadsheet import reader
 from app.text import tidy
@@ -135,7 +136,7 @@ def check_guest_file(event: Event, data: bytes) -> ImportCheck:
         check = RowCheck(row.number, {h: _cell_text(v) for h, v in row.values.items()})
         data_row = {name: check.values[header] for name, header in GUEST_FIELDS.items()}
         try:
-            clean = events.clean_registration(event, data_row, phone_required=False)
+            clean = clean_registration(event, data_row, phone_required=False)
         except Invalid as error:
             label = GUEST_FIELDS.get(error.field or "", "")
             check.errors.append(f"{label}: {error.message}" if label else error.message)
@@ -186,7 +187,7 @@ def import_guests(
 ) -> ImportResult:
     """Register every valid row as a guest, in ONE transaction: nothing is saved if any write fails,
     and with all_or_nothing nothing is saved when any row is bad."""
-    events.require_manager(actor, event)
+    require_manager(actor, event)
     if not consent_confirmed:
         raise Invalid(
             "Hãy xác nhận các khách trong danh sách đã đồng ý cho Ban tổ chức xử lý thông tin đăng ký.",
@@ -204,9 +205,7 @@ def import_guests(
     imported: list[Attendee] = []
     try:
         for clean in (row.clean for row in check.valid if row.clean is not None):  # all of them
-            imported.append(
-                events.add_registration(event, clean, source="organiser", actor=actor, choices=choices)
-            )
+            imported.append(add_registration(event, clean, source="organiser", actor=actor, choices=choices))
         record(
             actor,
             "exports.import_guests",
@@ -227,6 +226,6 @@ def import_guests(
     emailed = 0
     if send_tickets:
         for attendee in imported:
-            if attendee.email and events.send_ticket_email(attendee):
+            if attendee.email and send_ticket_email(attendee):
                 emailed += 1
     return ImportResult(imported, check.rejected, emailed)

@@ -3,7 +3,7 @@
 An event linked to a contest belongs to that contest's organisers (co-organisers such as Tỉnh
 đoàn manage it) and to the Sở-wide organisers; an unlinked event belongs to the Sở-wide
 organisers only. Its attendees are finalists and guests with phones and emails, so this is the
-same boundary as the contest's entries: contests.services.managed_contest_ids decides it (None =
+same boundary as the contest's entries: contests.permissions.managed_contest_ids decides it (None =
 every contest and so every event: Sở staff, admins; a set = events linked to those contests).
 Check-in staff scan only for the events they are assigned to.
 """
@@ -13,8 +13,8 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from app.accounts.models import Role, User
-from app.contests import services as contests
 from app.contests.models import Contest
+from app.contests.permissions import manageable_contests, managed_contest_ids, only_managed
 from app.errors import Invalid, NotFound, PermissionDenied
 from app.events.models import Event, EventStaff
 from app.extensions import db
@@ -30,12 +30,12 @@ def get_event(slug: str) -> Event:
 
 def may_run_events(user: User | None) -> bool:
     """May enter the organisers' event screens at all (a co-organiser sees only their contests' events)."""
-    return contests.managed_contest_ids(user) != set()
+    return managed_contest_ids(user) != set()
 
 
 def can_manage(user: User | None, event: Event) -> bool:
     """Edit the event, see and export its attendees, manage its staff, devices and tickets."""
-    ids = contests.managed_contest_ids(user)
+    ids = managed_contest_ids(user)
     return ids is None or (event.contest_id is not None and event.contest_id in ids)
 
 
@@ -57,18 +57,13 @@ def get_event_for_manager(user: User, slug: str) -> Event:
 
 def manageable_events(user: User) -> list[Event]:
     """The events an organiser manages, newest first (the organisers' list, the reports dashboard)."""
-    ids = contests.managed_contest_ids(user)
     stmt = select(Event).order_by(Event.starts_at.desc(), Event.id.desc())
-    if ids is not None:
-        if not ids:
-            return []
-        stmt = stmt.where(Event.contest_id.in_(ids))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(only_managed(stmt, user, Event.contest_id)))
 
 
 def linkable_contests(user: User) -> list[Contest]:
     """The contests an organiser may link an event to (Sở staff: every contest)."""
-    return contests.manageable_contests(user) if may_run_events(user) else []
+    return manageable_contests(user) if may_run_events(user) else []
 
 
 def check_contest_link(actor: User, contest_id: int | None) -> None:
@@ -76,7 +71,7 @@ def check_contest_link(actor: User, contest_id: int | None) -> None:
     linking is what makes an event theirs, so relinking must never hand them another's event."""
     if contest_id is not None and db.session.get(Contest, contest_id) is None:
         raise Invalid("Không tìm thấy cuộc thi này.", field="contest_id")
-    ids = contests.managed_contest_ids(actor)
+    ids = managed_contest_ids(actor)
     if ids is None:
         return
     if contest_id is None or contest_id not in ids:
@@ -112,7 +107,7 @@ def require_scanner(user: User | None, event: Event) -> None:
 
 def events_for_staff(user: User) -> list[Event]:
     """The events a user may scan for, soonest first: those they manage and those they are assigned to."""
-    ids = contests.managed_contest_ids(user)
+    ids = managed_contest_ids(user)
     assigned = select(EventStaff.event_id).where(EventStaff.user_id == user.id)
     if ids is None:
         stmt = select(Event)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, or_, select
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.commits import rowcount
+from app.database import rowcount
 from app.events import tickets
 from app.events.models import SOURCES, Attendee, Checkin, Event, EventStaff, Scan, Ticket
 from app.extensions import db

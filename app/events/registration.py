@@ -7,17 +7,17 @@ the organisers' form, the check-in desk and the guest import share.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 
 from app.accounts.models import User
+from app.accounts.services import field_value
 from app.accounts.validation import ValidationFailed, normalize_email, normalize_name, normalize_phone
 from app.audit.services import record
-from app.commits import flush, rowcount
+from app.database import flush, page_of, rowcount
 from app.errors import Conflict, Invalid, NotFound
 from app.events import tickets
 from app.events.models import Attendee, Event, Ticket
@@ -29,17 +29,8 @@ from app.privacy import services as privacy
 from app.text import fold_query, like_pattern, tidy
 from app.urls import absolute_url
 
-T = TypeVar("T")
 SelectT = TypeVar("SelectT", bound=Select[Any])
 PHONE_TAKEN = "Số điện thoại này đã đăng ký sự kiện. Nếu mất vé, hãy dùng chức năng “Gửi lại vé”."
-
-
-def field_value(check: Callable[[str], T], value: str, field: str) -> T:
-    """Run one of accounts.validation's pure checks; its refusal becomes Invalid on the named field."""
-    try:
-        return check(value)
-    except ValidationFailed as exc:
-        raise Invalid(str(exc), field=field) from exc
 
 
 # --- tickets --------------------------------------------------------------------------------------
@@ -269,12 +260,19 @@ def get_attendee(event: Event, attendee_id: int) -> Attendee:
     return attendee
 
 
+def required_reason(reason: str | None, missing: str, *, code: str | None = None) -> str:
+    """The reason an organiser or a scanner gives for undoing something, on one line; fewer than three
+    characters is no reason (Invalid on the field "reason" with the message `missing`)."""
+    reason = tidy(reason, one_line=True)
+    if len(reason) < 3:
+        raise Invalid(missing, field="reason", code=code)
+    return reason
+
+
 def reissue_ticket(actor: User, attendee: Attendee, reason: str) -> Ticket:
     """Revoke the current ticket and issue a new one (a lost or shared ticket); emails the new one."""
     require_manager(actor, attendee.event)
-    reason = tidy(reason, one_line=True)
-    if len(reason) < 3:
-        raise Invalid("Vui lòng ghi lý do cấp lại vé.", field="reason")
+    reason = required_reason(reason, "Vui lòng ghi lý do cấp lại vé.")
     if attendee.cancelled_at is not None:
         raise Conflict("Đăng ký này đã bị huỷ.")
     old = attendee.active_ticket
@@ -301,9 +299,7 @@ def reissue_ticket(actor: User, attendee: Attendee, reason: str) -> Ticket:
 def cancel_registration(actor: User, attendee: Attendee, reason: str) -> None:
     """Cancel a registration: its ticket answers "revoked" and the place is freed."""
     require_manager(actor, attendee.event)
-    reason = tidy(reason, one_line=True)
-    if len(reason) < 3:
-        raise Invalid("Vui lòng ghi lý do huỷ đăng ký.", field="reason")
+    reason = required_reason(reason, "Vui lòng ghi lý do huỷ đăng ký.")
     if attendee.cancelled_at is not None:
         raise Conflict("Đăng ký này đã bị huỷ trước đó.")
     now = utcnow()
@@ -338,10 +334,4 @@ def list_attendees(
 ) -> tuple[list[Attendee], int]:
     """One page of the event's registrations, newest first, and how many match in all."""
     stmt = filter_by_search(select(Attendee).where(Attendee.event_id == event.id), query)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.session.scalars(
-        stmt.order_by(Attendee.created_at.desc(), Attendee.id.desc())
-        .limit(page_size)
-        .offset((max(page, 1) - 1) * page_size)
-    ).all()
-    return list(rows), total
+    return page_of(stmt.order_by(Attendee.created_at.desc(), Attendee.id.desc()), page, page_size)

@@ -1,10 +1,10 @@
 """Event rules: an event's configuration, its check-in staff and scanner devices, and the linked
 contest's finalists and judges. Services commit (or roll back) their own transaction.
 
-The rest of the package's rules live in their own rooms — `permissions` (who manages and who
-scans which event), `registration` (registration, capacity, tickets) and `checkin` (the gate) —
-and are re-exported here, so `from app.events import services` stays the package's public API for
-the other packages; inside the package, import from the room itself.
+The rest of the package's rules live in their own rooms; import each name from the module that
+defines it: `permissions` (who manages and who scans which event), `registration` (registration,
+capacity, tickets), `checkin` (the gate), `guests` (the import of invited guests from .xlsx) and
+the pure `tickets` (ticket codes: signed, unguessable, read back from a scanner).
 """
 
 from __future__ import annotations
@@ -16,75 +16,25 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from app.accounts.models import Role, User
+from app.accounts.services import field_value
 from app.accounts.validation import normalize_email
 from app.audit.services import record
-from app.commits import flush, rowcount
-from app.contests import services as contests
 from app.contests.models import Contest
+from app.contests.permissions import contest_judges
+from app.contests.services import list_finalists
+from app.database import flush, rowcount
 from app.errors import Conflict, Invalid, NotFound
 from app.events import tickets
-from app.events.checkin import (
-    DEVICE_CACHE_SECONDS,
-    MESSAGES,
-    OFFLINE_GRACE,
-    RESULTS,
-    NotAuthenticated,
-    ScanScope,
-    attendee_checkins,
-    checkin_group,
-    event_stats,
-    forget_device,
-    list_groups,
-    recent_checkins,
-    record_checkin,
-    scope_for_device,
-    scope_for_user,
-    search_attendees,
-    undo_checkin,
-    walk_in,
-)
+from app.events.checkin import forget_device
 from app.events.models import DEFAULT_PUBLIC_CATEGORIES, Attendee, DeviceToken, Event, EventStaff
-from app.events.permissions import (
-    can_manage,
-    can_scan,
-    check_contest_link,
-    events_for_staff,
-    get_event,
-    get_event_for_manager,
-    is_staff,
-    linkable_contests,
-    manageable_events,
-    may_run_events,
-    require_manager,
-    require_scanner,
-)
-from app.events.registration import (
-    add_registration,
-    cancel_registration,
-    clean_registration,
-    field_value,
-    get_attendee,
-    get_ticket,
-    issue_ticket,
-    list_attendees,
-    public_categories,
-    register_attendee,
-    register_by_organiser,
-    reissue_ticket,
-    request_ticket_resend,
-    resend_ticket,
-    send_ticket_email,
-    take_place,
-    ticket_key,
-    ticket_url,
-)
+from app.events.permissions import check_contest_link, is_staff, require_manager
+from app.events.registration import issue_ticket, send_ticket_email, take_place
 from app.extensions import db
 from app.localtime import utcnow
 from app.text import SLUG_RE, fold, tidy, truncate
 from app.tokens import hash_token, new_token
 
 __all__ = [
-    # this module
     "MAX_CAPACITY",
     "RESERVED_SLUGS",
     "assign_staff",
@@ -98,52 +48,6 @@ __all__ = [
     "revoke_device_token",
     "sync_contest_attendees",
     "update_event",
-    # permissions
-    "can_manage",
-    "can_scan",
-    "events_for_staff",
-    "get_event",
-    "get_event_for_manager",
-    "is_staff",
-    "linkable_contests",
-    "manageable_events",
-    "may_run_events",
-    "require_manager",
-    "require_scanner",
-    # registration
-    "add_registration",
-    "cancel_registration",
-    "clean_registration",
-    "get_attendee",
-    "get_ticket",
-    "list_attendees",
-    "public_categories",
-    "register_attendee",
-    "register_by_organiser",
-    "reissue_ticket",
-    "request_ticket_resend",
-    "resend_ticket",
-    "send_ticket_email",
-    "ticket_key",
-    "ticket_url",
-    # checkin
-    "DEVICE_CACHE_SECONDS",
-    "MESSAGES",
-    "OFFLINE_GRACE",
-    "RESULTS",
-    "NotAuthenticated",
-    "ScanScope",
-    "attendee_checkins",
-    "checkin_group",
-    "event_stats",
-    "list_groups",
-    "recent_checkins",
-    "record_checkin",
-    "scope_for_device",
-    "scope_for_user",
-    "search_attendees",
-    "undo_checkin",
-    "walk_in",
 ]
 
 MAX_CAPACITY = 1_000_000  # the event form's bound too; keeps the counter far from integer overflow
@@ -398,7 +302,7 @@ def sync_contest_attendees(actor: User | None, event: Event, *, notify: bool = T
     }
     people: list[tuple[str, str | None, str | None, str, str, str, int | None]] = []
     finalist_category = _category_like(event, "thi sinh")
-    for entry in contests.list_finalists(contest):
+    for entry in list_finalists(contest):
         group = f"{entry.code} – {entry.title}"[:200] if entry.code else (entry.title or "")[:200]
         for member in entry.members:
             people.append(
@@ -413,7 +317,7 @@ def sync_contest_attendees(actor: User | None, event: Event, *, notify: bool = T
                 )
             )
     judge_category = _category_like(event, "giam khao")
-    for judge in contests.contest_judges(contest):
+    for judge in contest_judges(contest):
         people.append(
             (judge.full_name, judge.phone, judge.email, "", judge_category, "Ban giám khảo", judge.id)
         )

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.contests import services as contests_services
+from app.contests.permissions import is_global_organiser
 from app.errors import Conflict, DomainError, Invalid, apply_error, form_status
 from app.events import bp, checkin, forms, permissions, registration, services, tickets
 from app.events.models import DEFAULT_CATEGORIES, DEFAULT_GATES, DEFAULT_PUBLIC_CATEGORIES
@@ -36,7 +36,7 @@ def events_helpers():
 def _contest_choices() -> list[tuple[int, str]]:
     """Only the contests this organiser may link to; unlinked events are the Sở's alone."""
     choices = [(c.id, c.name) for c in permissions.linkable_contests(current_user)]
-    if contests_services.is_global_organiser(current_user):
+    if is_global_organiser(current_user):
         choices.insert(0, (0, "— Không liên kết —"))
     return choices
 

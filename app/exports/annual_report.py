@@ -20,9 +20,9 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.commits import commit
-from app.contests import services as contests
+from app.contests.eligibility import age_on, closing_date
 from app.contests.models import SEX_LABELS, Contest, Entry, EntryStatus, TeamMember
+from app.database import commit
 from app.errors import Invalid
 from app.events.models import Attendee, Checkin, Event
 from app.exports.dashboard import COUNTED_STATES, UNKNOWN
@@ -82,7 +82,7 @@ def age_band(birth: date | None, on: date) -> str:
     """The report's age band of someone born on `birth`, aged on the day `on`."""
     if birth is None:
         return UNKNOWN
-    age = contests.age_on(birth, on)
+    age = age_on(birth, on)
     for low, high, label in AGE_BANDS:
         if (low is None or age >= low) and (high is None or age <= high):
             return label
@@ -490,7 +490,7 @@ def _dimension_sheet(
 def _dimension_sheets(report: _Report) -> list[Sheet]:
     """By field, sex, age band, organisation type, commune and (up to 2025) the old districts."""
     year, entries = report.year, report.entries
-    closing = {c.id: contests.closing_date(c) for c in report.data.contests}
+    closing = {c.id: closing_date(c) for c in report.data.contests}
 
     def sex_of(member: TeamMember | None) -> str:
         return SEX_LABELS.get(member.sex or "", UNKNOWN) if member else UNKNOWN

@@ -52,6 +52,18 @@ OUTPUT = click.option(
     help="Tệp .xlsx cần ghi (hoặc một thư mục); mặc định: tên chuẩn, thư mục hiện tại.",
 )
 
+CONTEST = click.option(
+    "--contest", "slug", required=True, metavar="SLUG", help="Đường dẫn (slug) của cuộc thi."
+)
+ROUND = click.option(
+    "--round",
+    "position",
+    required=True,
+    type=click.IntRange(1),
+    metavar="N",
+    help="Vòng thứ N (1 = vòng đầu).",
+)
+
 
 def register_cli(app: Flask) -> None:
     @app.cli.group("export")
@@ -59,37 +71,23 @@ def register_cli(app: Flask) -> None:
         """Xuất Excel (.xlsx) giống tệp tải trên web: kết quả, hồ sơ, giám khảo, tham dự, yêu cầu dữ liệu, báo cáo năm."""
 
     @export.command("results")
-    @click.option("--contest", "slug", required=True, metavar="SLUG", help="Đường dẫn (slug) của cuộc thi.")
-    @click.option(
-        "--round",
-        "position",
-        required=True,
-        type=click.IntRange(1),
-        metavar="N",
-        help="Vòng thứ N (1 = vòng đầu).",
-    )
+    @CONTEST
+    @ROUND
     @OUTPUT
     def results(slug: str, position: int, output: str | None) -> None:
         """Kết quả một vòng chấm: xếp hạng, điểm từng giám khảo × tiêu chí, phương pháp."""
         _run(lambda: results_export(round_of(get_contest(slug), position)), output)
 
     @export.command("judges")
-    @click.option("--contest", "slug", required=True, metavar="SLUG", help="Đường dẫn (slug) của cuộc thi.")
-    @click.option(
-        "--round",
-        "position",
-        required=True,
-        type=click.IntRange(1),
-        metavar="N",
-        help="Vòng thứ N (1 = vòng đầu).",
-    )
+    @CONTEST
+    @ROUND
     @OUTPUT
     def judges(slug: str, position: int, output: str | None) -> None:
         """Tiến độ chấm của từng giám khảo trong một vòng."""
         _run(lambda: judges_export(round_of(get_contest(slug), position)), output)
 
     @export.command("entries")
-    @click.option("--contest", "slug", required=True, metavar="SLUG", help="Đường dẫn (slug) của cuộc thi.")
+    @CONTEST
     @OUTPUT
     def entries(slug: str, output: str | None) -> None:
         """Hồ sơ dự thi (mỗi hồ sơ một dòng) và danh sách thành viên các nhóm."""

@@ -16,8 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.contests.models import ACTIVE_STATES, SEX_LABELS, Contest, Entry, EntryStatus
-from app.events import services as events
 from app.events.models import Checkin, Event
+from app.events.permissions import manageable_events
 from app.extensions import db
 from app.judging import services as judging
 from app.judging.models import Assignment, Round, SheetStatus
@@ -181,4 +181,4 @@ def checkins_by_hour_and_gate(event: Event) -> HourlyCheckins:
 
 def dashboard_events(user: User) -> list[Event]:
     """The events whose attendance this user may see (the same rule as event_for_user)."""
-    return events.manageable_events(user)
+    return manageable_events(user)

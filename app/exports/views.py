@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.contests import services as contests
+from app.contests.permissions import is_global_organiser, manageable_contests
 from app.errors import DomainError, Invalid, apply_error
 from app.events import guests
 from app.exports import bp, downloads, forms, uploads
@@ -43,7 +43,7 @@ def _send(export: downloads.Export) -> Response:
 
 @bp.app_context_processor
 def export_helpers():
-    return {"exports_report_access": lambda: contests.is_global_organiser(current_user)}
+    return {"exports_report_access": lambda: is_global_organiser(current_user)}
 
 
 # --- downloads ------------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def download_report(year: int):
 @bp.get("/bao-cao")
 @role_required(Role.ORGANISER)
 def dashboard():
-    contest_list = contests.manageable_contests(current_user)
+    contest_list = manageable_contests(current_user)
     wanted = request.args.get("cuoc-thi", "")
     contest = next((c for c in contest_list if c.slug == wanted), contest_list[0] if contest_list else None)
     if wanted and (contest is None or contest.slug != wanted):

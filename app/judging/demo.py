@@ -41,14 +41,10 @@ COMMENTS = [
 ]
 
 
-def _user(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == email))
-
-
 def _panel() -> list[User]:
     judges = []
     for email, name, organisation in PANEL:
-        user = _user(email)
+        user = accounts.find_user_by_email(email)
         if user is None:
             user, _ = accounts.create_user(email, "judge", password=JUDGE_PASSWORD, full_name=name)
         profile = panel.ensure_profile(user)
@@ -106,7 +102,8 @@ def _round(
 
 
 def seed() -> None:
-    organiser = _user("bantochuc@demo.kndmst.vn") or _user("admin@demo.kndmst.vn")
+    organiser = accounts.find_user_by_email("bantochuc@demo.kndmst.vn")
+    organiser = organiser or accounts.find_user_by_email("admin@demo.kndmst.vn")
     if organiser is None:
         return
     rng = random.Random(4)

@@ -16,7 +16,7 @@ from sqlalchemy import Select, delete, or_, select
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.commits import rowcount
+from app.database import rowcount
 from app.extensions import db
 from app.judging.models import (
     CONFLICT_KIND_LABELS,

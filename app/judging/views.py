@@ -10,8 +10,8 @@ from flask_login import current_user, login_user
 from app.accounts import services as account_services
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.contests import services as contests
 from app.contests.files import MIME_TYPES
+from app.contests.permissions import get_contest_for_organiser
 from app.contests.units import communes
 from app.errors import DomainError, Invalid, apply_error, form_status
 from app.judging import bp, forms, scoring
@@ -42,6 +42,11 @@ def _int(value) -> int | None:
 
 def _back(endpoint: str, round_id: int, **kwargs):
     return redirect(url_for(endpoint, round_id=round_id, **kwargs))
+
+
+def _flash_form_errors(form) -> None:
+    """A small form posted from the round page: its errors go back there as one message."""
+    flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
 
 
 @bp.app_context_processor
@@ -281,7 +286,7 @@ def _settings(form) -> round_services.RoundSettings:
 @bp.route("/quan-ly/cuoc-thi/<int:contest_id>/vong-moi", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def create_round(contest_id: int):
-    contest = contests.get_contest_for_organiser(current_user, contest_id)
+    contest = get_contest_for_organiser(current_user, contest_id)
     form = forms.RoundForm()
     if request.method == "GET":
         existing = len(round_services.contest_rounds(contest))
@@ -383,7 +388,7 @@ def invite_judge(round_id: int):
         else:
             flash(f"Đã gửi thư mời tới {form.email.data}.", "success")
     else:
-        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
+        _flash_form_errors(form)
     return _back("judging.round_detail", round_id)
 
 
@@ -426,7 +431,7 @@ def add_judge(round_id: int):
         else:
             flash(f"Đã thêm giám khảo {user.full_name}.", "success")
     else:
-        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
+        _flash_form_errors(form)
     return _back("judging.round_detail", round_id)
 
 

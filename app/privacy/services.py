@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.audit.services import record
+from app.database import page_of
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
-from app.extensions import db, page_of
+from app.extensions import db
 from app.localtime import format_datetime, utcnow
 from app.mail.services import send_email
 from app.privacy import registry

@@ -48,7 +48,7 @@ def event(make_event):
 
 @pytest.fixture
 def register(app):
-    from app.events import services
+    from app.events import registration
 
     counter = {"n": 0}
 
@@ -58,8 +58,8 @@ def register(app):
         phone = phone or f"0905{counter['n']:06d}"
         data = {"full_name": name, "phone": phone, "category": category, **extra}
         if by is not None:
-            return services.register_by_organiser(by, event, data, dict(CONSENT))
-        return services.register_attendee(event, data, dict(CONSENT))
+            return registration.register_by_organiser(by, event, data, dict(CONSENT))
+        return registration.register_attendee(event, data, dict(CONSENT))
 
     return _register
 
@@ -85,27 +85,27 @@ def device_token(app, event):
 
 @pytest.fixture
 def device_scope(app, event, device_token):
-    from app.events import services
+    from app.events import checkin
 
-    return services.scope_for_device(event.slug, device_token)
+    return checkin.scope_for_device(event.slug, device_token)
 
 
 def make_contest(slug: str, prefix: str, name: str):
-    """A bare published contest (the events package only reads its id, name and finalists)."""
-    from app.contests.models import Contest
+    """A published contest that closed yesterday (the events package only reads its id, name and
+    finalists), committed."""
     from app.extensions import db
+    from tests.factories import contest_with_tracks
 
     now = utcnow()
-    contest = Contest(
-        slug=slug,
-        name=name,
+    contest, _tracks = contest_with_tracks(
+        slug,
+        prefix,
+        name,
         year=now.year,
-        code_prefix=prefix,
         opens_at=now - timedelta(days=30),
         closes_at=now - timedelta(days=1),
         is_published=True,
     )
-    db.session.add(contest)
     db.session.commit()
     return contest
 

@@ -61,12 +61,12 @@ def test_every_answer_type(client, event, register, device_token, make_event, ap
     assert wrong["event"]["name"] == "Chung kết"
     assert "attendee" not in wrong  # no personal data of another event's guest
 
-    from app.events import services
+    from app.events import registration
 
     organiser = db.session.scalar(select(User).where(User.email == "btc@example.vn"))
     victim = register(event, "Phạm Thị Mất Vé")
     old_code = victim.active_ticket.code
-    services.reissue_ticket(organiser, victim, "Mất điện thoại")
+    registration.reissue_ticket(organiser, victim, "Mất điện thoại")
     assert post_scan(client, event, device_token, old_code).get_json()["result"] == "revoked"
     db.session.refresh(victim)
     assert post_scan(client, event, device_token, victim.active_ticket.code).get_json()["result"] == "ok"
@@ -76,13 +76,13 @@ def test_every_answer_type(client, event, register, device_token, make_event, ap
 def test_cancelled_guest_registers_again_and_the_old_ticket_is_revoked(client, event, register, device_token):
     """A cancelled registration frees the phone: the same person registers again on the public page,
     gets a new ticket, the old ticket answers "revoked" at the gate; a second active one is refused."""
-    from app.events import services
+    from app.events import registration
     from app.events.models import Attendee
 
     organiser = db.session.scalar(select(User).where(User.email == "btc@example.vn"))
     first = register(event, "Nguyễn Thị Hồng", phone="0905 111 222")
     first_id, old_code = first.id, first.active_ticket.code
-    services.cancel_registration(organiser, first, "Khách báo bận")
+    registration.cancel_registration(organiser, first, "Khách báo bận")
 
     form = {
         "full_name": "Nguyễn Thị Hồng",
@@ -115,12 +115,12 @@ def test_cancelled_guest_registers_again_and_the_old_ticket_is_revoked(client, e
 
 
 def test_tampered_truncated_and_unknown_codes_are_invalid(client, event, register, device_token, app):
-    from app.events import services, tickets
+    from app.events import registration, tickets
 
     code = register(event).active_ticket.code
     tampered = code[:10] + ("b" if code[10] == "a" else "a") + code[11:]
     forged_key = tickets.new_code(tickets.derive_key("not-our-secret"))
-    well_signed_unknown = tickets.new_code(services.ticket_key())  # signed by us but never issued
+    well_signed_unknown = tickets.new_code(registration.ticket_key())  # signed by us but never issued
     for scanned in [tampered, code[:-3], code[:20], forged_key, well_signed_unknown, "", "   \n", "/ve/"]:
         answer = post_scan(client, event, device_token, scanned).get_json()
         assert answer["result"] == "invalid", scanned
@@ -177,12 +177,10 @@ def test_deep_huge_and_mistyped_bodies_are_refused_with_json_not_500(client, eve
     unknown_gate = client.post(url, json={"code": "x", "gate": "Cổng Z"}, headers=auth)
     assert unknown_gate.status_code == 422 and "“Cổng Z”" in unknown_gate.get_json()["message"]
     from app.errors import Invalid
-    from app.events import services
+    from app.events import checkin
 
     with pytest.raises(Invalid) as refused_gate:  # any other caller of the service: quoted, cut short
-        services.record_checkin(
-            services.scope_for_device(event.slug, device_token), "x", gate="Z" * 1_000_000
-        )
+        checkin.record_checkin(checkin.scope_for_device(event.slug, device_token), "x", gate="Z" * 1_000_000)
     assert len(refused_gate.value.message) < 200 and "…" in refused_gate.value.message
     # A USB scanner's trailing newline is still fine.
     code = register(event).active_ticket.code
@@ -488,7 +486,7 @@ def test_concurrent_retries_of_one_scan_id_create_one_checkin(
 
 @pytest.mark.parametrize("n_people", [20])
 def test_capacity_race_at_registration(app, make_event, n_people, is_postgres):
-    from app.events import services
+    from app.events import registration
     from app.events.models import Attendee, Event
 
     event = make_event(slug="hoi-thao-nho", capacity=5)
@@ -502,7 +500,7 @@ def test_capacity_race_at_registration(app, make_event, n_people, is_postgres):
             try:
                 barrier.wait(timeout=30)
                 ev = db.session.get(Event, event_id)
-                services.register_attendee(
+                registration.register_attendee(
                     ev,
                     {"full_name": "Người Thứ Mấy", "phone": f"0906{i:06d}", "category": "Khách tham quan"},
                     {"process_registration": True},
@@ -542,14 +540,14 @@ def test_same_phone_race_at_registration(app, make_event, organiser, is_postgres
 
     from sqlalchemy import text
 
-    from app.events import services
+    from app.events import registration
     from app.events.models import Attendee, Event, Ticket
 
     n = 12 if is_postgres else 8  # on PostgreSQL all n hold a connection at once: the pool has 15
     event = make_event(slug="cung-so", capacity=50)
     data = {"full_name": "Người Trùng Số", "phone": "0906 555 777", "category": "Khách tham quan"}
-    cancelled = services.register_attendee(event, dict(data), {"process_registration": True})
-    services.cancel_registration(organiser, cancelled, "Đăng ký nhầm")
+    cancelled = registration.register_attendee(event, dict(data), {"process_registration": True})
+    registration.cancel_registration(organiser, cancelled, "Đăng ký nhầm")
     event_id = event.id
     db.session.remove()
     barrier = threading.Barrier(n)
@@ -563,7 +561,7 @@ def test_same_phone_race_at_registration(app, make_event, organiser, is_postgres
                     is_postgres
                 ):  # queued workers must outwait the app's 5 s lock_timeout (this transaction only)
                     db.session.execute(text("SET LOCAL lock_timeout = '120s'"))
-                services.register_attendee(
+                registration.register_attendee(
                     db.session.get(Event, event_id), dict(data), {"process_registration": True}
                 )
                 outcomes.append("ok")

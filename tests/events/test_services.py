@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.errors import Conflict, Invalid, PermissionDenied
-from app.events import services
+from app.events import checkin, permissions, registration, services
 from app.events.models import Attendee, Checkin, Event, Ticket
 from app.extensions import db
 
@@ -22,12 +22,12 @@ def test_capacity_counts_and_cancel_frees_a_place(make_event, register, organise
     with pytest.raises(Conflict) as full:
         register(event)
     assert full.value.code == "full"
-    services.cancel_registration(organiser, a, "Khách báo bận")
+    registration.cancel_registration(organiser, a, "Khách báo bận")
     assert db.session.get(Event, event.id).registered_count == 1
     assert a.active_ticket is None
     register(event)
     with pytest.raises(Invalid):
-        services.cancel_registration(organiser, a, "")
+        registration.cancel_registration(organiser, a, "")
 
 
 def test_one_active_ticket_per_attendee_is_a_database_rule(event, register):
@@ -41,7 +41,7 @@ def test_one_active_ticket_per_attendee_is_a_database_rule(event, register):
 def test_one_active_registration_per_phone_is_a_database_rule(event, register, organiser):
     """The partial unique index behind the service's pre-check: cancelled rows don't count, active do."""
     first = register(event, phone="0905 123 456")
-    services.cancel_registration(organiser, first, "Khách báo bận")
+    registration.cancel_registration(organiser, first, "Khách báo bận")
     again = register(event, phone="0905123456")  # the cancelled row no longer holds the phone
     with pytest.raises(Invalid) as twice:  # the service's own check, with the field it belongs to
         register(event, phone="+84 905 123 456")
@@ -77,13 +77,13 @@ def test_one_active_registration_per_phone_is_a_database_rule(event, register, o
 def test_one_active_checkin_per_ticket_is_a_database_rule(event, register, device_scope):
     attendee = register(event)
     ticket = attendee.active_ticket
-    first = services.record_checkin(device_scope, ticket.code)
+    first = checkin.record_checkin(device_scope, ticket.code)
     db.session.add(Checkin(event_id=event.id, ticket_id=ticket.id, attendee_id=attendee.id, gate="Cổng B"))
     with pytest.raises(Exception):  # noqa: B017
         db.session.flush()
     db.session.rollback()
-    services.undo_checkin(device_scope, first["checkin"]["id"], "Nhầm vé")
-    assert services.record_checkin(device_scope, ticket.code)["result"] == "ok"
+    checkin.undo_checkin(device_scope, first["checkin"]["id"], "Nhầm vé")
+    assert checkin.record_checkin(device_scope, ticket.code)["result"] == "ok"
     assert db.session.scalar(select(func.count()).select_from(Checkin)) == 2
 
 
@@ -92,14 +92,14 @@ def test_only_organisers_manage(event, make_user, register):
     with pytest.raises(PermissionDenied):
         services.create_device_token(volunteer, event, "Máy")
     with pytest.raises(PermissionDenied):
-        services.reissue_ticket(volunteer, register(event), "Mất vé")
+        registration.reissue_ticket(volunteer, register(event), "Mất vé")
 
 
 def test_search_is_accent_insensitive(event, register, device_scope):
     register(event, "Nguyễn Thị Hồng Đào")
     register(event, "Đặng Văn Ơn", phone="0987654321")
     register(event, "Nguyen Thi Mai")
-    names = lambda q: sorted(r["name"] for r in services.search_attendees(device_scope, q))  # noqa: E731
+    names = lambda q: sorted(r["name"] for r in checkin.search_attendees(device_scope, q))  # noqa: E731
     assert names("nguyen thi") == ["Nguyen Thi Mai", "Nguyễn Thị Hồng Đào"]
     assert names("NGUYỄN THỊ hồng") == ["Nguyễn Thị Hồng Đào"]
     assert names("dang van on") == ["Đặng Văn Ơn"]
@@ -114,12 +114,12 @@ def test_offline_scan_keeps_its_own_time_within_reason(event, register, device_s
     from app.localtime import utcnow
 
     earlier = utcnow() - timedelta(minutes=20)
-    answer = services.record_checkin(
+    answer = checkin.record_checkin(
         device_scope, register(event).active_ticket.code, scanned_at=earlier.isoformat()
     )
     assert answer["checkin"]["at"] == earlier.isoformat()
     future = (utcnow() + timedelta(days=2)).isoformat()
-    later = services.record_checkin(device_scope, register(event).active_ticket.code, scanned_at=future)
+    later = checkin.record_checkin(device_scope, register(event).active_ticket.code, scanned_at=future)
     assert later["checkin"]["at"] < future
 
 
@@ -213,7 +213,7 @@ def test_demo_seed_is_fast_idempotent_and_complete(app, make_user):
     accounts_demo.seed()
     demo.seed()
     demo.seed()
-    festival = services.get_event(demo.FESTIVAL)
+    festival = permissions.get_event(demo.FESTIVAL)
     assert festival.registered_count == 2000
     assert (
         db.session.scalar(select(func.count()).select_from(Attendee).where(Attendee.event_id == festival.id))
@@ -223,13 +223,13 @@ def test_demo_seed_is_fast_idempotent_and_complete(app, make_user):
         select(func.count()).select_from(Checkin).where(Checkin.event_id == festival.id)
     )
     assert 500 < checked < 1000
-    stats = services.event_stats(festival.id)
+    stats = checkin.event_stats(festival.id)
     assert len(stats["by_gate"]) == 3 and len(stats["by_category"]) == 6
-    scope = services.scope_for_device(demo.FESTIVAL, demo.demo_device_token())
+    scope = checkin.scope_for_device(demo.FESTIVAL, demo.demo_device_token())
     assert scope.event_id == festival.id
     staff_user = db.session.scalar(select(User).where(User.email == demo.CHECKIN_EMAIL))
-    assert services.can_scan(staff_user, festival) and services.can_scan(
-        staff_user, services.get_event(demo.FINAL)
+    assert permissions.can_scan(staff_user, festival) and permissions.can_scan(
+        staff_user, permissions.get_event(demo.FINAL)
     )
 
 
@@ -245,9 +245,9 @@ def test_an_event_belongs_to_its_contests_organisers_and_the_so(
     ours = make_event(slug="chung-ket-doan", contest_id=co_organised.ours.id)
     guest = register(theirs)
     for event in (theirs, unlinked):
-        assert not services.can_manage(doan, event)
+        assert not permissions.can_manage(doan, event)
         with pytest.raises(PermissionDenied):
-            services.get_event_for_manager(doan, event.slug)
+            permissions.get_event_for_manager(doan, event.slug)
         with pytest.raises(PermissionDenied):
             services.create_device_token(doan, event, "Máy của Đoàn")
         with pytest.raises(PermissionDenied):
@@ -255,23 +255,23 @@ def test_an_event_belongs_to_its_contests_organisers_and_the_so(
         with pytest.raises(PermissionDenied):
             services.sync_contest_attendees(doan, event)
     with pytest.raises(PermissionDenied):
-        services.reissue_ticket(doan, guest, "Mất vé")
+        registration.reissue_ticket(doan, guest, "Mất vé")
     with pytest.raises(PermissionDenied):
-        services.resend_ticket(doan, guest)
+        registration.resend_ticket(doan, guest)
     with pytest.raises(NotFound):
-        services.get_event_for_manager(doan, "khong-co")
-    assert services.get_event_for_manager(doan, ours.slug) == ours
-    assert services.manageable_events(doan) == [ours]
-    assert {e.slug for e in services.manageable_events(organiser)} == {
+        permissions.get_event_for_manager(doan, "khong-co")
+    assert permissions.get_event_for_manager(doan, ours.slug) == ours
+    assert permissions.manageable_events(doan) == [ours]
+    assert {e.slug for e in permissions.manageable_events(organiser)} == {
         "ngay-hoi-phu-nu",
         "ngay-hoi-so",
         ours.slug,
     }
     # Scanning: the event's managers, and the staff assigned to it (whoever manages the event).
-    assert services.can_scan(doan, ours) and not services.can_scan(doan, theirs)
+    assert permissions.can_scan(doan, ours) and not permissions.can_scan(doan, theirs)
     services.assign_staff(organiser, theirs, doan.email)
-    assert services.can_scan(doan, theirs) and not services.can_manage(doan, theirs)
-    assert {e.slug for e in services.events_for_staff(doan)} == {ours.slug, theirs.slug}
+    assert permissions.can_scan(doan, theirs) and not permissions.can_manage(doan, theirs)
+    assert {e.slug for e in permissions.events_for_staff(doan)} == {ours.slug, theirs.slug}
 
 
 def test_a_co_organiser_links_only_to_their_contest_and_cannot_take_an_event_over(
@@ -296,7 +296,7 @@ def test_a_co_organiser_links_only_to_their_contest_and_cannot_take_an_event_ove
             services.create_event(doan, {**data, "contest_id": contest_id})
         assert refused.value.field == "contest_id"
     mine = services.create_event(doan, {**data, "contest_id": co_organised.ours.id})
-    assert services.can_manage(doan, mine)
+    assert permissions.can_manage(doan, mine)
     for contest_id in (None, co_organised.theirs.id):
         with pytest.raises(PermissionDenied):
             services.update_event(doan, mine, {**data, "contest_id": contest_id})
@@ -308,13 +308,13 @@ def test_a_co_organiser_links_only_to_their_contest_and_cannot_take_an_event_ove
         services.update_event(organiser, sos, {**data, "slug": sos.slug, "contest_id": 99999})
     db.session.rollback()
     services.update_event(organiser, sos, {**data, "slug": sos.slug, "contest_id": co_organised.theirs.id})
-    assert not services.can_manage(doan, sos)
+    assert not permissions.can_manage(doan, sos)
 
 
 def test_invited_categories_are_not_self_service(make_event, register, organiser):
     """Defect 10: anyone could register as press or as an invited guest on the public form."""
     event = make_event(categories=["Khách mời/đại biểu", "Thí sinh", "Báo chí", "Khách tham quan"])
-    assert services.public_categories(event) == ["Thí sinh", "Khách tham quan"]
+    assert registration.public_categories(event) == ["Thí sinh", "Khách tham quan"]
     for category in ("Báo chí", "Khách mời/đại biểu"):
         with pytest.raises(Invalid) as refused:
             register(event, category=category)
@@ -335,7 +335,7 @@ def test_invited_categories_are_not_self_service(make_event, register, organiser
     assert unknown.value.field == "public_categories"
     db.session.rollback()
     services.update_event(organiser, event, {**data, "public_categories": "Báo chí"})
-    assert services.public_categories(event) == ["Báo chí"]
+    assert registration.public_categories(event) == ["Báo chí"]
     services.update_event(organiser, event, {**data, "public_categories": ""})
     with pytest.raises(Invalid):
         register(event, category="Báo chí")

@@ -187,10 +187,10 @@ def test_staff_assignment_needs_a_checkin_account(client, event, organiser, make
 
 
 def test_live_counts_page_and_home_section(client, event, register, organiser, login, device_scope):
-    from app.events import services
+    from app.events import checkin
 
     attendee = register(event, "Đinh Thị Vào Cổng")
-    services.record_checkin(device_scope, attendee.active_ticket.code, gate="Cổng B")
+    checkin.record_checkin(device_scope, attendee.active_ticket.code, gate="Cổng B")
     home = client.get("/").get_data(as_text=True)
     assert event.name in home and "Đăng ký tham dự" in home
     login(organiser.email)
@@ -208,9 +208,9 @@ def test_create_device_token_cli(runner, event):
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
     assert token.startswith("kdt_")
-    from app.events import services
+    from app.events import checkin
 
-    assert services.scope_for_device(event.slug, token).label == "Thiết bị: Máy quét cổng B"
+    assert checkin.scope_for_device(event.slug, token).label == "Thiết bị: Máy quét cổng B"
     missing = runner.invoke(args=["create-device-token", "--event", "khong-co", "--name", "X"])
     assert missing.exit_code != 0 and "Không tìm thấy sự kiện" in missing.output
 

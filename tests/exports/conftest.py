@@ -14,6 +14,7 @@ from app.extensions import db
 from app.judging import services as judging
 from app.judging.models import Round
 from app.privacy.models import Consent, DataRequest
+from tests.factories import contest_with_tracks
 
 # (title, leader, sex, birth, organisation, commune, district, ethnicity, field, track index)
 TEAMS = [
@@ -39,6 +40,7 @@ TEAMS = [
     ("Gốm Mỹ Thiện online", "Hồ Thị Ánh", "nu", date(1999, 5, 5), "", "Kinh"),
 ]
 FIELDS = ["Nông nghiệp", "Du lịch", "Nông nghiệp", "Môi trường", "Nông nghiệp", "Khác"]
+CONTEST_FIELDS = ("Nông nghiệp", "Du lịch", "Môi trường", "Khác")
 
 
 @dataclass
@@ -55,28 +57,6 @@ class World:
     other_contest: Contest | None = None
 
 
-def _contest(slug: str, prefix: str, name: str) -> tuple[Contest, list[Track]]:
-    contest = Contest(
-        slug=slug,
-        name=name,
-        year=2024,
-        code_prefix=prefix,
-        opens_at=datetime(2024, 3, 1, tzinfo=UTC),
-        closes_at=datetime(2024, 5, 31, 16, 59, tzinfo=UTC),
-        form_fields={},
-        fields=["Nông nghiệp", "Du lịch", "Môi trường", "Khác"],
-    )
-    db.session.add(contest)
-    db.session.flush()
-    tracks = [
-        Track(contest_id=contest.id, name="Bảng Ý tưởng", position=1),
-        Track(contest_id=contest.id, name="Bảng Dự án", position=2),
-    ]
-    db.session.add_all(tracks)
-    db.session.flush()
-    return contest, tracks
-
-
 def _consent(kind: str, subject_id: int, granted: bool = True) -> None:
     db.session.add(
         Consent(
@@ -91,7 +71,9 @@ def _consent(kind: str, subject_id: int, granted: bool = True) -> None:
 
 @pytest.fixture
 def world(app, make_user):
-    contest, tracks = _contest("y-tuong-2024", "YT", "Cuộc thi tìm kiếm ý tưởng KNĐMST năm 2024")
+    contest, tracks = contest_with_tracks(
+        "y-tuong-2024", "YT", "Cuộc thi tìm kiếm ý tưởng KNĐMST năm 2024", fields=CONTEST_FIELDS
+    )
     entries = []
     for i, (title, leader, sex, birth, org, ethnicity) in enumerate(TEAMS, start=1):
         entry = Entry(
@@ -166,7 +148,9 @@ def world(app, make_user):
             judging.save_sheet(judge, sheet, values, {}, "", sheet.version, submit=True)
 
     # A co-organiser (Tỉnh đoàn) of another contest only.
-    other, _ = _contest("phu-nu-2024", "PN", "Ngày hội phụ nữ khởi nghiệp 2024")
+    other, _ = contest_with_tracks(
+        "phu-nu-2024", "PN", "Ngày hội phụ nữ khởi nghiệp 2024", fields=CONTEST_FIELDS
+    )
     co = make_user("tinhdoan@example.vn", roles=("organiser",), name="Bùi Văn Đoàn")
     db.session.add(ContestStaff(contest_id=other.id, user_id=co.id, role="organiser"))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import pytest
 
@@ -11,6 +10,7 @@ from app.contests.models import Contest, Entry, EntryStatus, TeamMember, Track
 from app.extensions import db
 from app.judging import services
 from app.judging.models import Round
+from tests.factories import contest_with_tracks
 
 
 @dataclass
@@ -21,28 +21,6 @@ class World:
     organiser: object
     judges: list = field(default_factory=list)
     round: Round | None = None
-
-
-def make_contest(slug="y-tuong-test", prefix="KT") -> tuple[Contest, list[Track]]:
-    contest = Contest(
-        slug=slug,
-        name="Cuộc thi tìm kiếm ý tưởng KNĐMST (thử)",
-        year=2024,
-        code_prefix=prefix,
-        opens_at=datetime(2024, 3, 1, tzinfo=UTC),
-        closes_at=datetime(2024, 5, 31, 16, 59, tzinfo=UTC),
-        form_fields={},
-        fields=["Nông nghiệp", "Khác"],
-    )
-    db.session.add(contest)
-    db.session.flush()
-    tracks = [
-        Track(contest_id=contest.id, name="Bảng Ý tưởng", position=1),
-        Track(contest_id=contest.id, name="Bảng Dự án", position=2),
-    ]
-    db.session.add_all(tracks)
-    db.session.flush()
-    return contest, tracks
 
 
 TEAMS = [
@@ -95,7 +73,7 @@ def make_entries(contest: Contest, tracks: list[Track], n: int = 6) -> list[Entr
 @pytest.fixture
 def world(app, make_user):
     """A contest, 6 eligible entries in two tracks, an organiser, 4 judges, and a round holding all."""
-    contest, tracks = make_contest()
+    contest, tracks = contest_with_tracks()
     entries = make_entries(contest, tracks)
     organiser = make_user("btc@example.vn", roles=("organiser",), name="Trần Thị Thu Hà")
     judges = [

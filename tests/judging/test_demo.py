@@ -8,6 +8,7 @@ from app.accounts import demo as accounts_demo
 from app.accounts.services import find_user_by_email
 from app.contests import demo as contests_demo
 from app.contests import services as contests
+from app.contests.permissions import get_contest
 from app.extensions import db
 from app.judging import demo, services
 from app.judging.models import Assignment, Round
@@ -18,8 +19,8 @@ def test_demo_rounds_judges_and_scores(app):
     contests_demo.seed()
     demo.seed()
     demo.seed()  # idempotent
-    idea = contests.get_contest("y-tuong-kndmst-2024")
-    final = contests.get_contest("kndmst-quang-ngai-lan-5")
+    idea = get_contest("y-tuong-kndmst-2024")
+    final = get_contest("kndmst-quang-ngai-lan-5")
     assert [r.name for r in services.contest_rounds(idea)] == ["Sơ khảo", "Chung kết"]
     first = services.contest_rounds(idea)[0]
     assert first.blind and len(services.round_judges(first)) == 4

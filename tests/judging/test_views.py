@@ -60,8 +60,8 @@ def test_blind_sheet_html_leaks_no_team_identity(judged, client):
 
 
 def test_blind_sheet_hides_file_names_and_downloads_under_a_neutral_name(judged, client, app):
+    from app.contests.files import file_path
     from app.contests.models import EntryFile
-    from app.contests.services import file_path
 
     entry = judged.entries[0]
     row = EntryFile(

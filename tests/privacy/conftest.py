@@ -13,10 +13,12 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.models import LoginAttempt, User
-from app.contests import services as contests
+from app.contests.entries import update_member
 from app.contests.models import Contest, Entry
 from app.events import services as events
+from app.events.checkin import record_checkin, scope_for_user
 from app.events.models import Attendee, Event
+from app.events.registration import register_attendee
 from app.extensions import db
 from app.judging import services as judging
 from app.privacy import services as privacy
@@ -76,7 +78,7 @@ def everywhere(app, world, make_contest, make_entry, make_event, organiser):  # 
     # An edit after submitting writes "Sửa thông tin thành viên <name>" into the entry's history.
     leader = db.session.get(User, member_of.leader_id)
     member = next(m for m in member_of.members if m.email == EMAIL)
-    contests.update_member(leader, member_of, member.id, mine)
+    update_member(leader, member_of, member.id, mine)
 
     # Judging: profile, an invitation (audited with the email), panel, a declared conflict, sheets.
     judging.update_profile(user, ORGANISATION, "", "Nông nghiệp công nghệ cao")
@@ -90,17 +92,15 @@ def everywhere(app, world, make_contest, make_entry, make_event, organiser):  # 
     # Events: registered, checked in, a retried scan stored with the name; staff of the event.
     event = make_event()
     data = {"full_name": NAME, "phone": PHONE, "email": EMAIL, "organisation": ORGANISATION}
-    attendee = events.register_attendee(event, {**data, "category": "Khách tham quan"}, dict(CONSENT))
-    other = events.register_attendee(
+    attendee = register_attendee(event, {**data, "category": "Khách tham quan"}, dict(CONSENT))
+    other = register_attendee(
         event, {"full_name": "Trần Văn Khách", "phone": "0905999888", "category": "Thí sinh"}, dict(CONSENT)
     )
-    scope = events.scope_for_user(event.slug, organiser)
+    scope = scope_for_user(event.slug, organiser)
     code = attendee.active_ticket.code
-    assert events.record_checkin(scope, code, gate="Cổng A")["result"] == "ok"
-    assert (
-        events.record_checkin(scope, code, gate="Cổng A", scan_id="scan-2")["result"] == "already_checked_in"
-    )
-    events.record_checkin(scope, other.active_ticket.code, gate="Cổng B")
+    assert record_checkin(scope, code, gate="Cổng A")["result"] == "ok"
+    assert record_checkin(scope, code, gate="Cổng A", scan_id="scan-2")["result"] == "already_checked_in"
+    record_checkin(scope, other.active_ticket.code, gate="Cổng B")
     events.assign_staff(organiser, event, EMAIL)
 
     # Login attempts (throttling rows), hers and someone else's.

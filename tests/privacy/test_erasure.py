@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 
 from app.accounts.models import LoginAttempt, Role, User, UserRole
 from app.contests import services as contests
+from app.contests.files import file_path
+from app.contests.permissions import add_staff
 from app.errors import Conflict, PermissionDenied
-from app.events import services as events
+from app.events.checkin import event_stats, record_checkin, scope_for_user
 from app.events.models import Ticket
 from app.exports import annual_report
 from app.extensions import db
@@ -69,7 +71,7 @@ def test_the_copy_holds_every_feature_section(everywhere):
 def _counts(everywhere) -> dict:
     """What the reports and the results pages count, read through the features' own services."""
     w = everywhere
-    stats = events.event_stats(w.event.id)
+    stats = event_stats(w.event.id)
     report = annual_report.report_export(w.contest.year)
     by_sheet = {sheet.name: sheet for sheet in report.sheets if getattr(sheet, "totals", None)}
     return {
@@ -93,7 +95,7 @@ def _counts(everywhere) -> dict:
 
 def test_erasure_leaves_nothing_identifying_and_keeps_every_count(everywhere, outbox):
     w = everywhere
-    files = [contests.file_path(f) for f in w.led.files]
+    files = [file_path(f) for f in w.led.files]
     assert files and all(path.is_file() for path in files)
     before = _counts(w)
     assert {table for table, _row in rows_mentioning()} >= {
@@ -125,8 +127,8 @@ def test_erasure_leaves_nothing_identifying_and_keeps_every_count(everywhere, ou
     assert db.session.scalar(select(JudgeProfile).where(JudgeProfile.user_id == w.user.id)) is None
     # Her ticket no longer opens the gate; the check-in itself still counts.
     ticket = db.session.scalars(select(Ticket).where(Ticket.attendee_id == w.attendee.id)).one()
-    scope = events.scope_for_user(w.event.slug, db.session.get(User, w.event.created_by_id))
-    assert events.record_checkin(scope, ticket.code)["result"] in ("revoked", "already_checked_in")
+    scope = scope_for_user(w.event.slug, db.session.get(User, w.event.created_by_id))
+    assert record_checkin(scope, ticket.code)["result"] in ("revoked", "already_checked_in")
     assert ticket.revoked_at is not None
     # The request is closed with a note saying what was erased and what was kept, and mailed.
     row = db.session.get(DataRequest, w.request.id)
@@ -151,7 +153,7 @@ def test_a_refusal_half_way_leaves_everything_as_it_was(everywhere):
     w = everywhere
     db.session.add(UserRole(user_id=w.user.id, role=Role.ADMIN.value))
     db.session.commit()
-    files = [contests.file_path(f) for f in w.led.files]
+    files = [file_path(f) for f in w.led.files]
     before = rows_mentioning()
     with pytest.raises(Conflict, match="quyền quản trị"):
         services.erase_for_request(w.staff, w.request.id)
@@ -164,7 +166,7 @@ def test_a_refusal_half_way_leaves_everything_as_it_was(everywhere):
 def test_only_platform_staff_work_the_queue(everywhere, make_user):
     w = everywhere
     co_organiser = make_user("doan@example.vn", roles=("organiser",))
-    contests.add_staff(w.staff, w.contest, co_organiser.email, "organiser", "Tỉnh đoàn")
+    add_staff(w.staff, w.contest, co_organiser.email, "organiser", "Tỉnh đoàn")
     admin = make_user("admin@example.vn", roles=("admin",))
     for outsider in (w.user, co_organiser, make_user("gk@example.vn", roles=("judge",))):
         with pytest.raises(PermissionDenied):

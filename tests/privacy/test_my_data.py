@@ -9,6 +9,9 @@ from datetime import timedelta
 import pytest
 
 from app.contests import services as contests
+from app.contests.entries import start_entry
+from app.contests.files import file_path
+from app.contests.permissions import add_staff, manageable_contests
 from app.extensions import db
 from app.privacy import registry, services
 from app.privacy.models import DataRequest
@@ -27,7 +30,7 @@ from tests.privacy.conftest import EMAIL, NAME, rows_mentioning
 def applicant_with_entry(make_user, make_contest, login):  # noqa: F811 (imported fixture)
     user = make_user("nhung@example.vn", name="Lê Thị Hồng Nhung")
     contest = make_contest()
-    contests.start_entry(
+    start_entry(
         user,
         contest,
         title="Trà thảo mộc Minh Long",
@@ -89,7 +92,7 @@ def test_request_deletion_then_staff_resolve_it(client, applicant_with_entry, ma
 
     # A co-organiser limited to one contest does not see the platform-wide queue.
     doan = make_user("doan@example.vn", roles=("organiser",))
-    contest = contests.manageable_contests(make_user("so@example.vn", roles=("organiser",)))[0]
+    contest = manageable_contests(make_user("so@example.vn", roles=("organiser",)))[0]
     from app.contests.models import ContestStaff
 
     db.session.add(
@@ -169,7 +172,7 @@ def test_only_so_staff_and_admins_reach_the_queue(client, everywhere, make_user,
     w = everywhere
     assert client.get("/du-lieu-ca-nhan/hang-doi").status_code == 302  # to the login page
     co_organiser = make_user("doan@example.vn", roles=("organiser",))
-    contests.add_staff(w.staff, w.contest, co_organiser.email, "organiser", "Tỉnh đoàn")
+    add_staff(w.staff, w.contest, co_organiser.email, "organiser", "Tỉnh đoàn")
     make_user("admin@example.vn", roles=("admin",))
     make_user("tnv@example.vn", roles=("checkin_staff",))
     expected = {
@@ -201,7 +204,7 @@ def test_only_so_staff_and_admins_reach_the_queue(client, everywhere, make_user,
 
 def test_staff_carry_out_a_deletion_request(client, everywhere, login, outbox):
     w = everywhere
-    files = [contests.file_path(f) for f in w.led.files]
+    files = [file_path(f) for f in w.led.files]
     login(w.staff.email)
     response = submit(
         client, f"/du-lieu-ca-nhan/hang-doi/{w.request.id}/an-danh", {}, page="/du-lieu-ca-nhan/hang-doi"

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.contests import services as contests
 from app.contests.models import Entry
-from app.errors import Invalid, NotFound, PermissionDenied
+from app.contests.permissions import require_contest_manager
+from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.judging import scoring
 from app.judging.models import Assignment, Round, RoundEntry, RoundJudge, SheetStatus
@@ -40,8 +40,7 @@ def get_round(round_id: int) -> Round:
 def get_round_for_organiser(user: User, round_id: int) -> Round:
     """The round if `user` manages its contest: 404 when missing, 403 for another contest's staff."""
     round_ = get_round(round_id)
-    if not contests.can_manage_contest(user, round_.contest):
-        raise PermissionDenied("Bạn không thuộc Ban tổ chức của cuộc thi này.")
+    require_contest_manager(user, round_.contest)
     return round_
 
 

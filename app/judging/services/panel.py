@@ -8,16 +8,16 @@ import contextlib
 import re
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
-from app.accounts.validation import ValidationFailed, normalize_email, normalize_name
+from app.accounts.validation import normalize_email, normalize_name
 from app.audit.services import record
-from app.commits import commit, flush
-from app.contests import services as contests
 from app.contests.models import Contest, ContestStaff, Entry, EntryStatus, StaffRole
+from app.contests.permissions import add_staff, can_manage_contest
 from app.contests.units import commune_name
+from app.database import commit, flush
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.judging import scoring
@@ -91,6 +91,21 @@ def add_entries(actor: User, round_: Round, entry_ids: list[int] | None = None) 
     return added
 
 
+def _take_off_round(
+    round_: Round, row: RoundEntry | RoundJudge, sheets_of: ColumnElement[bool], once_scored: str
+) -> None:
+    """Remove an entry or a judge from the round with their untouched sheets; refused (`once_scored`)
+    when one of those sheets has been saved, draft or submitted."""
+    their_sheets = (Assignment.round_id == round_.id, sheets_of)
+    scored = db.session.scalar(
+        select(func.count(Assignment.id)).where(*their_sheets, Assignment.status != SheetStatus.TODO.value)
+    )
+    if scored:
+        raise Conflict(once_scored)
+    db.session.execute(delete(Assignment).where(*their_sheets))
+    db.session.delete(row)
+
+
 def remove_entry(actor: User, round_: Round, entry_id: int) -> None:
     get_round_for_organiser(actor, round_.id)
     row = db.session.scalar(
@@ -98,19 +113,9 @@ def remove_entry(actor: User, round_: Round, entry_id: int) -> None:
     )
     if row is None:
         raise NotFound("Hồ sơ không thuộc vòng chấm này.")
-    scored = db.session.scalar(
-        select(func.count(Assignment.id)).where(
-            Assignment.round_id == round_.id,
-            Assignment.entry_id == entry_id,
-            Assignment.status != SheetStatus.TODO.value,
-        )
+    _take_off_round(
+        round_, row, Assignment.entry_id == entry_id, "Hồ sơ đã được chấm điểm, không thể bỏ khỏi vòng chấm."
     )
-    if scored:
-        raise Conflict("Hồ sơ đã được chấm điểm, không thể bỏ khỏi vòng chấm.")
-    db.session.execute(
-        delete(Assignment).where(Assignment.round_id == round_.id, Assignment.entry_id == entry_id)
-    )
-    db.session.delete(row)
     record(actor, "judging.entry_remove", "round", round_.id, entry_id=entry_id)
     commit()
 
@@ -139,14 +144,8 @@ def invite_judge(
 ) -> JudgeInvitation:
     """Mail a single-use link (valid INVITATION_DAYS days) inviting someone to judge this round."""
     get_round_for_organiser(actor, round_.id)
-    try:
-        email_n = normalize_email(email)
-    except ValidationFailed as exc:
-        raise Invalid(str(exc), field="email") from exc
-    try:
-        name = normalize_name(full_name)
-    except ValidationFailed as exc:
-        raise Invalid(str(exc), field="full_name") from exc
+    email_n = accounts.field_value(normalize_email, email, "email")
+    name = accounts.field_value(normalize_name, full_name, "full_name")
     existing = db.session.scalar(select(User).where(User.email == email_n))
     if existing is not None and db.session.scalar(
         select(RoundJudge.id).where(RoundJudge.round_id == round_.id, RoundJudge.user_id == existing.id)
@@ -284,19 +283,16 @@ def _ensure_contest_judge(actor_id: int | None, contest: Contest, user: User, or
     if exists:
         return
     actor = db.session.get(User, actor_id) if actor_id else None
-    if actor is None or not contests.can_manage_contest(actor, contest):
+    if actor is None or not can_manage_contest(actor, contest):
         return
     with contextlib.suppress(Conflict):  # added meanwhile by someone else: fine
-        contests.add_staff(actor, contest, user.email, StaffRole.JUDGE.value, organisation)
+        add_staff(actor, contest, user.email, StaffRole.JUDGE.value, organisation)
 
 
 def add_judge(actor: User, round_: Round, email: str) -> User:
     """Put an existing judge account (or a judge of the contest) on the round's panel."""
     get_round_for_organiser(actor, round_.id)
-    try:
-        email_n = normalize_email(email)
-    except ValidationFailed as exc:
-        raise Invalid(str(exc), field="email") from exc
+    email_n = accounts.field_value(normalize_email, email, "email")
     user = db.session.scalar(select(User).where(User.email == email_n))
     if user is None or Role.JUDGE not in user.roles:
         raise Invalid(
@@ -323,19 +319,12 @@ def remove_judge(actor: User, round_: Round, user_id: int) -> None:
     )
     if row is None:
         raise NotFound("Người này không phải giám khảo của vòng chấm.")
-    scored = db.session.scalar(
-        select(func.count(Assignment.id)).where(
-            Assignment.round_id == round_.id,
-            Assignment.judge_id == user_id,
-            Assignment.status != SheetStatus.TODO.value,
-        )
+    _take_off_round(
+        round_,
+        row,
+        Assignment.judge_id == user_id,
+        "Giám khảo đã chấm một số hồ sơ, không thể bỏ khỏi vòng chấm.",
     )
-    if scored:
-        raise Conflict("Giám khảo đã chấm một số hồ sơ, không thể bỏ khỏi vòng chấm.")
-    db.session.execute(
-        delete(Assignment).where(Assignment.round_id == round_.id, Assignment.judge_id == user_id)
-    )
-    db.session.delete(row)
     record(actor, "judging.judge_remove", "round", round_.id, user_id=user_id)
     commit()
 

@@ -14,9 +14,9 @@ from sqlalchemy.orm import lazyload
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.commits import commit, flush
-from app.contests import services as contests
+from app.contests.entries import change_status
 from app.contests.models import TRANSITIONS, Entry, EntryStatus, TeamMember, Track
+from app.database import commit, flush
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.judging import scoring
@@ -294,13 +294,13 @@ def publish_results(actor: User, round_: Round) -> int:
 
 
 def _move_status(actor: User, entry: Entry, path: list[EntryStatus], reason: str) -> None:
-    """Walk the entry along `path` through contests.change_status, skipping steps already taken or
+    """Walk the entry along `path` through contests.entries.change_status, skipping steps already taken or
     not allowed from its current state (a withdrawn entry stays withdrawn)."""
     for target in path:
         current = EntryStatus(entry.status)
         if current == target or target not in TRANSITIONS[current]:
             continue
-        contests.change_status(actor, entry, target, reason=reason, action="judging", commit=False)
+        change_status(actor, entry, target, reason=reason, action="judging", commit=False)
 
 
 def _mail_result(entry: Entry, round_: Round) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -14,10 +15,10 @@ from sqlalchemy import delete, func, select
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.commits import commit, flush
-from app.contests import services as contests
 from app.contests.models import Contest, Entry
-from app.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.contests.permissions import manageable_contests, require_contest_manager
+from app.database import commit, flush
+from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.judging import scoring
 from app.judging.models import ComponentScore, Round
@@ -39,7 +40,7 @@ def contest_rounds(contest: Contest) -> list[Round]:
 
 def rounds_overview(user: User) -> list[tuple[Contest, list[Round]]]:
     """Every contest the organiser manages with its rounds."""
-    return [(contest, contest_rounds(contest)) for contest in contests.manageable_contests(user)]
+    return [(contest, contest_rounds(contest)) for contest in manageable_contests(user)]
 
 
 def rubric_of(round_: Round) -> scoring.Rubric:
@@ -141,8 +142,7 @@ def _name_taken(name: str) -> Invalid:
 
 def create_round(actor: User, contest: Contest, settings: RoundSettings) -> Round:
     """A new round at the end of the contest's list, with the default 2021 rubric."""
-    if not contests.can_manage_contest(actor, contest):
-        raise PermissionDenied("Bạn không thuộc Ban tổ chức của cuộc thi này.")
+    require_contest_manager(actor, contest)
     last = db.session.scalar(select(func.max(Round.position)).where(Round.contest_id == contest.id)) or 0
     round_ = Round(contest_id=contest.id, position=last + 1, rubric=scoring.DEFAULT_RUBRIC.to_data())
     round_.tie_breaks = default_tie_breaks(scoring.DEFAULT_RUBRIC)
@@ -193,22 +193,31 @@ def _criterion_id(name: str, taken: set[str]) -> str:
     return candidate
 
 
+def _named_rows(
+    rows: list[dict[str, Any]], existing: set[str], max_name: int
+) -> Iterator[tuple[int, dict[str, Any], str, str]]:
+    """The rows of a criteria or components table that have a name (blank rows dropped), each with its
+    line number and its id: the row's own when it names an existing item not yet used, else a new one
+    made from the name (so renaming keeps an item's scores, and a copied row gets its own id)."""
+    taken: set[str] = set()
+    for index, row in enumerate(rows, start=1):
+        name = tidy(row.get("name"), max_name, one_line=True)
+        if not name:
+            continue
+        item_id = row.get("id") if row.get("id") in existing and row.get("id") not in taken else None
+        item_id = item_id or _criterion_id(name, taken | existing)
+        taken.add(item_id)
+        yield index, row, name, item_id
+
+
 def save_rubric(actor: User, round_: Round, rows: list[dict[str, Any]]) -> scoring.Rubric:
     """Replace the round's criteria. rows: {id?, name, description, kind, max_points, weight};
     a row with an empty name is dropped. Refused once judges have started scoring."""
     get_round_for_organiser(actor, round_.id)
     if scoring_started(round_):
         raise Conflict("Giám khảo đã bắt đầu chấm vòng này nên không thể sửa thang điểm.")
-    existing = {c["id"] for c in round_.rubric}
-    taken: set[str] = set()
     items = []
-    for index, row in enumerate(rows, start=1):
-        name = tidy(row.get("name"), 200, one_line=True)
-        if not name:
-            continue
-        crit_id = row.get("id") if row.get("id") in existing and row.get("id") not in taken else None
-        crit_id = crit_id or _criterion_id(name, taken | existing)
-        taken.add(crit_id)
+    for index, row, name, crit_id in _named_rows(rows, {c["id"] for c in round_.rubric}, 200):
         kind = row.get("kind") or scoring.POINTS
         where = f"Dòng {index}: "
         if kind == scoring.POINTS and not str(row.get("max_points") or "").strip():
@@ -280,16 +289,8 @@ def save_tie_breaks(actor: User, round_: Round, keys: list[str]) -> None:
 def save_components(actor: User, round_: Round, rows: list[dict[str, Any]]) -> None:
     """Organiser-scored components (name, max points, weight): kept apart from judges' sheets."""
     get_round_for_organiser(actor, round_.id)
-    existing = {c["id"] for c in round_.components}
-    taken: set[str] = set()
     items = []
-    for index, row in enumerate(rows, start=1):
-        name = tidy(row.get("name"), 120, one_line=True)
-        if not name:
-            continue
-        comp_id = row.get("id") if row.get("id") in existing and row.get("id") not in taken else None
-        comp_id = comp_id or _criterion_id(name, taken | existing)
-        taken.add(comp_id)
+    for index, row, name, comp_id in _named_rows(rows, {c["id"] for c in round_.components}, 120):
         with scoring_rule("components", f"Dòng {index}: "):
             max_points, weight = _max_and_weight(row.get("max_points"), row.get("weight"), f"«{name}»")
         if max_points is None:

@@ -14,9 +14,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.commits import commit, flush
-from app.contests import services as contests
-from app.contests.models import Entry, EntryFile
+from app.contests.files import file_path
+from app.contests.models import FORM_FIELDS, Entry, EntryFile
+from app.database import commit, flush
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.judging import scoring
@@ -416,9 +416,9 @@ def entry_for_sheet(assignment: Assignment) -> dict[str, Any]:
         "field": entry.field,
         "summary": hide(entry.summary),
         "answers": [
-            (contests.FORM_FIELDS.get(key, key), hide(str(value)))
+            (FORM_FIELDS.get(key, key), hide(str(value)))
             for key, value in (entry.answers or {}).items()
-            if value and key in contests.FORM_FIELDS
+            if value and key in FORM_FIELDS
         ],
         "video_url": "" if blind else entry.video_url,
         "files": files,
@@ -442,7 +442,7 @@ def file_for_judge(judge: User, round_id: int, entry_id: int, file_id: int) -> t
     row = next((f for f in entry.files if f.id == file_id), None)
     if row is None:
         raise NotFound("Không tìm thấy tệp.")
-    path = contests.file_path(row)
+    path = file_path(row)
     if not path.is_file():
         raise NotFound("Không tìm thấy tệp.")
     name = (

@@ -36,7 +36,7 @@ def scene(live_server):
     from datetime import timedelta
 
     from app.accounts import services as accounts
-    from app.events import services
+    from app.events import registration, services
     from app.localtime import utcnow
 
     with live_server.app.test_request_context(base_url=live_server.url):
@@ -60,13 +60,13 @@ def scene(live_server):
             },
         )
         services.assign_staff(organiser, event, volunteer.email)
-        attendee = services.register_attendee(
+        attendee = registration.register_attendee(
             event,
             {"full_name": "Nguyễn Thị Hồng", "phone": "0905123456", "category": "Thí sinh", "group_name": ""},
             {"process_registration": True},
         )
         code = attendee.active_ticket.code
-        url = services.ticket_url(code)
+        url = registration.ticket_url(code)
         from app.events import tickets
 
         png = tickets.qr_png(url)
@@ -246,13 +246,14 @@ def test_register_on_phone_get_ticket_then_live_counts(page, live_server, scene,
     login(page, live_server, "btc@example.vn")
     page.goto(live_server.url + f"/su-kien/{scene['slug']}/so-lieu")
     expect(page.locator("#live-registered")).to_have_text("2")
-    from app.events import services
+    from app.events import checkin, permissions, services
 
     with live_server.app.test_request_context():
-        scope = services.scope_for_device(
-            scene["slug"], services.create_device_token(None, services.get_event(scene["slug"]), "Máy B")[1]
+        scope = checkin.scope_for_device(
+            scene["slug"],
+            services.create_device_token(None, permissions.get_event(scene["slug"]), "Máy B")[1],
         )
-        services.record_checkin(scope, scene["code"], gate="Cổng A")
+        checkin.record_checkin(scope, scene["code"], gate="Cổng A")
     expect(page.locator("#live-checked")).to_have_text("1", timeout=15_000)
     expect(page.locator("#live-gates")).to_contain_text("Cổng A")
     assert_fits_width(page)
@@ -269,12 +270,12 @@ def test_register_on_phone_get_ticket_then_live_counts(page, live_server, scene,
 
 
 def test_search_group_and_walk_in_at_the_desk(page, live_server, scene, shoot):
-    from app.events import services
+    from app.events import permissions, registration
 
     with live_server.app.test_request_context(base_url=live_server.url):
-        event = services.get_event(scene["slug"])
+        event = permissions.get_event(scene["slug"])
         for name, phone in (("Trần Văn Đoàn", "0905000111"), ("Phạm Thị Đoàn", "0905000222")):
-            services.register_attendee(
+            registration.register_attendee(
                 event,
                 {
                     "full_name": name,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.conftest import DESKTOP, SCREENSHOT_DIR, assert_accessible_form, assert_fits_width
-from tests.judging.conftest import make_contest, make_entries
+from tests.factories import contest_with_tracks
+from tests.judging.conftest import make_entries
 
 LOW = {
     "doi_moi": "12",
@@ -41,7 +42,7 @@ def _setup(app):
         from app.extensions import db
         from app.judging import services
 
-        contest, tracks = make_contest()
+        contest, tracks = contest_with_tracks()
         entries = make_entries(contest, [tracks[0], tracks[0]], n=3)
         organiser, _ = accounts.create_user(
             "btc@example.vn", "organiser", password="ToChuc2024x", full_name="Trần Thị Thu Hà"

@@ -18,6 +18,7 @@ def _world(live_server):
     with live_server.app.app_context():
         from app.accounts import services as accounts
         from app.events import services as events
+        from app.events.registration import register_attendee
         from app.localtime import utcnow
 
         staff, _ = accounts.create_user(
@@ -42,7 +43,7 @@ def _world(live_server):
                 "gates": ["Cổng A"],
             },
         )
-        events.register_attendee(
+        register_attendee(
             event,
             {"full_name": "Võ Thị Lan Anh", "phone": "0905 777 888", "email": "lan@example.vn",
              "organisation": "HTX Nghĩa Hà", "category": "Khách tham quan", "group_name": ""},

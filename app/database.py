@@ -1,5 +1,8 @@
-"""Flush and commit where a database constraint, broken by a simultaneous request, must become a
-typed `DomainError` (a 409 or 422 with a Vietnamese message) instead of a 500.
+"""The session helpers every service shares.
+
+Flush and commit where a database constraint, broken by a simultaneous request, must become a
+typed `DomainError` (a 409 or 422 with a Vietnamese message) instead of a 500; the rows an UPDATE
+or DELETE touched; one page of a list.
 
     db.session.add(row)
     flush(Invalid("Đường dẫn này đã được dùng.", field="slug"))
@@ -9,9 +12,9 @@ The rule lives in the constraint; the message lives here, next to the write that
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Result
+from sqlalchemy import CursorResult, Result, Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, DomainError
@@ -49,3 +52,14 @@ def rowcount(result: Result[Any]) -> int:
     """The number of rows an UPDATE or DELETE touched. SQLAlchemy types `Session.execute` as a
     `Result`; for those statements it is a `CursorResult`, which carries the count."""
     return cast("CursorResult[Any]", result).rowcount
+
+
+T = TypeVar("T")
+
+
+def page_of(stmt: Select[tuple[T]], page: int, per_page: int) -> tuple[list[T], int]:
+    """One page of the rows `stmt` selects, in its order (a page below 1 is the first; past the end,
+    none), and how many rows it selects in all: every paged list of the platform."""
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = db.session.scalars(stmt.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return list(rows), total
