@@ -407,7 +407,13 @@ def main() -> int:
     if args.backend == "postgres":
         ok &= report(run_backend("postgres", args))
     if args.backend == "both":
-        passthrough = [a for a in sys.argv[1:] if not a.startswith("--backend")]
+        # Every option again but --backend (given as "--backend both" or "--backend=both").
+        argv, passthrough = iter(sys.argv[1:]), []
+        for arg in argv:
+            if arg == "--backend":
+                next(argv, None)
+            elif not arg.startswith("--backend="):
+                passthrough.append(arg)
         status = subprocess.run(
             [
                 "bash",
