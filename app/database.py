@@ -12,7 +12,7 @@ The rule lives in the constraint; the message lives here, next to the write that
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 from sqlalchemy import CursorResult, Result, Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ from app.extensions import db
 RACE = "Dữ liệu vừa được thay đổi cùng lúc ở nơi khác. Vui lòng tải lại trang và thử lại."
 
 
-def _raise(exc: Exception, error: DomainError | None) -> None:
+def _raise(exc: Exception, error: DomainError | None) -> NoReturn:
     db.session.rollback()
     raise (error or Conflict(RACE)) from exc
 
