@@ -66,6 +66,8 @@ class Config:
         self.LOGIN_IP_MAX_DELAY_SECONDS = float(os.environ.get("LOGIN_IP_MAX_DELAY_SECONDS", "8"))
         self.PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
         self.EMAIL_VERIFY_HOURS = int(os.environ.get("EMAIL_VERIFY_HOURS", "72"))
+        # An event's live counts are kept this long per process (the live page polls every 5 s).
+        self.STATS_CACHE_SECONDS = float(os.environ.get("STATS_CACHE_SECONDS", "5"))
         self.SQLITE_WAL = True
 
 
@@ -86,6 +88,7 @@ class TestingConfig(Config):
         self.BASE_URL = os.environ.get("TEST_BASE_URL", "http://localhost")
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
         self.RATELIMIT_ENABLED = False
+        self.STATS_CACHE_SECONDS = 0  # tests read counts right after each check-in
         self.MAIL_CAPTURE = True
         # Cheap hashing keeps the suite fast; production uses argon2's RFC 9106 defaults.
         self.ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}

@@ -22,6 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.errors import DomainError, Invalid
 from app.events import bp, checkin
+from app.events.stats import event_stats
 from app.extensions import csrf
 from app.privacy.services import purposes_for
 from app.text import clean_text
@@ -183,7 +184,7 @@ def api_undo(slug: str, checkin_id: int):
 @_bounded
 def api_stats(slug: str):
     scope = _scope(slug)
-    response = jsonify(checkin.event_stats(scope.event_id))
+    response = jsonify(event_stats(scope.event_id))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -34,7 +34,7 @@ from app.events.registration import (
     ticket_key,
 )
 from app.extensions import db
-from app.localtime import format_datetime, to_local, utcnow
+from app.localtime import format_datetime, utcnow
 from app.text import fold_query, phone_search_forms, tidy, truncate
 from app.tokens import hash_token
 
@@ -719,58 +719,6 @@ def recent_checkins(event: Event, limit: int = 20) -> list[Checkin]:
             .limit(limit)
         )
     )
-
-
-def event_stats(event_id: int) -> dict[str, Any]:
-    """Live counts: registered vs checked in, per gate, per category, per hour (Asia/Ho_Chi_Minh)."""
-    registered: dict[str, int] = {
-        category: count
-        for category, count in db.session.execute(
-            select(Attendee.category, func.count())
-            .where(Attendee.event_id == event_id, Attendee.cancelled_at.is_(None))
-            .group_by(Attendee.category)
-        )
-    }
-    active = and_(Checkin.event_id == event_id, Checkin.undone_at.is_(None))
-    checked_by_category: dict[str, int] = {
-        category: count
-        for category, count in db.session.execute(
-            select(Attendee.category, func.count())
-            .select_from(Checkin)
-            .join(Attendee, Attendee.id == Checkin.attendee_id)
-            .where(active)
-            .group_by(Attendee.category)
-        )
-    }
-    by_gate = db.session.execute(
-        select(Checkin.gate, func.count()).where(active).group_by(Checkin.gate).order_by(Checkin.gate)
-    ).all()
-    hours: dict[str, int] = {}
-    for (at,) in db.session.execute(select(Checkin.at).where(active)):
-        key = to_local(at).strftime("%Y-%m-%d %H:00")
-        hours[key] = hours.get(key, 0) + 1
-    event = db.session.get(Event, event_id)
-    if event is None:
-        raise NotFound("Không tìm thấy sự kiện.", code="not_found")
-    categories = list(event.categories) + [c for c in registered if c not in event.categories]
-    total_registered = sum(registered.values())
-    total_checked = sum(checked_by_category.values())
-    return {
-        "event": event.slug,
-        "registered": total_registered,
-        "checked_in": total_checked,
-        "capacity": event.capacity,
-        "by_gate": [{"gate": g or "—", "checked_in": n} for g, n in by_gate],
-        "by_category": [
-            {"category": c, "registered": registered.get(c, 0), "checked_in": checked_by_category.get(c, 0)}
-            for c in categories
-        ],
-        "by_hour": [
-            {"hour": k, "label": f"{k[11:13]}h {k[8:10]}/{k[5:7]}", "checked_in": n}
-            for k, n in sorted(hours.items())
-        ],
-        "updated_at": format_datetime(utcnow(), seconds=True),
-    }
 
 
 def list_groups(event: Event) -> list[tuple[str, int]]:

@@ -15,6 +15,7 @@ from app.contests.permissions import is_global_organiser
 from app.errors import Conflict, DomainError, Invalid, apply_error, form_status
 from app.events import bp, checkin, forms, permissions, registration, services, tickets
 from app.events.models import DEFAULT_CATEGORIES, DEFAULT_GATES, DEFAULT_PUBLIC_CATEGORIES
+from app.events.stats import event_stats, event_totals
 from app.extensions import limiter
 from app.features import CSP
 from app.localtime import local_to_utc, to_local, utcnow
@@ -171,7 +172,7 @@ def live_counts(slug: str):
     return render_template(
         "events/live.html",
         event=event,
-        stats=checkin.event_stats(event.id),
+        stats=event_stats(event.id),
         stats_url=url_for("events.api_stats", slug=event.slug),
     )
 
@@ -271,7 +272,7 @@ def _dashboard(event, *, staff_form=None, device_form=None, new_token=None, stat
             staff_form=staff_form or forms.StaffForm(prefix="staff"),
             device_form=device_form or forms.DeviceForm(prefix="device"),
             new_token=new_token,
-            stats=checkin.event_stats(event.id),
+            stats=event_totals(event.id),
             contest=services.linked_contest(event),
             recent=checkin.recent_checkins(event, limit=10),
         ),

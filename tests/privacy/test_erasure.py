@@ -14,8 +14,9 @@ from app.contests import services as contests
 from app.contests.files import file_path
 from app.contests.permissions import add_staff
 from app.errors import Conflict, PermissionDenied
-from app.events.checkin import event_stats, record_checkin, scope_for_user
+from app.events.checkin import record_checkin, scope_for_user
 from app.events.models import Ticket
+from app.events.stats import event_stats
 from app.exports import annual_report
 from app.extensions import db
 from app.judging import services as judging
