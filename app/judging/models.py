@@ -3,6 +3,7 @@ judges of a round, judge invitations and profiles, conflicts of interest, assign
 judge's score sheet, organiser-scored components, manual overrides and published results.
 
 The maths lives in app/judging/scoring.py (pure); these tables only store what people entered.
+Relationships load lazily: each query names what its page shows (`selectinload`/`joinedload`).
 """
 
 from __future__ import annotations
@@ -99,8 +100,11 @@ class Round(Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     advanced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # entries moved on
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Bumped (as `results_version + 1`, in the writing transaction) by every write that can change the
+    # round's computed results: the key of their cache, read from the database by every app instance.
+    results_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    contest = relationship("Contest", lazy="joined")
+    contest = relationship("Contest")
     entries: Mapped[list[RoundEntry]] = relationship(back_populates="round", cascade="all, delete-orphan")
     judges: Mapped[list[RoundJudge]] = relationship(back_populates="round", cascade="all, delete-orphan")
 
@@ -119,7 +123,7 @@ class RoundEntry(Model):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     round: Mapped[Round] = relationship(back_populates="entries")
-    entry = relationship("Entry", lazy="joined")
+    entry = relationship("Entry")
 
     __table_args__ = (UniqueConstraint("round_id", "entry_id"),)
 
@@ -135,7 +139,7 @@ class RoundJudge(Model):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     round: Mapped[Round] = relationship(back_populates="judges")
-    user = relationship("User", lazy="joined")
+    user = relationship("User")
 
     __table_args__ = (UniqueConstraint("round_id", "user_id"),)
 
@@ -195,8 +199,8 @@ class Conflict(Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision_note: Mapped[str] = mapped_column(Text, default="")
 
-    judge = relationship("User", foreign_keys=[judge_id], lazy="joined")
-    entry = relationship("Entry", lazy="joined")
+    judge = relationship("User", foreign_keys=[judge_id])
+    entry = relationship("Entry")
 
     __table_args__ = (UniqueConstraint("judge_id", "entry_id"),)
 
@@ -235,8 +239,8 @@ class Assignment(Model):
     reopen_reason: Mapped[str] = mapped_column(Text, default="")
 
     round: Mapped[Round] = relationship()
-    entry = relationship("Entry", lazy="joined")
-    judge = relationship("User", foreign_keys=[judge_id], lazy="joined")
+    entry = relationship("Entry")
+    judge = relationship("User", foreign_keys=[judge_id])
 
     __table_args__ = (
         UniqueConstraint("round_id", "entry_id", "judge_id"),
@@ -282,7 +286,7 @@ class AdvancementOverride(Model):
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    by = relationship("User", lazy="joined")
+    by = relationship("User")
 
     __table_args__ = (UniqueConstraint("round_id", "entry_id"),)
 

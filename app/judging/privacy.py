@@ -13,24 +13,29 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, delete, or_, select
+from sqlalchemy.orm import lazyload, selectinload
 
 from app.accounts.models import User
 from app.audit.services import record
+from app.contests.models import Entry
 from app.database import rowcount
 from app.extensions import db
 from app.judging.models import (
     CONFLICT_KIND_LABELS,
     CONFLICT_STATUS_LABELS,
     SHEET_STATUS_LABELS,
+    AdvancementOverride,
     Assignment,
     Conflict,
     ConflictKind,
     ConflictStatus,
     JudgeInvitation,
     JudgeProfile,
+    Round,
     RoundJudge,
     SheetStatus,
 )
+from app.judging.services.common import results_changed
 from app.localtime import utcnow
 from app.privacy.registry import ERASED, Erasure, Holder, erased_email, iso, register
 
@@ -73,7 +78,11 @@ def export_judging(user: User, limit: int | None = None) -> dict[str, Any]:
                 "chap_nhan_luc": iso(row.accepted_at),
                 "thu_hoi_luc": iso(row.revoked_at),
             }
-            for row in db.session.scalars(_invitations(user).order_by(JudgeInvitation.id))
+            for row in db.session.scalars(
+                _invitations(user)
+                .order_by(JudgeInvitation.id)
+                .options(selectinload(JudgeInvitation.round).joinedload(Round.contest))
+            )
         ],
         "xung_dot_loi_ich": [
             {
@@ -84,7 +93,10 @@ def export_judging(user: User, limit: int | None = None) -> dict[str, Any]:
                 "ghi_chu_cua_ban_to_chuc": row.decision_note,
             }
             for row in db.session.scalars(
-                select(Conflict).where(Conflict.judge_id == user.id).order_by(Conflict.id)
+                select(Conflict)
+                .where(Conflict.judge_id == user.id)
+                .order_by(Conflict.id)
+                .options(selectinload(Conflict.entry).options(lazyload(Entry.members), lazyload(Entry.files)))
             )
         ],
         "phieu_cham": [
@@ -98,7 +110,13 @@ def export_judging(user: User, limit: int | None = None) -> dict[str, Any]:
                 "nop_luc": iso(row.submitted_at),
             }
             for row in db.session.scalars(
-                select(Assignment).where(Assignment.judge_id == user.id).order_by(Assignment.id)
+                select(Assignment)
+                .where(Assignment.judge_id == user.id)
+                .order_by(Assignment.id)
+                .options(
+                    selectinload(Assignment.entry).options(lazyload(Entry.members), lazyload(Entry.files)),
+                    selectinload(Assignment.round).joinedload(Round.contest),
+                )
             )
         ],
     }
@@ -129,6 +147,13 @@ def erase_judging(actor: User, user: User) -> Erasure:
         done.append(f"ghi chú của bạn trong {notes} khai báo xung đột lợi ích")
     if done:
         record(actor, "judging.erase_person", "user", user.id, invitations=len(invitations), notes=notes)
+    # Cached results carry judges' and override authors' names: computed again without them.
+    named_in = (
+        select(RoundJudge.round_id)
+        .where(RoundJudge.user_id == user.id)
+        .union(select(AdvancementOverride.round_id).where(AdvancementOverride.by_id == user.id))
+    )
+    results_changed(*db.session.scalars(select(Round).where(Round.id.in_(named_in))))
     return Erasure(done)
 
 

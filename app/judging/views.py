@@ -18,6 +18,7 @@ from app.judging import bp, forms, scoring
 from app.judging.models import (
     CONFLICT_KIND_LABELS,
     DECLARABLE_KINDS,
+    SHEET_STATUS_LABELS,
     ConflictKind,
     ConflictStatus,
     SheetStatus,
@@ -26,14 +27,16 @@ from app.judging.services import panel, sheets
 from app.judging.services import results as result_services  # `results` is a view below
 from app.judging.services import rounds as round_services  # `rounds` is a view below
 from app.judging.services.common import (
+    ROUND_PAGE_SIZE,
     get_round_for_organiser,
     round_entries,
     round_entry_ids,
+    round_entry_page,
     round_judges,
     scoring_started,
 )
 from app.localtime import local_to_utc, to_local, utcnow
-from app.text import whole_number
+from app.text import page_number, whole_number
 
 
 def _int(value) -> int | None:
@@ -67,7 +70,8 @@ def judging_helpers():
 @bp.get("/")
 @role_required(Role.JUDGE)
 def dashboard():
-    return render_template("judging/dashboard.html", rounds=sheets.judge_dashboard(current_user))
+    board = sheets.judge_dashboard(current_user, page_number(request.args.get("trang")))
+    return render_template("judging/dashboard.html", board=board, labels=SHEET_STATUS_LABELS)
 
 
 def _sheet_context(assignment, **extra):
@@ -327,17 +331,23 @@ def edit_round(round_id: int):
 @role_required(Role.ORGANISER)
 def round_detail(round_id: int):
     round_ = get_round_for_organiser(current_user, round_id)
+    page, query = page_number(request.args.get("trang")), (request.args.get("q") or "").strip()
+    entries, matching = round_entry_page(round_, page, query)
     return render_template(
         "judging/round.html",
         round=round_,
         rubric=round_services.rubric_of(round_),
-        entries=round_entries(round_),
+        entries=entries,
+        matching=matching,
+        page=page,
+        page_size=ROUND_PAGE_SIZE,
+        query=query,
         candidates=panel.candidate_entries(round_),
         judges=round_judges(round_),
         invitations=panel.list_invitations(round_),
         invite_form=forms.InviteForm(prefix="invite"),
         add_form=forms.AddJudgeForm(prefix="add"),
-        progress=sheets.round_progress(round_),
+        counts=sheets.round_counts(round_),
         pending_conflicts=sum(1 for c in panel.round_conflicts(round_) if c.status == ConflictStatus.PENDING),
         now_utc=utcnow(),
     )
@@ -654,20 +664,19 @@ def assignments(round_id: int):
                 abort(400)
         except DomainError as error:
             flash(error.message, "error")
-        return _back("judging.assignments", round_id)
-    judges = round_judges(round_)
-    entries = round_entries(round_)
-    by_pair = {(a.entry_id, a.judge_id): a for a in sheets.round_assignments(round_)}
-    loads = {j.id: sum(1 for (_, jid) in by_pair if jid == j.id) for j in judges}
+        return _back(
+            "judging.assignments", round_id, trang=request.args.get("trang"), q=request.args.get("q")
+        )
+    page, query = page_number(request.args.get("trang")), (request.args.get("q") or "").strip()
+    grid = sheets.assignment_page(round_, page, query)
     return render_template(
         "judging/assign.html",
         round=round_,
         form=form,
-        judges=judges,
-        entries=entries,
-        by_pair=by_pair,
-        loads=loads,
-        blocked=panel.blocked_pairs(round_),
+        grid=grid,
+        page=page,
+        page_size=ROUND_PAGE_SIZE,
+        query=query,
     )
 
 
@@ -678,11 +687,16 @@ def assignments(round_id: int):
 @role_required(Role.ORGANISER)
 def progress(round_id: int):
     round_ = get_round_for_organiser(current_user, round_id)
+    page, query = page_number(request.args.get("trang")), (request.args.get("q") or "").strip()
+    progress = sheets.progress_page(round_, page, query)
     return render_template(
         "judging/progress.html",
         round=round_,
-        progress=sheets.round_progress(round_),
-        assignments=sheets.round_assignments(round_),
+        progress=progress,
+        assignments=progress.submitted_sheets,
+        page=page,
+        page_size=ROUND_PAGE_SIZE,
+        query=query,
         form=forms.ConfirmForm(),
         reopen_form=forms.ReasonForm(),
     )
@@ -738,10 +752,14 @@ def entry_scores(round_id: int, entry_id: int):
 @role_required(Role.ORGANISER)
 def results(round_id: int):
     round_ = get_round_for_organiser(current_user, round_id)
+    page, query = page_number(request.args.get("trang")), (request.args.get("q") or "").strip()
+    shown = result_services.results_page(round_, page, query)
     return render_template(
         "judging/results.html",
         round=round_,
-        results=result_services.compute_results(round_),
+        results=shown.results,
+        shown=shown,
+        query=query,
         methods=list(scoring.Method),
         form=forms.ConfirmForm(),
         next_round=round_services.next_round(round_),

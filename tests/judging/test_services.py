@@ -65,7 +65,7 @@ def test_rubric_can_mix_points_and_scale_and_is_locked_once_scoring_starts(world
         )
     _assign_all(world)
     judge = world.judges[0]
-    sheet = services.judge_dashboard(judge)[0].sheets[0]
+    sheet = services.judge_dashboard(judge).rounds[0].sheets[0]
     services.save_sheet(judge, sheet, {rubric.criteria[0].id: "30"}, {}, "", sheet.version)
     with pytest.raises(Conflict, match="không thể sửa thang điểm"):
         services.save_rubric(world.organiser, world.round, rows)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Collection
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy.orm import lazyload, selectinload
 
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
@@ -35,8 +37,10 @@ from app.judging.models import (
 )
 from app.judging.models import Conflict as ConflictOfInterest
 from app.judging.services.common import (
+    entry_alone,
     get_round_for_organiser,
     redactor,
+    results_changed,
     round_entries,
     round_entry_ids,
     round_judges,
@@ -67,6 +71,7 @@ def candidate_entries(round_: Round) -> list[Entry]:
                 Entry.id.not_in(in_round),
             )
             .order_by(Entry.code_number, Entry.id)
+            .options(*entry_alone())
         )
     )
 
@@ -87,6 +92,7 @@ def add_entries(actor: User, round_: Round, entry_ids: list[int] | None = None) 
     flush()
     flag_conflicts(round_)
     record(actor, "judging.entries_add", "round", round_.id, entry_ids=wanted)
+    results_changed(round_)
     commit()
     return added
 
@@ -117,6 +123,7 @@ def remove_entry(actor: User, round_: Round, entry_id: int) -> None:
         round_, row, Assignment.entry_id == entry_id, "Hồ sơ đã được chấm điểm, không thể bỏ khỏi vòng chấm."
     )
     record(actor, "judging.entry_remove", "round", round_.id, entry_id=entry_id)
+    results_changed(round_)
     commit()
 
 
@@ -133,6 +140,7 @@ def set_panel_decision(actor: User, round_: Round, entry_id: int, value: str) ->
     text = "" if number is None else str(number)
     row.panel_decision = text
     record(actor, "judging.panel_decision", "round", round_.id, entry_id=entry_id, value=text)
+    results_changed(round_)
     commit()
 
 
@@ -266,6 +274,7 @@ def accept_invitation(
     flush()
     flag_conflicts(round_)
     record(account, "judging.invitation_accept", "round", round_.id, invitation_id=invitation.id)
+    results_changed(round_)
     commit()
     return account
 
@@ -308,6 +317,7 @@ def add_judge(actor: User, round_: Round, email: str) -> User:
     flush()
     flag_conflicts(round_)
     record(actor, "judging.judge_add", "round", round_.id, user_id=user.id)
+    results_changed(round_)
     commit()
     return user
 
@@ -326,6 +336,7 @@ def remove_judge(actor: User, round_: Round, user_id: int) -> None:
         "Giám khảo đã chấm một số hồ sơ, không thể bỏ khỏi vòng chấm.",
     )
     record(actor, "judging.judge_remove", "round", round_.id, user_id=user_id)
+    results_changed(round_)
     commit()
 
 
@@ -406,7 +417,7 @@ def flag_conflicts(round_: Round) -> int:
     team member (or the entry itself). Never touches a pair that already has a conflict row, so a
     dismissed flag stays dismissed. Joins the caller's transaction."""
     judges = round_judges(round_)
-    entries = round_entries(round_)
+    entries = round_entries(round_, team=True)
     if not judges or not entries:
         return 0
     affiliations = _judge_affiliations(round_, judges)
@@ -463,6 +474,9 @@ def conflicts_of_judge(judge: User) -> list[ConflictOfInterest]:
                 ConflictOfInterest.status == ConflictStatus.CONFIRMED.value,
             )
             .order_by(ConflictOfInterest.id.desc())
+            .options(
+                selectinload(ConflictOfInterest.entry).options(lazyload(Entry.members), lazyload(Entry.files))
+            )
         )
     )
 
@@ -479,20 +493,30 @@ def round_conflicts(round_: Round) -> list[ConflictOfInterest]:
     )
 
 
-def blocked_pairs(round_: Round) -> set[tuple[int, int]]:
+def blocked_pairs(round_: Round, entry_ids: Collection[int] | None = None) -> set[tuple[int, int]]:
     """(judge id, entry id) pairs that must not be assigned: confirmed conflicts and flags still
-    waiting for an organiser's decision."""
-    return {
-        (c.judge_id, c.entry_id)
-        for c in round_conflicts(round_)
-        if c.status in (ConflictStatus.CONFIRMED.value, ConflictStatus.PENDING.value)
-    }
+    waiting for an organiser's decision (of the given entries only, when named)."""
+    judge_ids = select(RoundJudge.user_id).where(RoundJudge.round_id == round_.id)
+    entries: Select[tuple[int]] | list[int] = (
+        select(RoundEntry.entry_id).where(RoundEntry.round_id == round_.id)
+        if entry_ids is None
+        else list(entry_ids)
+    )
+    rows = db.session.execute(
+        select(ConflictOfInterest.judge_id, ConflictOfInterest.entry_id).where(
+            ConflictOfInterest.judge_id.in_(judge_ids),
+            ConflictOfInterest.entry_id.in_(entries),
+            ConflictOfInterest.status.in_((ConflictStatus.CONFIRMED.value, ConflictStatus.PENDING.value)),
+        )
+    )
+    return {(judge_id, entry_id) for judge_id, entry_id in rows}
 
 
 def _drop_conflicted_assignments(actor: User, judge_id: int, entry_id: int, why: str) -> int:
     """A confirmed conflict removes that judge's sheets for the entry in every round not yet
     published (audited with the scores they held): a conflicted judge never scores the entry."""
     removed = 0
+    rounds: dict[int, Round] = {}
     for row in db.session.scalars(
         select(Assignment)
         .join(Round, Round.id == Assignment.round_id)
@@ -515,7 +539,9 @@ def _drop_conflicted_assignments(actor: User, judge_id: int, entry_id: int, why:
             reason=why,
         )
         db.session.delete(row)
+        rounds[row.round_id] = row.round
         removed += 1
+    results_changed(*rounds.values())
     return removed
 
 
@@ -550,7 +576,7 @@ def entries_for_declaration(judge: User, round_id: int) -> tuple[Round, list[tup
     title passes through the same redaction as the sheet."""
     round_ = _panel_round(judge, round_id)
     rows = []
-    for entry in round_entries(round_):
+    for entry in round_entries(round_, team=True):
         if round_.blind:
             label = f"{entry.code or entry.id} – {redactor(entry)(entry.title)}"
         else:

@@ -4,13 +4,17 @@ the commit), advancing entries to the next round, and what applicants see once r
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.audit.services import record
@@ -21,7 +25,15 @@ from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.judging import scoring
 from app.judging.models import AdvancementOverride, Assignment, Round, RoundEntry, RoundResult, SheetStatus
-from app.judging.services.common import get_round_for_organiser, round_entry_ids, round_judges
+from app.judging.services.common import (
+    entry_alone,
+    entry_matches,
+    get_round_for_organiser,
+    results_changed,
+    results_changed_uncommitted,
+    round_entry_ids,
+    round_judges,
+)
 from app.judging.services.panel import flag_conflicts
 from app.judging.services.rounds import component_values, components_of, is_last_round, next_round, rubric_of
 from app.localtime import utcnow
@@ -100,7 +112,11 @@ def advancement_rule(round_: Round) -> scoring.AdvancementRule:
 
 def round_overrides(round_: Round) -> list[AdvancementOverride]:
     return list(
-        db.session.scalars(select(AdvancementOverride).where(AdvancementOverride.round_id == round_.id))
+        db.session.scalars(
+            select(AdvancementOverride)
+            .where(AdvancementOverride.round_id == round_.id)
+            .options(joinedload(AdvancementOverride.by))
+        )
     )
 
 
@@ -160,9 +176,113 @@ class RoundResults:
         return problems
 
 
+@dataclass(frozen=True)
+class ScoredRound:
+    """What app.judging.scoring computed for a round at one `results_version`: plain values, shared
+    read-only by every request of this process until a write bumps the version."""
+
+    comparison: scoring.Comparison | None = None
+    ranking: scoring.Ranking | None = None
+    advancement: scoring.AdvancementResult | None = None
+    prizes: scoring.PrizeResult | None = None
+    refused: str = ""
+
+
+CacheKey = tuple[int, int, datetime, datetime | None]  # round id, version, created, entries changed
+RESULTS_CACHE_SIZE = 64  # rounds whose computed results one process keeps
+_CACHE_KEY = "judging.results_cache"
+
+
+class ResultsCache:
+    """A small LRU of ScoredRound keyed by round and results_version, one per app (thread-safe)."""
+
+    def __init__(self, size: int = RESULTS_CACHE_SIZE):
+        self.size = size
+        self._items: OrderedDict[CacheKey, ScoredRound] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: CacheKey) -> ScoredRound | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: CacheKey, value: ScoredRound) -> None:
+        with self._lock:
+            # An older version of the same round is never read again.
+            for stale in [k for k in self._items if k[0] == key[0] and k != key]:
+                del self._items[stale]
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def results_cache() -> ResultsCache:
+    """This app's cache of computed results (created on first use)."""
+    cache: ResultsCache | None = current_app.extensions.get(_CACHE_KEY)
+    if cache is None:
+        cache = current_app.extensions.setdefault(_CACHE_KEY, ResultsCache())
+    return cache
+
+
+def _score(round_: Round, overrides: list[AdvancementOverride]) -> ScoredRound:
+    comparison = ranking = advancement = prizes = None
+    try:
+        prepared = scoring.prepare_round(round_data(round_))
+        config = ranking_config(round_)
+        comparison = scoring.compare_methods(prepared, config)
+        ranking = comparison.rankings.get(config.method)
+        if ranking is None:
+            return ScoredRound(comparison, refused=comparison.refused[config.method])
+        decisions = [
+            scoring.Override(o.entry_id, o.advance, o.reason, o.by.full_name if o.by else "")
+            for o in overrides
+        ]
+        advancement = scoring.decide_advancement(ranking, advancement_rule(round_), decisions)
+        plan = prize_plan(round_, list(ranking.tracks))
+        if plan is not None:
+            prizes = scoring.award_prizes(ranking, plan)
+    except scoring.ScoringError as exc:
+        return ScoredRound(comparison, ranking, advancement, prizes, refused=exc.message)
+    return ScoredRound(comparison, ranking, advancement, prizes)
+
+
+def scored_round(round_: Round, overrides: list[AdvancementOverride] | None = None) -> ScoredRound:
+    """The round ranked under every method, with advancement and prizes: computed once per
+    `results_version` and then served from this process's cache. The version is read from the
+    database, so a write made through another app instance is seen here at once."""
+    # The creation time too: SQLite may give a deleted round's id to a new one (at version 0). And
+    # the latest change to any of its entries: the contests package edits entries (a track, a title)
+    # without knowing about rounds, so their `updated_at` takes part in the key.
+    entries_changed = (
+        select(func.max(Entry.updated_at))
+        .join(RoundEntry, RoundEntry.entry_id == Entry.id)
+        .where(RoundEntry.round_id == round_.id)
+        .scalar_subquery()
+    )
+    version, created, changed = db.session.execute(
+        select(Round.results_version, Round.created_at, entries_changed).where(Round.id == round_.id)
+    ).one()
+    key: CacheKey = (round_.id, version, created, changed)
+    uncommitted = results_changed_uncommitted(round_.id)
+    if not uncommitted:
+        hit = results_cache().get(key)
+        if hit is not None:
+            return hit
+    scored = _score(round_, round_overrides(round_) if overrides is None else overrides)
+    if not uncommitted:
+        results_cache().put(key, scored)
+    return scored
+
+
 def compute_results(round_: Round) -> RoundResults:
     """Rank the round under every method (scoring.compare_methods), apply the advancement rule with
-    the stored overrides, and award prizes when the round has a prize plan."""
+    the stored overrides, and award prizes when the round has a prize plan (cached: scored_round)."""
     # Members and files load only if a caller touches them (publishing mails the leader).
     entries: dict[Hashable, Entry] = {
         e.id: e
@@ -170,14 +290,17 @@ def compute_results(round_: Round) -> RoundResults:
             select(Entry)
             .join(RoundEntry, RoundEntry.entry_id == Entry.id)
             .where(RoundEntry.round_id == round_.id)
-            .options(lazyload(Entry.members), lazyload(Entry.files))
+            .options(*entry_alone())
         )
     }
     result = RoundResults(round_, entries)
-    result.overrides = {o.entry_id: o for o in round_overrides(round_)}
+    overrides = round_overrides(round_)
+    result.overrides = {o.entry_id: o for o in overrides}
     result.panel = {
-        row.entry_id: row.panel_decision
-        for row in db.session.scalars(select(RoundEntry).where(RoundEntry.round_id == round_.id))
+        entry_id: decision
+        for entry_id, decision in db.session.execute(
+            select(RoundEntry.entry_id, RoundEntry.panel_decision).where(RoundEntry.round_id == round_.id)
+        )
     }
     result.unsubmitted = (
         db.session.scalar(
@@ -187,25 +310,88 @@ def compute_results(round_: Round) -> RoundResults:
         )
         or 0
     )
-    try:
-        prepared = scoring.prepare_round(round_data(round_))
-        config = ranking_config(round_)
-        result.comparison = scoring.compare_methods(prepared, config)
-        result.ranking = result.comparison.rankings.get(config.method)
-        if result.ranking is None:
-            result.refused = result.comparison.refused[config.method]
-            return result
-        overrides = [
-            scoring.Override(o.entry_id, o.advance, o.reason, o.by.full_name if o.by else "")
-            for o in result.overrides.values()
-        ]
-        result.advancement = scoring.decide_advancement(result.ranking, advancement_rule(round_), overrides)
-        plan = prize_plan(round_, list(result.ranking.tracks))
-        if plan is not None:
-            result.prizes = scoring.award_prizes(result.ranking, plan)
-    except scoring.ScoringError as exc:
-        result.refused = exc.message
+    scored = scored_round(round_, overrides)
+    result.comparison, result.ranking = scored.comparison, scored.ranking
+    result.advancement, result.prizes, result.refused = scored.advancement, scored.prizes, scored.refused
     return result
+
+
+RESULTS_PAGE_SIZE = 20  # rows of each track on a page of the results
+
+
+@dataclass
+class ResultsPage:
+    """One page of a round's results: the rows of each track from rank (page - 1) × size on,
+    optionally only entries matching a search; the full side by side is the results workbook."""
+
+    results: RoundResults  # `entries` holds only the entries this page names
+    rows: list[scoring.ComparisonRow]
+    decisions: list[scoring.AdvancementDecision]
+    page: int
+    longest: int  # rows of the longest track (after the search): the number of pages follows
+    matching: int  # rows after the search, every track
+    page_size: int = RESULTS_PAGE_SIZE
+
+
+def results_page(
+    round_: Round, page: int = 1, query: str = "", *, page_size: int = RESULTS_PAGE_SIZE
+) -> ResultsPage:
+    """The results page: scored_round (cached) with only the shown entries read from the database."""
+    overrides = round_overrides(round_)
+    scored = scored_round(round_, overrides)
+    result = RoundResults(
+        round_,
+        {},
+        comparison=scored.comparison,
+        ranking=scored.ranking,
+        advancement=scored.advancement,
+        prizes=scored.prizes,
+        refused=scored.refused,
+        overrides={o.entry_id: o for o in overrides},
+    )
+    result.unsubmitted = (
+        db.session.scalar(
+            select(func.count(Assignment.id)).where(
+                Assignment.round_id == round_.id, Assignment.status != SheetStatus.SUBMITTED.value
+            )
+        )
+        or 0
+    )
+    rows = list(scored.comparison.rows) if scored.comparison is not None else []
+    if query.strip():
+        found = set(
+            db.session.scalars(
+                select(Entry.id)
+                .join(RoundEntry, RoundEntry.entry_id == Entry.id)
+                .where(RoundEntry.round_id == round_.id, *entry_matches(query))
+            )
+        )
+        rows = [r for r in rows if r.entry.id in found]
+    by_track: dict[str, list[scoring.ComparisonRow]] = {}
+    for row in rows:
+        by_track.setdefault(row.entry.track, []).append(row)
+    start = (max(page, 1) - 1) * page_size
+    shown = [row for track_rows in by_track.values() for row in track_rows[start : start + page_size]]
+    shown_ids = {row.entry.id for row in shown}
+    decisions = (
+        [d for d in scored.advancement.decisions if d.entry.id in shown_ids]
+        if scored.advancement is not None
+        else []
+    )
+    wanted = shown_ids | ({a.entry.id for a in scored.prizes.awards} if scored.prizes is not None else set())
+    result.entries = {
+        e.id: e for e in db.session.scalars(select(Entry).where(Entry.id.in_(wanted)).options(*entry_alone()))
+    }
+    result.panel = {
+        entry_id: decision
+        for entry_id, decision in db.session.execute(
+            select(RoundEntry.entry_id, RoundEntry.panel_decision).where(
+                RoundEntry.round_id == round_.id, RoundEntry.entry_id.in_(shown_ids)
+            )
+        )
+    }
+    longest = max((len(v) for v in by_track.values()), default=0)
+    return ResultsPage(result, shown, decisions, page, longest, len(rows), page_size)
 
 
 def set_override(actor: User, round_: Round, entry_id: int, decision: str, reason: str) -> None:
@@ -224,6 +410,7 @@ def set_override(actor: User, round_: Round, entry_id: int, decision: str, reaso
         if row is not None:
             record(actor, "judging.override_clear", "round", round_.id, entry_id=entry_id)
             db.session.delete(row)
+            results_changed(round_)
             commit()
         return
     if decision not in ("advance", "stop"):
@@ -236,6 +423,7 @@ def set_override(actor: User, round_: Round, entry_id: int, decision: str, reaso
         db.session.add(row)
     row.advance, row.reason, row.by_id, row.at = decision == "advance", reason, actor.id, utcnow()
     record(actor, "judging.override", "round", round_.id, entry_id=entry_id, decision=decision, reason=reason)
+    results_changed(round_)
     commit()
 
 
@@ -287,6 +475,7 @@ def publish_results(actor: User, round_: Round) -> int:
     round_.published_at = now
     round_.published_by_id = actor.id
     record(actor, "judging.publish", "round", round_.id, entries=len(result.entries))
+    results_changed(round_)
     commit()
     for entry in result.entries.values():
         _mail_result(entry, round_)
@@ -350,6 +539,7 @@ def advance_entries(actor: User, round_: Round) -> int:
     flush()
     flag_conflicts(target)
     record(actor, "judging.advance", "round", round_.id, to_round=target.id, entries=advancing)
+    results_changed(target)
     commit()
     return moved
 

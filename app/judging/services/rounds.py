@@ -24,6 +24,7 @@ from app.judging import scoring
 from app.judging.models import ComponentScore, Round
 from app.judging.services.common import (
     get_round_for_organiser,
+    results_changed,
     round_entry_ids,
     scoring_rule,
     scoring_started,
@@ -160,6 +161,7 @@ def update_round(actor: User, round_: Round, settings: RoundSettings) -> Round:
     get_round_for_organiser(actor, round_.id)
     _apply_settings(round_, settings)
     record(actor, "judging.round_update", "round", round_.id, name=round_.name, method=round_.method)
+    results_changed(round_)
     commit(_name_taken(round_.name))
     return round_
 
@@ -256,6 +258,7 @@ def save_rubric(actor: User, round_: Round, rows: list[dict[str, Any]]) -> scori
     plan["side"] = [s for s in plan.get("side", []) if not s.get("criterion") or s["criterion"] in ids]
     round_.prize_plan = plan
     record(actor, "judging.rubric_save", "round", round_.id, rubric=round_.rubric)
+    results_changed(round_)
     commit()
     return rubric
 
@@ -283,6 +286,7 @@ def save_tie_breaks(actor: User, round_: Round, keys: list[str]) -> None:
             raise Invalid("Tiêu chí phân định đồng hạng không hợp lệ.", field="tie_breaks")
     round_.tie_breaks = chosen
     record(actor, "judging.tie_breaks_save", "round", round_.id, tie_breaks=chosen)
+    results_changed(round_)
     commit()
 
 
@@ -316,6 +320,7 @@ def save_components(actor: User, round_: Round, rows: list[dict[str, Any]]) -> N
     )
     round_.tie_breaks = [k for k in round_.tie_breaks if k["kind"] != "component" or k["ref"] in kept]
     record(actor, "judging.components_save", "round", round_.id, components=items)
+    results_changed(round_)
     commit()
 
 
@@ -381,6 +386,7 @@ def save_component_scores(actor: User, round_: Round, values: dict[tuple[int, st
         round_.id,
         values={f"{e}:{c}": v for (e, c), v in values.items()},
     )
+    results_changed(round_)
     commit()
 
 
@@ -422,4 +428,5 @@ def save_prize_plan(
         clean_side.append({"id": side_id, "name": name, "count": count, "criterion": item["criterion"]})
     round_.prize_plan = {"tracks": clean_tracks, "side": clean_side}
     record(actor, "judging.prizes_save", "round", round_.id, plan=round_.prize_plan)
+    results_changed(round_)
     commit()

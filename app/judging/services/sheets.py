@@ -9,23 +9,27 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
 from app.audit.services import record
 from app.contests.files import file_path
 from app.contests.models import FORM_FIELDS, Entry, EntryFile
-from app.database import commit, flush
+from app.database import commit, flush, page_of
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.judging import scoring
-from app.judging.models import Assignment, Round, RoundJudge, SheetStatus
+from app.judging.models import Assignment, Round, RoundEntry, RoundJudge, SheetStatus
 from app.judging.services.common import (
+    ROUND_PAGE_SIZE,
     get_round_for_organiser,
     redactor,
+    results_changed,
     round_entries,
     round_entry_ids,
+    round_entry_page,
     round_judges,
     scoring_rule,
 )
@@ -253,37 +257,65 @@ def get_sheet_for_judge(judge: User, round_id: int, entry_id: int) -> Assignment
     return row
 
 
+DASHBOARD_PAGE_SIZE = 50  # sheets per page of a judge's list
+
+
 @dataclass
 class JudgeRound:
     round: Round
-    sheets: list[Assignment]
-
-    @property
-    def done(self) -> int:
-        return sum(1 for s in self.sheets if s.status == SheetStatus.SUBMITTED.value)
+    sheets: list[Assignment]  # this page's
+    assigned: int = 0  # in the whole round
+    done: int = 0
 
 
-def judge_dashboard(judge: User) -> list[JudgeRound]:
-    """The rounds whose panel includes the judge (newest first) with their assigned sheets in code
-    order; a round with no assignment yet still shows, so conflicts can be declared early."""
+@dataclass
+class JudgeDashboard:
+    rounds: list[JudgeRound]
+    counts: dict[str, int]  # sheet status → how many, every round
+    total: int
+    page: int
+    page_size: int = DASHBOARD_PAGE_SIZE
+
+
+def judge_dashboard(judge: User, page: int = 1, page_size: int = DASHBOARD_PAGE_SIZE) -> JudgeDashboard:
+    """The rounds whose panel includes the judge (newest first), each with its counts, and one page
+    of the judge's sheets in round and code order; a round with no assignment yet still shows, so
+    conflicts can be declared early."""
     panel = list(
         db.session.scalars(
             select(Round)
             .join(RoundJudge, RoundJudge.round_id == Round.id)
             .where(RoundJudge.user_id == judge.id)
             .order_by(Round.id.desc())
+            .options(joinedload(Round.contest))
         )
     )
     grouped = {round_.id: JudgeRound(round_, []) for round_ in panel}
-    rows = db.session.scalars(
+    counts = dict.fromkeys((s.value for s in SheetStatus), 0)
+    for round_id, status, number in db.session.execute(
+        select(Assignment.round_id, Assignment.status, func.count(Assignment.id))
+        .where(Assignment.judge_id == judge.id)
+        .group_by(Assignment.round_id, Assignment.status)
+    ):
+        counts[status] = counts.get(status, 0) + number
+        if round_id not in grouped:  # assigned, then taken off the panel
+            grouped[round_id] = JudgeRound(db.session.get_one(Round, round_id), [])
+        grouped[round_id].assigned += number
+        if status == SheetStatus.SUBMITTED.value:
+            grouped[round_id].done += number
+    rows, total = page_of(
         select(Assignment)
         .join(Entry, Entry.id == Assignment.entry_id)
         .where(Assignment.judge_id == judge.id)
         .order_by(Assignment.round_id.desc(), Entry.code_number, Entry.id)
+        .options(contains_eager(Assignment.entry).options(lazyload(Entry.members), lazyload(Entry.files))),
+        page,
+        page_size,
     )
     for row in rows:
-        grouped.setdefault(row.round_id, JudgeRound(row.round, [])).sheets.append(row)
-    return list(grouped.values())
+        grouped[row.round_id].sheets.append(row)
+    ordered = sorted(grouped.values(), key=lambda item: -item.round.id)
+    return JudgeDashboard(ordered, counts, total, page, page_size)
 
 
 def save_sheet(
@@ -349,6 +381,8 @@ def save_sheet(
         comments=assignment.comments,
         general_comment=assignment.general_comment,
     )
+    if submit:
+        results_changed(round_)
     try:
         db.session.commit()
     except StaleDataError as exc:  # another request saved between our read and our write
@@ -386,6 +420,7 @@ def reopen_sheet(actor: User, round_: Round, assignment_id: int, reason: str) ->
     row.reopen_reason = reason
     row.updated_at = utcnow()
     record(actor, "judging.sheet_reopen", "assignment", row.id, reason=reason, scores=row.scores)
+    results_changed(round_)
     commit()
     send_email(
         row.judge.email,
@@ -467,9 +502,12 @@ def entry_sheets(actor: User, round_: Round, entry_id: int) -> tuple[Entry, list
         raise NotFound("Hồ sơ không thuộc vòng chấm này.")
     rubric = rubric_of(round_)
     lines = []
-    for row in round_assignments(round_):
-        if row.entry_id != entry_id:
-            continue
+    for row in db.session.scalars(
+        select(Assignment)
+        .where(Assignment.round_id == round_.id, Assignment.entry_id == entry_id)
+        .order_by(Assignment.id)
+        .options(joinedload(Assignment.judge))
+    ):
         total = None
         if row.status == SheetStatus.SUBMITTED.value:
             total = scoring.weighted_total(rubric, scoring.validate_sheet(rubric, row.scores, submit=True))
@@ -506,6 +544,42 @@ class RoundProgress:
     needed: int  # judges per entry × entries
 
 
+@dataclass
+class RoundCounts:
+    """A round's numbers, counted in the database."""
+
+    entries: int
+    judges: int
+    sheets: int
+    submitted: int
+    short: int  # entries with fewer judges than the round asks for
+
+
+def round_counts(round_: Round) -> RoundCounts:
+    entries = db.session.scalar(select(func.count()).where(RoundEntry.round_id == round_.id)) or 0
+    judges = db.session.scalar(select(func.count()).where(RoundJudge.round_id == round_.id)) or 0
+    sheets = submitted = 0
+    for status, number in db.session.execute(
+        select(Assignment.status, func.count(Assignment.id))
+        .where(Assignment.round_id == round_.id)
+        .group_by(Assignment.status)
+    ):
+        sheets += number
+        submitted += number if status == SheetStatus.SUBMITTED.value else 0
+    per_entry = (
+        select(RoundEntry.entry_id)
+        .outerjoin(
+            Assignment,
+            (Assignment.round_id == RoundEntry.round_id) & (Assignment.entry_id == RoundEntry.entry_id),
+        )
+        .where(RoundEntry.round_id == round_.id)
+        .group_by(RoundEntry.entry_id)
+        .having(func.count(Assignment.id) < round_.judges_per_entry)
+    )
+    short = db.session.scalar(select(func.count()).select_from(per_entry.subquery())) or 0
+    return RoundCounts(entries, judges, sheets, submitted, short)
+
+
 def round_progress(round_: Round) -> RoundProgress:
     """Per judge and per entry: what is assigned, submitted and still missing."""
     judges = {j.id: JudgeProgress(j) for j in round_judges(round_)}
@@ -534,6 +608,107 @@ def round_progress(round_: Round) -> RoundProgress:
         submitted,
         round_.judges_per_entry * len(entries),
     )
+
+
+@dataclass
+class AssignmentPage:
+    """The assignment grid: every judge with their load, one page of entries, and the sheets and
+    blocked pairs of those entries."""
+
+    judges: list[User]
+    loads: dict[int, int]  # judge id → sheets in the round
+    entries: list[Entry]
+    matching: int
+    by_pair: dict[tuple[int, int], Assignment]  # (entry id, judge id)
+    blocked: set[tuple[int, int]]  # (judge id, entry id)
+
+
+def assignment_page(
+    round_: Round, page: int = 1, query: str = "", *, page_size: int = ROUND_PAGE_SIZE
+) -> AssignmentPage:
+    judges = round_judges(round_)
+    loads = dict.fromkeys((j.id for j in judges), 0)
+    for judge_id, number in db.session.execute(
+        select(Assignment.judge_id, func.count(Assignment.id))
+        .where(Assignment.round_id == round_.id)
+        .group_by(Assignment.judge_id)
+    ):
+        loads[judge_id] = number
+    entries, matching = round_entry_page(round_, page, query, page_size=page_size)
+    ids = [e.id for e in entries]
+    by_pair = {
+        (a.entry_id, a.judge_id): a
+        for a in db.session.scalars(
+            select(Assignment).where(Assignment.round_id == round_.id, Assignment.entry_id.in_(ids))
+        )
+    }
+    return AssignmentPage(judges, loads, entries, matching, by_pair, blocked_pairs(round_, ids))
+
+
+@dataclass
+class JudgeCounts:
+    judge: User
+    assigned: int = 0
+    submitted: int = 0
+    drafts: int = 0
+
+    @property
+    def missing(self) -> int:
+        return self.assigned - self.submitted
+
+
+@dataclass
+class ProgressPage:
+    """The progress page: every judge's counts (from the database), and one page of entries with
+    their sheets (the full per-entry list is the progress workbook's)."""
+
+    judges: list[JudgeCounts]
+    entries: list[EntryProgress]
+    matching: int  # entries matching the search, over every page
+    total: int
+    submitted: int
+    submitted_sheets: list[Assignment]  # of this page's entries; their entry and judge loaded
+
+
+def progress_page(
+    round_: Round, page: int = 1, query: str = "", *, page_size: int = ROUND_PAGE_SIZE
+) -> ProgressPage:
+    judges = {j.id: JudgeCounts(j) for j in round_judges(round_)}
+    total = submitted = 0
+    for judge_id, status, number in db.session.execute(
+        select(Assignment.judge_id, Assignment.status, func.count(Assignment.id))
+        .where(Assignment.round_id == round_.id)
+        .group_by(Assignment.judge_id, Assignment.status)
+    ):
+        counts = judges.get(judge_id)
+        if counts is None:
+            continue
+        total += number
+        counts.assigned += number
+        if status == SheetStatus.SUBMITTED.value:
+            counts.submitted += number
+            submitted += number
+        elif status == SheetStatus.DRAFT.value:
+            counts.drafts += number
+    entries, matching = round_entry_page(round_, page, query, page_size=page_size)
+    by_entry = {e.id: EntryProgress(e) for e in entries}
+    done: list[Assignment] = []
+    for row in db.session.scalars(
+        select(Assignment)
+        .where(Assignment.round_id == round_.id, Assignment.entry_id.in_(list(by_entry)))
+        .order_by(Assignment.id)
+    ):
+        judge = judges.get(row.judge_id)
+        if judge is None:
+            continue
+        progress = by_entry[row.entry_id]
+        progress.assigned += 1
+        if row.status == SheetStatus.SUBMITTED.value:
+            progress.submitted += 1
+            done.append(row)
+        else:
+            progress.waiting_for.append(judge.judge)
+    return ProgressPage(list(judges.values()), list(by_entry.values()), matching, total, submitted, done)
 
 
 def send_reminders(actor: User, round_: Round, judge_ids: list[int] | None = None) -> int:
