@@ -133,6 +133,14 @@ class Attendee(Model):
         UniqueConstraint("event_id", "user_id"),
         Index("ix_event_attendees_event_group", "event_id", "group_name"),
         Index("ix_event_attendees_event_created", "event_id", "created_at"),
+        # Live counts (events/stats.py): registered people by category, read from the index alone.
+        Index(
+            "ix_event_attendees_active_category",
+            "event_id",
+            "category",
+            sqlite_where=text("cancelled_at IS NULL"),
+            postgresql_where=text("cancelled_at IS NULL"),
+        ),
     )
 
     @property
@@ -217,6 +225,23 @@ class Checkin(Model):
         UniqueConstraint("event_id", "scan_id"),
         Index("ix_event_checkins_event_at", "event_id", "at"),
         Index("ix_event_checkins_attendee", "attendee_id"),
+        # Live counts (events/stats.py) of the check-ins that stand: by gate, and by hour and the
+        # attendee's category, without reading the table's rows.
+        Index(
+            "ix_event_checkins_active_gate",
+            "event_id",
+            "gate",
+            sqlite_where=text("undone_at IS NULL"),
+            postgresql_where=text("undone_at IS NULL"),
+        ),
+        Index(
+            "ix_event_checkins_active_at",
+            "event_id",
+            "at",
+            "attendee_id",
+            sqlite_where=text("undone_at IS NULL"),
+            postgresql_where=text("undone_at IS NULL"),
+        ),
     )
 
 
