@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from typing import Any, NoReturn, TypeVar, cast
 
-from sqlalchemy import CursorResult, Result, Select, func, select
+from sqlalchemy import ColumnElement, CursorResult, Result, Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, DomainError
 from app.extensions import db
+from app.text import fold_query, like_pattern
 
 RACE = "Dữ liệu vừa được thay đổi cùng lúc ở nơi khác. Vui lòng tải lại trang và thử lại."
 
@@ -63,3 +64,14 @@ def page_of(stmt: Select[tuple[T]], page: int, per_page: int) -> tuple[list[T], 
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = db.session.scalars(stmt.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
     return list(rows), total
+
+
+SEARCH_WORDS = 6  # words of a search box that become conditions; the rest are ignored
+
+
+def matching_every_word(search_text: Any, query: str | None) -> list[ColumnElement[bool]]:
+    """The conditions a row meets when its folded search column holds every word of `query`:
+    accents and case folded, a phone in any usual form (`text.fold_query`), the user's % and _
+    taken literally; none for a blank query. Every list with a search box uses it."""
+    words = fold_query(query or "").split()[:SEARCH_WORDS]
+    return [search_text.like(like_pattern(word), escape="\\") for word in words]

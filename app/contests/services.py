@@ -25,7 +25,7 @@ from app.audit.services import record
 from app.contests.files import KIND_LABELS
 from app.contests.models import FORM_FIELDS, Contest, Entry, EntryStatus, Track, UploadSlot
 from app.contests.permissions import only_managed, require_contest_creator, require_contest_manager
-from app.database import commit, flush, page_of
+from app.database import commit, flush, matching_every_word, page_of
 from app.errors import Conflict, DomainError, Invalid
 from app.extensions import db
 from app.localtime import local_to_utc, utcnow
@@ -332,10 +332,7 @@ def search_entries(user: User, filters: EntryFilters) -> tuple[list[Entry], int]
         # search_text holds the folded organisation: "hoi lhpn" finds "Hội LHPN" on every database
         # (SQLite's lower() leaves Vietnamese capitals alone).
         stmt = stmt.where(Entry.search_text.like(like_pattern(fold(filters.organisation)), escape="\\"))
-    needle = fold(filters.query)
-    if needle:
-        for word in needle.split():
-            stmt = stmt.where(Entry.search_text.like(like_pattern(word), escape="\\"))
+    stmt = stmt.where(*matching_every_word(Entry.search_text, filters.query))
     order = (Entry.submitted_at.desc().nulls_last(), Entry.id.desc())
     return page_of(stmt.order_by(*order), filters.page, ENTRIES_PAGE_SIZE)
 

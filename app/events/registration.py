@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.accounts.services import field_value
 from app.accounts.validation import ValidationFailed, normalize_email, normalize_name, normalize_phone
 from app.audit.services import record
-from app.database import flush, page_of, rowcount
+from app.database import flush, matching_every_word, page_of, rowcount
 from app.errors import Conflict, Invalid, NotFound
 from app.events import tickets
 from app.events.models import Attendee, Event, Ticket
@@ -26,7 +26,7 @@ from app.extensions import db
 from app.localtime import utcnow
 from app.mail.services import send_email
 from app.privacy import services as privacy
-from app.text import fold_query, like_pattern, tidy
+from app.text import tidy
 from app.urls import absolute_url
 
 SelectT = TypeVar("SelectT", bound=Select[Any])
@@ -323,10 +323,7 @@ def cancel_registration(actor: User, attendee: Attendee, reason: str) -> None:
 def filter_by_search(stmt: SelectT, query: str) -> SelectT:
     """Keep the attendees whose search text holds every word of `query` (accents and case folded,
     a phone in any usual form; at most six words)."""
-    folded = fold_query(query or "")
-    for word in folded.split()[:6]:
-        stmt = stmt.where(Attendee.search_text.like(like_pattern(word), escape="\\"))
-    return stmt
+    return stmt.where(*matching_every_word(Attendee.search_text, query))
 
 
 def list_attendees(

@@ -14,7 +14,6 @@ the judging package import from the module that owns the name.
 from app.judging.services.common import (
     REDACTED,
     ROUND_PAGE_SIZE,
-    entry_matches,
     get_round,
     get_round_for_organiser,
     redactor,
@@ -180,7 +179,6 @@ __all__ = [
     "delete_round",
     "ensure_profile",
     "entries_for_declaration",
-    "entry_matches",
     "entry_for_sheet",
     "entry_sheets",
     "file_for_judge",

@@ -8,19 +8,18 @@ import contextlib
 import re
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import ColumnElement, event, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from app.accounts.models import User
 from app.contests.models import Entry
 from app.contests.permissions import require_contest_manager
-from app.database import page_of
+from app.database import matching_every_word, page_of
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.judging import scoring
 from app.judging.models import Assignment, Round, RoundEntry, RoundJudge, SheetStatus
-from app.text import fold_query, like_pattern
 
 REDACTED = "[đã ẩn]"
 # Session.info key: ids of the rounds whose results this session's open transaction has changed.
@@ -79,16 +78,11 @@ def round_entry_page(
     stmt = (
         select(Entry)
         .join(RoundEntry, RoundEntry.entry_id == Entry.id)
-        .where(RoundEntry.round_id == round_.id, *entry_matches(query))
+        .where(RoundEntry.round_id == round_.id, *matching_every_word(Entry.search_text, query))
         .order_by(Entry.code_number, Entry.id)
         .options(*entry_alone())
     )
     return page_of(stmt, page, page_size)
-
-
-def entry_matches(query: str) -> list[ColumnElement[bool]]:
-    """Conditions an entry matching every word of `query` meets (none for a blank query)."""
-    return [Entry.search_text.like(like_pattern(word), escape="\\") for word in fold_query(query).split()]
 
 
 def entry_alone() -> tuple[LoaderOption, ...]:

@@ -20,14 +20,13 @@ from app.accounts.models import User
 from app.audit.services import record
 from app.contests.entries import change_status
 from app.contests.models import TRANSITIONS, Entry, EntryStatus, TeamMember, Track
-from app.database import commit, flush
+from app.database import commit, flush, matching_every_word
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.judging import scoring
 from app.judging.models import AdvancementOverride, Assignment, Round, RoundEntry, RoundResult, SheetStatus
 from app.judging.services.common import (
     entry_alone,
-    entry_matches,
     get_round_for_organiser,
     results_changed,
     results_changed_uncommitted,
@@ -363,7 +362,7 @@ def results_page(
             db.session.scalars(
                 select(Entry.id)
                 .join(RoundEntry, RoundEntry.entry_id == Entry.id)
-                .where(RoundEntry.round_id == round_.id, *entry_matches(query))
+                .where(RoundEntry.round_id == round_.id, *matching_every_word(Entry.search_text, query))
             )
         )
         rows = [r for r in rows if r.entry.id in found]
