@@ -8,11 +8,12 @@ themselves are built through the services in each package's conftest (e.g. `make
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.contests.models import Contest, Track
 from app.extensions import db
+from app.localtime import utcnow
 
 TRACKS = ("Bảng Ý tưởng", "Bảng Dự án")
 
@@ -47,3 +48,24 @@ def contest_with_tracks(
     db.session.add_all(rows)
     db.session.flush()
     return contest, rows
+
+
+def event_data(
+    slug: str = "ngay-hoi", name: str = "Ngày hội KNĐMST thử nghiệm", **extra: Any
+) -> dict[str, Any]:
+    """What the organisers' event form sends (for `events.services.create_event`): an event tomorrow,
+    open for registration since yesterday, no capacity; `extra` overrides or adds fields."""
+    now = utcnow()
+    return {
+        "name": name,
+        "slug": slug,
+        "venue": "Quảng trường Phạm Văn Đồng",
+        "starts_at": now + timedelta(days=1),
+        "ends_at": now + timedelta(days=1, hours=8),
+        "registration_opens_at": now - timedelta(days=1),
+        "registration_closes_at": None,
+        "capacity": None,
+        "categories": ["Khách tham quan", "Thí sinh", "Báo chí"],
+        "gates": ["Cổng A", "Cổng B"],
+        **extra,
+    }

@@ -59,6 +59,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from app.extensions import db
 from tests.conftest import IsolatedClient, build_app, csrf_from, make_config
+from tests.factories import event_data
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 PASSWORD = "GaoLua2024"
@@ -224,22 +225,14 @@ def build_world() -> World:
     invitation = _mail_link(r"/cham-diem/loi-moi/[^\s]+")
     judging.create_round(organiser, contest, judging.RoundSettings(name="Chung kết"))  # empty: deletable
 
-    now = utcnow()
     event = events.create_event(
         organiser,
-        {
-            "name": "Ngày hội khởi nghiệp thử nghiệm",
-            "slug": "ngay-hoi-thu",
-            "venue": "Quảng trường Phạm Văn Đồng",
-            "starts_at": now + timedelta(days=1),
-            "ends_at": now + timedelta(days=1, hours=8),
-            "registration_opens_at": now - timedelta(days=1),
-            "registration_closes_at": None,
-            "capacity": None,
-            "categories": ["Khách tham quan", "Thí sinh"],
-            "gates": ["Cổng A", "Cổng B"],
-            "contest_id": contest.id,  # linked: the page offers to sync finalists and judges
-        },
+        event_data(
+            "ngay-hoi-thu",
+            "Ngày hội khởi nghiệp thử nghiệm",
+            categories=["Khách tham quan", "Thí sinh"],
+            contest_id=contest.id,  # linked: the page offers to sync finalists and judges
+        ),
     )
     events.assign_staff(organiser, event, users["checkin"].email)
     attendee = registration.register_attendee(

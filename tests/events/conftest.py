@@ -8,6 +8,7 @@ import pytest
 
 from app.accounts.models import User
 from app.localtime import utcnow
+from tests.factories import contest_with_tracks, event_data
 
 CONSENT = {"process_registration": True, "newsletter": False}
 
@@ -22,21 +23,7 @@ def make_event(app, organiser):
     from app.events import services
 
     def _make(slug="ngay-hoi", name="Ngày hội KNĐMST thử nghiệm", **extra):
-        now = utcnow()
-        data = {
-            "name": name,
-            "slug": slug,
-            "venue": "Quảng trường Phạm Văn Đồng",
-            "starts_at": now + timedelta(days=1),
-            "ends_at": now + timedelta(days=1, hours=8),
-            "registration_opens_at": now - timedelta(days=1),
-            "registration_closes_at": None,
-            "capacity": None,
-            "categories": ["Khách tham quan", "Thí sinh", "Báo chí"],
-            "gates": ["Cổng A", "Cổng B"],
-            **extra,
-        }
-        return services.create_event(organiser, data)
+        return services.create_event(organiser, event_data(slug, name, **extra))
 
     return _make
 
@@ -94,7 +81,6 @@ def make_contest(slug: str, prefix: str, name: str):
     """A published contest that closed yesterday (the events package only reads its id, name and
     finalists), committed."""
     from app.extensions import db
-    from tests.factories import contest_with_tracks
 
     now = utcnow()
     contest, _tracks = contest_with_tracks(

@@ -9,6 +9,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from tests.conftest import SCREENSHOT_DIR, assert_accessible_form, assert_fits_width
+from tests.factories import event_data
 
 NAME = "test_see_download_and_erase_my_data"
 CONSENT = {"process_registration": True, "newsletter": False}
@@ -30,18 +31,13 @@ def _world(live_server):
         now = utcnow()
         event = events.create_event(
             staff,
-            {
-                "name": "Ngày hội KNĐMST thử nghiệm",
-                "slug": "ngay-hoi-thu",
-                "venue": "Quảng trường Phạm Văn Đồng",
-                "starts_at": now + timedelta(days=3),
-                "ends_at": now + timedelta(days=3, hours=8),
-                "registration_opens_at": now - timedelta(days=1),
-                "registration_closes_at": None,
-                "capacity": None,
-                "categories": ["Khách tham quan", "Thí sinh"],
-                "gates": ["Cổng A"],
-            },
+            event_data(
+                "ngay-hoi-thu",
+                starts_at=now + timedelta(days=3),
+                ends_at=now + timedelta(days=3, hours=8),
+                categories=["Khách tham quan", "Thí sinh"],
+                gates=["Cổng A"],
+            ),
         )
         register_attendee(
             event,
