@@ -342,13 +342,13 @@ def round_detail(round_id: int):
         page=page,
         page_size=ROUND_PAGE_SIZE,
         query=query,
-        candidates=panel.candidate_entries(round_),
+        candidate_page=panel.candidate_page(round_),
         judges=round_judges(round_),
         invitations=panel.list_invitations(round_),
         invite_form=forms.InviteForm(prefix="invite"),
         add_form=forms.AddJudgeForm(prefix="add"),
         counts=sheets.round_counts(round_),
-        pending_conflicts=sum(1 for c in panel.round_conflicts(round_) if c.status == ConflictStatus.PENDING),
+        pending_conflicts=panel.pending_conflict_count(round_),
         now_utc=utcnow(),
     )
 

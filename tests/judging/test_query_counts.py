@@ -169,3 +169,25 @@ def test_lists_are_paged_and_searchable_and_the_judge_sees_counts_by_status(make
     assert results.count('<tr data-entry="') == 40 and "Trang 1 / 2" in results
     found = client.get(base + "/ket-qua?q=KT24-0007").get_data(as_text=True)
     assert found.count('<tr data-entry="') == 1 and 'data-entry="KT24-0007"' in found
+
+
+def test_the_round_page_offers_the_first_candidates_and_adds_them_all_with_one_button(
+    make_user, client, login
+):
+    """55 eligible entries not yet in the round: 50 offered one by one, the button adds all 55."""
+    contest, tracks = contest_with_tracks()
+    _add_entries(contest, tracks, 1, 55)
+    organiser = make_user("btc@example.vn", roles=("organiser",), name="Trần Thị Thu Hà")
+    round_ = services.create_round(organiser, contest, services.RoundSettings(name="Sơ khảo"))
+    shown, total = services.candidate_page(round_)
+    assert (len(shown), total) == (50, 55)
+    login("btc@example.vn")
+    page = client.get(f"/cham-diem/quan-ly/vong/{round_.id}").get_data(as_text=True)
+    assert page.count('name="entry_id"') == 50
+    assert "Thêm tất cả 55 hồ sơ" in page and "Đang hiện 50 hồ sơ đầu tiên trong 55" in page
+    response = client.post(
+        f"/cham-diem/quan-ly/vong/{round_.id}/ho-so", data={"all": "1", "csrf_token": csrf_from(page)}
+    )
+    assert response.status_code == 302
+    assert services.candidate_page(round_) == ([], 0)
+    assert len(services.round_entry_ids(round_)) == 55

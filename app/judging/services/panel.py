@@ -59,21 +59,36 @@ ROUND_ENTRY_STATES = {EntryStatus.ELIGIBLE.value, EntryStatus.FINALIST.value}
 # --- entries of a round --------------------------------------------------------------------------
 
 
+CANDIDATES_SHOWN = 50  # entries offered one by one on the round page (all of them: one button)
+
+
+def _candidates(round_: Round) -> Select[tuple[Entry]]:
+    in_round = select(RoundEntry.entry_id).where(RoundEntry.round_id == round_.id)
+    return (
+        select(Entry)
+        .where(
+            Entry.contest_id == round_.contest_id,
+            Entry.status.in_(ROUND_ENTRY_STATES),
+            Entry.id.not_in(in_round),
+        )
+        .order_by(Entry.code_number, Entry.id)
+        .options(*entry_alone())
+    )
+
+
 def candidate_entries(round_: Round) -> list[Entry]:
     """Entries of the contest that may be added to this round and are not in it yet."""
-    in_round = select(RoundEntry.entry_id).where(RoundEntry.round_id == round_.id)
-    return list(
-        db.session.scalars(
-            select(Entry)
-            .where(
-                Entry.contest_id == round_.contest_id,
-                Entry.status.in_(ROUND_ENTRY_STATES),
-                Entry.id.not_in(in_round),
-            )
-            .order_by(Entry.code_number, Entry.id)
-            .options(*entry_alone())
-        )
-    )
+    return list(db.session.scalars(_candidates(round_)))
+
+
+def candidate_page(round_: Round) -> tuple[list[Entry], int]:
+    """The first CANDIDATES_SHOWN of those entries, to pick one by one, and how many there are
+    (counted only when there are more than are shown)."""
+    shown = list(db.session.scalars(_candidates(round_).limit(CANDIDATES_SHOWN)))
+    if len(shown) < CANDIDATES_SHOWN:
+        return shown, len(shown)
+    counted = select(func.count()).select_from(_candidates(round_).order_by(None).subquery())
+    return shown, db.session.scalar(counted) or 0
 
 
 def add_entries(actor: User, round_: Round, entry_ids: list[int] | None = None) -> int:
@@ -481,16 +496,26 @@ def conflicts_of_judge(judge: User) -> list[ConflictOfInterest]:
     )
 
 
-def round_conflicts(round_: Round) -> list[ConflictOfInterest]:
+def _of_round(round_: Round) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     judge_ids = select(RoundJudge.user_id).where(RoundJudge.round_id == round_.id)
     entry_ids = select(RoundEntry.entry_id).where(RoundEntry.round_id == round_.id)
+    return ConflictOfInterest.judge_id.in_(judge_ids), ConflictOfInterest.entry_id.in_(entry_ids)
+
+
+def round_conflicts(round_: Round) -> list[ConflictOfInterest]:
     return list(
         db.session.scalars(
             select(ConflictOfInterest)
-            .where(ConflictOfInterest.judge_id.in_(judge_ids), ConflictOfInterest.entry_id.in_(entry_ids))
+            .where(*_of_round(round_))
             .order_by(ConflictOfInterest.status.desc(), ConflictOfInterest.id)
         )
     )
+
+
+def pending_conflict_count(round_: Round) -> int:
+    """Flags between this round's judges and entries still waiting for an organiser's decision."""
+    pending = ConflictOfInterest.status == ConflictStatus.PENDING.value
+    return db.session.scalar(select(func.count()).where(*_of_round(round_), pending)) or 0
 
 
 def blocked_pairs(round_: Round, entry_ids: Collection[int] | None = None) -> set[tuple[int, int]]:
