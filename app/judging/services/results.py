@@ -254,7 +254,9 @@ def _score(round_: Round, overrides: list[AdvancementOverride]) -> ScoredRound:
 def scored_round(round_: Round, overrides: list[AdvancementOverride] | None = None) -> ScoredRound:
     """The round ranked under every method, with advancement and prizes: computed once per
     `results_version` and then served from this process's cache. The version is read from the
-    database, so a write made through another app instance is seen here at once."""
+    database, so a write made through another app instance is seen here at once. `overrides` are the
+    round's stored overrides when the caller has already read them (they are part of what the
+    version covers, never a what-if)."""
     # The creation time too: SQLite may give a deleted round's id to a new one (at version 0). And
     # the latest change to any of its entries: the contests package edits entries (a track, a title)
     # without knowing about rounds, so their `updated_at` takes part in the key.
