@@ -69,6 +69,17 @@ class Config:
         # An event's live counts are kept this long per process (the live page polls every 5 s).
         self.STATS_CACHE_SECONDS = float(os.environ.get("STATS_CACHE_SECONDS", "5"))
         self.SQLITE_WAL = True
+        # The task queue (app/queue.py): Redis when REDIS_URL is set (production, several servers),
+        # else an SQLite file beside the database; a worker (`flask jobs worker`) runs the tasks.
+        self.REDIS_URL = os.environ.get("REDIS_URL", "")
+        self.JOBS_DB = os.environ.get("JOBS_DB", str(instance / "jobs.sqlite3"))
+        # Run every task at once inside the web process (no worker): the tests, or a quick trial.
+        self.JOBS_IMMEDIATE = _bool("JOBS_IMMEDIATE", False)
+        self.JOB_DIR = os.environ.get("JOB_DIR", str(instance / "jobs"))
+        self.JOB_FILE_HOURS = int(os.environ.get("JOB_FILE_HOURS", "24"))
+        # An export with more rows than this is prepared by the worker, with a progress bar.
+        self.EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", "5000"))
+        self.MAIL_FAILURE_DAYS = int(os.environ.get("MAIL_FAILURE_DAYS", "30"))
 
 
 class DevelopmentConfig(Config):
@@ -90,6 +101,7 @@ class TestingConfig(Config):
         self.RATELIMIT_ENABLED = False
         self.STATS_CACHE_SECONDS = 0  # tests read counts right after each check-in
         self.MAIL_CAPTURE = True
+        self.JOBS_IMMEDIATE = True  # tasks run in the test process; the queue tests drive a real worker loop
         # Cheap hashing keeps the suite fast; production uses argon2's RFC 9106 defaults.
         self.ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):

@@ -18,6 +18,7 @@ from app.errors import Invalid, NotFound, register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.features import CSP, FEATURES
 from app.localtime import register_template_filters
+from app.queue import init_queue
 from app.text import first_unsafe
 from app.urls import absolute_url
 from config import load_config
@@ -90,6 +91,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    init_queue(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)

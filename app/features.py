@@ -7,7 +7,18 @@ from __future__ import annotations
 # (registers what it holds about a person with app.privacy.registry), cli.py with
 # register_cli(app), demo.py with seed() (see app/demo/cli.py), and templates/<name>/_nav.html
 # and _home.html, which base.html and the home page include when present.
-FEATURES = ["core", "accounts", "audit", "admin", "privacy", "contests", "judging", "events", "exports"]
+FEATURES = [
+    "core",
+    "accounts",
+    "audit",
+    "admin",
+    "privacy",
+    "jobs",
+    "contests",
+    "judging",
+    "events",
+    "exports",
+]
 
 # Content Security Policy: everything from our own origin; no inline script anywhere.
 CSP = (

@@ -155,7 +155,10 @@ def app(shared_app, tmp_path):
     config, extensions, instance = dict(app.config), set(app.extensions), app.instance_path
     app.instance_path = str(tmp_path)
     app.config.update(
-        INSTANCE_PATH=str(tmp_path), MAIL_DIR=str(tmp_path / "mail"), UPLOAD_DIR=str(tmp_path / "uploads")
+        INSTANCE_PATH=str(tmp_path),
+        MAIL_DIR=str(tmp_path / "mail"),
+        UPLOAD_DIR=str(tmp_path / "uploads"),
+        JOB_DIR=str(tmp_path / "jobs"),
     )
     try:
         with app.app_context():

@@ -70,6 +70,7 @@ ADMINS = "LFFFFFFFFF+"
 EVENT_MANAGERS = "LFFFFF+FF++"  # the event linked to this contest (defect 8: not the other co-organiser)
 SCANNERS = "LFFFFF+F+++"  # its scanner page and API: its managers and its own check-in staff
 SCANNING_STAFF = "LFFFF++++++"  # "my events to scan": organisers and check-in staff
+JOB_OWNER = "LFFFFFFFF+F"  # the organiser's export job: nobody else, not even an admin (issue 11)
 
 EXPECTED: dict[str, str | dict[str, str]] = {
     "static": PUBLIC,
@@ -95,6 +96,13 @@ EXPECTED: dict[str, str | dict[str, str]] = {
     "admin.create_user": ADMINS,
     "admin.edit_user": ADMINS,
     "audit.list_events": ADMINS,
+    "admin.mail_failures": SO_STAFF,
+    "admin.mail_failure_action": SO_STAFF,
+    # jobs (background exports)
+    "jobs.index": SIGNED_IN,
+    "jobs.show": JOB_OWNER,
+    "jobs.state": JOB_OWNER,
+    "jobs.download": JOB_OWNER,
     # contests: public, applicants, organisers
     "contests.list_contests": PUBLIC,
     "contests.show_contest": PUBLIC,
@@ -306,6 +314,8 @@ def build_world(make_user, outbox) -> World:
     from app.extensions import db
     from app.judging import services as judging
     from app.privacy import services as privacy
+    from app.jobs import services as jobs
+    from app.mail.models import MailFailure
 
     def user(email, role, name):
         return make_user(email, roles=(role,), password=PASSWORD, name=name)
@@ -374,6 +384,11 @@ def build_world(make_user, outbox) -> World:
     request_row = privacy.file_data_request(u["applicant"], "copy", "Xin bản sao dữ liệu của tôi.")
     entry_file = entry.files[0]
     member = next(m for m in entry.members if not m.is_leader)
+    job = jobs.create(u["organiser"], "export.attendance", "Đăng ký và check-in – thử", "/bao-cao")
+    failure = MailFailure(
+        email="khach@example.vn", subject="Vé", message=b"", error="550", attempts=1, permanent=True
+    )
+    db.session.add(failure)
     db.session.commit()
 
     # URL parameter values; `slug`, `token` and `user_id` depend on the route (see url_for_rule).
@@ -400,6 +415,8 @@ def build_world(make_user, outbox) -> World:
         "device_id": device.id,
         "checkin_id": scan["checkin"]["id"],
         "request_id": request_row.id,
+        "job_id": job.id,
+        "failure_id": failure.id,
         "purpose": "newsletter",
         "year": to_local(now).year,
         "stash": stash,

@@ -1,15 +1,21 @@
-"""Admins list users, create staff accounts and set roles."""
+"""Admins list users, create staff accounts and set roles; the Sở's organisers see the mail that
+could not be delivered and send it again."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from app.accounts import forms as account_forms
 from app.accounts import services as accounts
 from app.accounts.access import role_required
 from app.accounts.models import ROLE_LABELS, Role
 from app.admin import bp
-from app.errors import Conflict, Invalid, apply_error
+from app.audit.services import record
+from app.contests.permissions import is_global_organiser
+from app.errors import Conflict, Invalid, PermissionDenied, apply_error
+from app.extensions import db
+from app.mail import services as mail
 from app.text import page_number
 
 
@@ -93,3 +99,49 @@ def edit_user(user_id: int):
     elif form.errors:
         status = 422
     return render_template("admin/user.html", user=user, form=form, role_labels=ROLE_LABELS), status
+
+
+# --- mail that could not be delivered -------------------------------------------------------------
+
+
+def _require_mail_access() -> None:
+    """Undelivered mail concerns every contest and event: the Sở's organisers and admins."""
+    if not is_global_organiser(current_user):
+        raise PermissionDenied(_("Chỉ cán bộ Sở hoặc quản trị hệ thống được xem thư không gửi được."))
+
+
+@bp.get("/thu-khong-gui-duoc")
+@role_required(Role.ORGANISER)
+def mail_failures():
+    _require_mail_access()
+    page = page_number(request.args.get("trang"))
+    failures, total = mail.failures_page(page)
+    return render_template(
+        "admin/mail_failures.html",
+        failures=failures,
+        total=total,
+        page=page,
+        page_size=mail.FAILURES_PAGE_SIZE,
+        form=FlaskForm(),
+    )
+
+
+@bp.post("/thu-khong-gui-duoc/<int:failure_id>")
+@role_required(Role.ORGANISER)
+def mail_failure_action(failure_id: int):
+    _require_mail_access()
+    form = FlaskForm()
+    action = request.form.get("thao-tac", "")
+    if not form.validate_on_submit() or action not in ("gui-lai", "xoa"):
+        raise Invalid(_("Thao tác không hợp lệ. Vui lòng tải lại trang và thử lại."))
+    failure = mail.get_failure(failure_id)
+    if action == "gui-lai":
+        record(current_user, "mail.resend", "mail_failure", failure.id, subject=failure.subject)
+        mail.resend_failure(failure)
+        flash(_("Đã đưa thư gửi %(to)s vào hàng đợi gửi lại.", to=failure.email), "success")
+    else:
+        record(current_user, "mail.dismiss", "mail_failure", failure.id, subject=failure.subject)
+        mail.dismiss_failure(failure)
+        flash(_("Đã xoá thư gửi %(to)s khỏi danh sách.", to=failure.email), "success")
+    db.session.commit()
+    return redirect(url_for("admin.mail_failures"), 303)

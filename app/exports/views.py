@@ -8,7 +8,7 @@ from datetime import date
 from io import BytesIO
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from app.accounts.access import role_required
@@ -17,7 +17,8 @@ from app.contests.permissions import is_global_organiser, manageable_contests
 from app.errors import DomainError, Invalid, apply_error
 from app.events import guests
 from app.exports import bp, downloads, forms, uploads
-from app.exports.annual_report import checkins_per_event, report_export, save_targets, target_rows, year_data
+from app.exports import jobs as export_jobs
+from app.exports.annual_report import checkins_per_event, save_targets, target_rows, year_data
 from app.exports.dashboard import (
     checkins_by_hour_and_gate,
     contest_breakdowns,
@@ -28,6 +29,7 @@ from app.exports.dashboard import (
 from app.exports.models import TARGET_KINDS
 from app.exports.permissions import contest_for_user, event_for_user, require_report_access, round_for_user
 from app.localtime import to_local, utcnow
+from app.mail.services import failure_count
 from app.spreadsheet.reader import MAX_BYTES
 
 
@@ -49,10 +51,35 @@ def export_helpers():
 # --- downloads ------------------------------------------------------------------------------------
 
 
-@bp.get("/bao-cao/cuoc-thi/<slug>/ho-so.xlsx")
+def _in_background(kind: str, key: str | int, title: str, back_url: str) -> Response:
+    """POST: queue the export for the worker and show its progress page."""
+    job = export_jobs.start(current_user, kind, key, title, back_url)
+    return redirect(url_for("jobs.show", job_id=job.id), 303)  # type: ignore[return-value]
+
+
+def _offer_background(title: str, rows: int | None, back_url: str) -> tuple[str, int]:
+    """GET of a big export: a page with one button that starts it in the background (a GET never
+    starts work on the server)."""
+    return render_template("exports/prepare.html", title=title, rows=rows, back_url=back_url), 200
+
+
+def _too_big(rows: int) -> bool:
+    return rows > current_app.config["EXPORT_JOB_ROWS"]
+
+
+@bp.route("/bao-cao/cuoc-thi/<slug>/ho-so.xlsx", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def download_entries(slug: str):
-    return _send(downloads.entries_export(contest_for_user(current_user, slug)))
+    contest = contest_for_user(current_user, slug)
+    title = f"Hồ sơ và thành viên – {contest.name}"
+    query: dict[str, Any] = {"cuoc-thi": contest.slug}  # a hyphenated query key, as on the dashboard
+    back = url_for("exports.dashboard", **query)
+    if request.method == "POST":
+        return _in_background("export.entries", contest.slug, title, back)
+    rows = export_jobs.entries_rows(contest)
+    if _too_big(rows):
+        return _offer_background(title, rows, back)
+    return _send(downloads.entries_export(contest))
 
 
 @bp.get("/bao-cao/cuoc-thi/<slug>/thong-ke.xlsx")
@@ -79,10 +106,19 @@ def download_judges(round_id: int):
     return _send(downloads.judges_export(round_for_user(current_user, round_id)))
 
 
-@bp.get("/bao-cao/su-kien/<slug>/tham-du.xlsx")
+@bp.route("/bao-cao/su-kien/<slug>/tham-du.xlsx", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def download_attendance(slug: str):
-    return _send(downloads.attendance_export(event_for_user(current_user, slug)))
+    event = event_for_user(current_user, slug)
+    title = f"Đăng ký và check-in – {event.name}"
+    query: dict[str, Any] = {"su-kien": event.slug}
+    back = url_for("exports.dashboard", **query)
+    if request.method == "POST":
+        return _in_background("export.attendance", event.slug, title, back)
+    rows = export_jobs.attendance_rows(event)
+    if _too_big(rows):
+        return _offer_background(title, rows, back)
+    return _send(downloads.attendance_export(event))
 
 
 @bp.get("/bao-cao/yeu-cau-du-lieu.xlsx")
@@ -93,13 +129,18 @@ def download_requests():
     return _send(downloads.requests_export(status))
 
 
-@bp.get("/bao-cao/nam/<int:year>.xlsx")
+@bp.route("/bao-cao/nam/<int:year>.xlsx", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def download_report(year: int):
+    """The annual report reads every contest and event of the year: always prepared in the background."""
     require_report_access(current_user)
     if not 2000 <= year <= 2100:
         abort(404)
-    return _send(report_export(year))
+    title = f"Báo cáo tổng hợp năm {year}"
+    back = url_for("exports.annual_report", year=year)
+    if request.method == "POST":
+        return _in_background("export.report", year, title, back)
+    return _offer_background(title, None, back)
 
 
 # --- dashboard ------------------------------------------------------------------------------------
@@ -134,6 +175,8 @@ def dashboard():
     if event is not None:
         context["checkins"] = checkins_by_hour_and_gate(event)
     context["year"] = to_local(utcnow()).year
+    if is_global_organiser(current_user):
+        context["mail_failures"] = failure_count()
     return render_template("exports/dashboard.html", **context)
 
 
@@ -265,7 +308,7 @@ def confirm_import(slug: str):
     if result.rejected:
         message += f" {len(result.rejected)} dòng có lỗi không được nhập."
     if result.emailed:
-        message += f" Đã gửi vé qua email cho {result.emailed} khách."
+        message += f" Vé đang được gửi qua email cho {result.emailed} khách."
     flash(message, "success")
     query: dict[str, Any] = {"su-kien": event.slug}  # a hyphenated query key, as on the dashboard
     return redirect(url_for("exports.dashboard", **query))
