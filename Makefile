@@ -33,7 +33,8 @@ i18n: install-dev
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
 	$(BIN)/pybabel compile -d app/translations
 
-## make run — migrate the SQLite database in instance/, load demo data once, serve on HOST:PORT
+## make run — migrate the SQLite database in instance/, load demo data once, then serve on HOST:PORT
+## with the task queue's worker beside it (mail, big exports); Ctrl+C stops both
 run: install
 	$(FLASK) db upgrade heads
 	@if [ ! -f instance/.demo-seeded ]; then \
@@ -42,7 +43,9 @@ run: install
 		$(FLASK) demo-accounts; \
 	fi
 	@echo "Mở http://$(HOST):$(PORT) — dừng bằng Ctrl+C"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@$(FLASK) jobs worker --workers 2 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+		$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test — lint, the suite on SQLite, again on a throwaway PostgreSQL, then the browser tests
 test: install-dev chromium libreoffice lint test-sqlite test-postgres test-e2e

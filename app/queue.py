@@ -66,8 +66,8 @@ def task(**options: Any) -> Callable[[Callable[..., Any]], TaskWrapper]:
             with app.app_context():
                 return func(*args, **kwargs)
 
-        name = f"{func.__module__}.{func.__name__}"
-        wrapper: TaskWrapper = queue.task(name=name, **options)(in_app_context)
+        # Huey names the task after the function and its module (functools.wraps keeps both).
+        wrapper: TaskWrapper = queue.task(**options)(in_app_context)
         return wrapper
 
     return decorator
@@ -82,8 +82,7 @@ def periodic(validate: Callable[..., bool]) -> Callable[[Callable[..., Any]], Ta
             with _worker_app["app"].app_context():
                 return func()
 
-        name = f"{func.__module__}.{func.__name__}"
-        wrapper: TaskWrapper = queue.periodic_task(validate, name=name)(in_app_context)
+        wrapper: TaskWrapper = queue.periodic_task(validate)(in_app_context)
         return wrapper
 
     return decorator

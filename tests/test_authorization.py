@@ -312,10 +312,10 @@ def build_world(make_user, outbox) -> World:
     from app.events import services as events
     from app.exports import uploads
     from app.extensions import db
-    from app.judging import services as judging
-    from app.privacy import services as privacy
     from app.jobs import services as jobs
+    from app.judging import services as judging
     from app.mail.models import MailFailure
+    from app.privacy import services as privacy
 
     def user(email, role, name):
         return make_user(email, roles=(role,), password=PASSWORD, name=name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -13,10 +14,10 @@ from app.types import UTCDateTime
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATUS_LABELS = {
-    QUEUED: "Đang chờ",
-    RUNNING: "Đang chuẩn bị",
-    DONE: "Đã xong",
-    FAILED: "Không thành công",
+    QUEUED: _l("Đang chờ"),
+    RUNNING: _l("Đang chuẩn bị"),
+    DONE: _l("Đã xong"),
+    FAILED: _l("Không thành công"),
 }
 
 

@@ -30,7 +30,11 @@ def export_queue_data(user: User, limit: int | None = None) -> dict[str, Any]:
     )
     return {
         "tep_da_yeu_cau": [
-            {"cong_viec": j.title, "yeu_cau_luc": iso(j.created_at), "trang_thai": STATUS_LABELS[j.status]}
+            {
+                "cong_viec": j.title,
+                "yeu_cau_luc": iso(j.created_at),
+                "trang_thai": str(STATUS_LABELS[j.status]),
+            }
             for j in jobs
         ],
         "thu_chua_gui_duoc": [

@@ -13,7 +13,7 @@ from app.jobs.models import DONE, STATUS_LABELS, Job
 def _state(job: Job) -> dict[str, object]:
     return {
         "status": job.status,
-        "label": STATUS_LABELS[job.status],
+        "label": str(STATUS_LABELS[job.status]),
         "stage": job.stage,
         "done": job.done,
         "total": job.total,

@@ -34,6 +34,8 @@ def urls(world) -> dict[str, str]:
 def test_organiser_downloads_every_export(world, client, login):
     login("btc@example.vn")
     for name, url in urls(world).items():
+        if name == "report":
+            continue  # always prepared by the worker (test_background.py)
         response = client.get(url)
         assert response.status_code == 200, (name, response.status_code)
         assert response.mimetype == XLSX
