@@ -83,6 +83,7 @@ def make_config(database_url: str, instance: Path, **overrides) -> TestingConfig
     cfg.INSTANCE_PATH = str(instance)
     cfg.MAIL_DIR = str(instance / "mail")
     cfg.UPLOAD_DIR = str(instance / "uploads")
+    cfg.JOB_DIR = str(instance / "jobs")
     for key, value in overrides.items():
         setattr(cfg, key, value)
     return cfg

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import current_app
 from huey import crontab
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from app.accounts.models import User
 from app.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -28,8 +28,11 @@ from app.mail.services import purge_failures
 from app.queue import periodic
 from app.tokens import new_token
 
-# A job still "running" with no progress for this long lost its worker (restart, crash).
-STALE_AFTER = timedelta(hours=1)
+# A running job writes its progress every half second while it writes its file (and its longest
+# silent step, reading 200,000 rows, takes seconds): one silent this long lost its worker (restart,
+# crash). A queued job may wait behind others, so it is given much longer.
+RUNNING_STALE_AFTER = timedelta(minutes=10)
+QUEUED_STALE_AFTER = timedelta(hours=6)
 
 
 def create(user: User, kind: str, title: str, back_url: str = "") -> Job:
@@ -147,11 +150,16 @@ def _finish(job_id: str, status: str, **values: object) -> None:
 
 
 def purge_expired() -> int:
-    """Delete expired jobs with their files, fail jobs whose worker died, remove orphan folders."""
+    """Delete expired jobs with their files, fail jobs whose worker died (or that waited too long),
+    remove orphan folders."""
     now = utcnow()
+    stale = or_(
+        and_(Job.status == RUNNING, Job.updated_at < now - RUNNING_STALE_AFTER),
+        and_(Job.status == QUEUED, Job.updated_at < now - QUEUED_STALE_AFTER),
+    )
     db.session.execute(
         update(Job)
-        .where(Job.status.in_([QUEUED, RUNNING]), Job.updated_at < now - STALE_AFTER)
+        .where(stale)
         .values(
             status=FAILED,
             error="Công việc bị gián đoạn (máy chủ khởi động lại). Vui lòng tạo lại.",

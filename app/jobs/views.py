@@ -4,23 +4,32 @@ page), and its file — for the person who asked only."""
 from __future__ import annotations
 
 from flask import jsonify, render_template, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.jobs import bp, services
 from app.jobs.models import DONE, STATUS_LABELS, Job
+from app.localtime import format_datetime
 
 
 def _state(job: Job) -> dict[str, object]:
+    """What the job page shows, as the page's script receives it every second."""
+    done = job.status == DONE
     return {
         "status": job.status,
         "label": str(STATUS_LABELS[job.status]),
-        "stage": job.stage,
+        "stage": "" if job.finished else job.stage,
         "done": job.done,
         "total": job.total,
         "percent": job.percent,
         "error": job.error,
-        "download_url": url_for("jobs.download", job_id=job.id) if job.status == DONE else None,
-        "size": job.size,
+        "download_url": url_for("jobs.download", job_id=job.id) if done else None,
+        "download_label": _("Tải tệp %(name)s", name=job.filename) if done else "",
+        "expires_note": (
+            _("Tệp được giữ đến %(at)s, chỉ bạn tải được.", at=format_datetime(job.expires_at))
+            if done and job.expires_at
+            else ""
+        ),
     }
 
 

@@ -146,8 +146,11 @@ def test_a_job_whose_worker_died_is_failed_by_the_clean_up(world, app):
     organiser = db.session.get(User, world.organiser.id)
     running = jobs.create(organiser, "export.report", "Báo cáo năm 2024")
     waiting = jobs.create(organiser, "export.report", "Báo cáo năm 2025")
-    running.status, running.updated_at = RUNNING, utcnow() - timedelta(hours=2)
-    waiting.status, waiting.updated_at = QUEUED, utcnow() - timedelta(minutes=5)
+    running.status, running.updated_at = RUNNING, utcnow() - timedelta(minutes=11)
+    waiting.status, waiting.updated_at = (
+        QUEUED,
+        utcnow() - timedelta(minutes=30),
+    )  # may still be behind others
     stray = Path(app.config["JOB_DIR"]) / "thu-muc-khong-con-cong-viec"
     stray.mkdir(parents=True)
     db.session.commit()

@@ -12,9 +12,12 @@
   var delay = 1000;
 
   function show(state) {
-    bar.value = state.percent;
+    // While the data is read (no total yet) the bar is indeterminate: it moves without claiming a figure.
+    if (state.status === "running" && !state.total) { bar.removeAttribute("value"); } else { bar.value = state.percent; }
     bar.textContent = state.percent + "%";
-    part("label").textContent = state.label;
+    // Only the status word is a live region (Đang chờ → Đang chuẩn bị → Đã xong): the figures change
+    // every second and would keep a screen reader talking.
+    if (part("label").textContent !== state.label) { part("label").textContent = state.label; }
     part("percent").textContent = state.percent + "%";
     var stage = state.stage ? "– " + state.stage : "";
     if (state.stage && state.total) { stage += " (" + number(state.done) + "/" + number(state.total) + ")"; }
@@ -23,8 +26,10 @@
     if (state.download_url) {
       var link = part("download").querySelector("a");
       link.href = state.download_url;
+      link.textContent = state.download_label;
       part("download").hidden = false;
     }
+    if (state.expires_note) { part("expires").textContent = state.expires_note; part("expires").hidden = false; }
     return state.status === "done" || state.status === "failed";
   }
 

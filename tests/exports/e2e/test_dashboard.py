@@ -1,11 +1,13 @@
 """Browser journey on the demo data: an organiser opens the dashboard on a phone and a desktop,
 sees the charts drawn by the vendored Chart.js and their tables, downloads an export, opens the
-annual report, and imports invited guests from an .xlsx file (preview, then confirm)."""
+annual report and gets its workbook through the job page, and imports invited guests from an .xlsx
+file (preview, then confirm)."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -82,6 +84,22 @@ def test_dashboard_charts_export_report_and_import(live_server, page, shoot, tmp
     assert_fits_width(page)
     assert_accessible_form(page)
     shoot("annual-report")
+
+    # The annual report's workbook is always a background job: the button posts, the job page
+    # follows (here the queue runs the task at once) and offers the file.
+    live_server.app.config["JOB_DIR"] = str(tmp_path / "jobs")
+    page.get_by_role("button", name="⬇ Tải báo cáo năm 2024 (.xlsx)").click()
+    page.wait_for_url(re.compile(r"/cong-viec/[\w-]+$"))
+    expect(page.get_by_label("Tiến độ")).to_have_attribute("value", "100")
+    expect(page.get_by_role("status")).to_contain_text("Đã xong")
+    with page.expect_download() as info:
+        page.get_by_role("link", name=re.compile(r"^Tải tệp\b")).click()
+    assert info.value.suggested_filename == "bao-cao-kndmst-2024.xlsx"
+    report = tmp_path / info.value.suggested_filename
+    info.value.save_as(report)
+    sheets = load_workbook(report).sheetnames
+    assert sheets[0] == "Theo cuộc thi" and sheets[-1] == "Chỉ tiêu kế hoạch"
+    page.goto(f"{base}/bao-cao/nam/2024")
 
     # Import invited guests: upload, preview with a bad row, confirm the valid ones.
     upload = tmp_path / "khach-moi.xlsx"
