@@ -17,6 +17,7 @@ FEATURES = [
     "contests",
     "judging",
     "events",
+    "live",
     "exports",
 ]
 

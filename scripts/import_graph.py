@@ -47,6 +47,7 @@ LAYERS: dict[str, int] = {
     "judging": 3,
     "events": 3,
     "exports": 4,
+    "live": 4,
     "admin": 5,
     "core": 5,
     "demo": 5,

@@ -4,6 +4,7 @@ reminders."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -259,6 +260,17 @@ def get_sheet_for_judge(judge: User, round_id: int, entry_id: int) -> Assignment
 
 DASHBOARD_PAGE_SIZE = 50  # sheets per page of a judge's list
 
+# Checks other packages add before a sheet is saved (the live final: only the team on stage is
+# scored). A guard raises a DomainError to refuse; judging itself knows nothing of them.
+SheetGuard = Callable[[Assignment, bool], None]
+_sheet_guards: list[SheetGuard] = []
+
+
+def register_sheet_guard(guard: SheetGuard) -> None:
+    """Add a check run before every save or submit of a sheet (once per guard)."""
+    if guard not in _sheet_guards:
+        _sheet_guards.append(guard)
+
 
 @dataclass
 class JudgeRound:
@@ -343,6 +355,8 @@ def save_sheet(
             "Phiếu chấm đã nộp và đã được khoá. Nếu cần sửa, hãy đề nghị Ban tổ chức mở lại phiếu.",
             code="locked",
         )
+    for guard in _sheet_guards:
+        guard(assignment, submit)
     old_page = Invalid("Trang chấm điểm đã cũ. Vui lòng tải lại trang.", code="bad_version")
     if expected_version is None:
         raise old_page

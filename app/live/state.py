@@ -1,0 +1,230 @@
+"""What the console, the judges' phones, the projector and the vote page read: plain JSON built from
+the stage's rows, and the stage's version number that every client polls.
+
+Transport (docs/ARCHITECTURE.md): short polling with ETags. A client sends the version it holds in
+`If-None-Match`; the answer is `304 Not Modified` until the version changes. The version is read
+from the database (so every app instance answers the same) and kept for `LIVE_VERSION_CACHE_SECONDS`
+(0.5 s) per process: hundreds of phones polling every second or two cost the database a couple of
+reads per second, and a change reaches every client of every instance within about 1.5 s.
+Timers are sent as "started at" + duration + the server's clock, and counted down by the client.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Hashable
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.contests.models import Entry
+from app.extensions import db
+from app.judging import scoring
+from app.judging import services as judging
+from app.judging.models import Assignment, Conflict, ConflictStatus, Round
+from app.live import services
+from app.live.models import PHASE_LABELS, SLOT_LABELS, LiveStage
+from app.localtime import utcnow
+
+
+def _ms(value: Any) -> int | None:
+    return int(value.timestamp() * 1000) if value is not None else None
+
+
+class VersionCache:
+    """Per process: stage id → (read at, version). Thread-safe; at most `seconds` stale."""
+
+    def __init__(self) -> None:
+        self._items: dict[Hashable, tuple[float, int, int]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[int, int] | None:
+        """(stage id, version) for a stage's id (``"id:N"``) or public key (``"key:…"``)."""
+        seconds = float(current_app.config.get("LIVE_VERSION_CACHE_SECONDS", 0.5))
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is not None and now - hit[0] < seconds:
+            return hit[1], hit[2]
+        kind, _, value = key.partition(":")
+        column = LiveStage.id if kind == "id" else LiveStage.public_key
+        wanted: int | str = int(value) if kind == "id" else value
+        row = db.session.execute(select(LiveStage.id, LiveStage.version).where(column == wanted)).first()
+        if row is None:
+            return None
+        with self._lock:
+            self._items[key] = (now, row[0], row[1])
+        return row[0], row[1]
+
+
+_versions = VersionCache()
+
+
+def cached_version(key: str) -> tuple[int, int] | None:
+    return _versions.get(key)
+
+
+def etag(version: int, *extra: object) -> str:
+    return "-".join(str(p) for p in (version, *extra))
+
+
+# --- the payloads ------------------------------------------------------------------------------------
+
+
+def _entry_facts(entry: Entry) -> dict[str, Any]:
+    leader = entry.leader_member
+    return {
+        "entry_id": entry.id,
+        "code": entry.code or "",
+        "title": entry.title,
+        "leader": leader.full_name if leader is not None else "",
+        "organisation": entry.organisation,
+    }
+
+
+def public_state(stage: LiveStage) -> dict[str, Any]:
+    """What anyone in the hall may see: the order, who is on stage and the timer, the revealed prizes."""
+    round_ = db.session.get_one(Round, stage.round_id)
+    entries = services.entries_by_id(stage)
+    current = services.current_slot(stage)
+    duration = stage.qa_seconds if stage.phase == "qa" else stage.pitch_seconds
+    return {
+        "version": stage.version,
+        "round": round_.name,
+        "phase": stage.phase,
+        "phase_label": PHASE_LABELS[stage.phase],
+        "server_now": _ms(utcnow()),
+        "timer": {
+            "started": _ms(stage.phase_started_at),
+            "paused": _ms(stage.paused_at),
+            "seconds": duration,
+        },
+        "current": (
+            {**_entry_facts(entries[current.entry_id]), "position": current.position}
+            if current is not None
+            else None
+        ),
+        "order": [
+            {
+                **_entry_facts(entries[s.entry_id]),
+                "position": s.position,
+                "state": s.state,
+                "state_label": SLOT_LABELS[s.state],
+            }
+            for s in stage.slots
+        ],
+        "total": len(stage.slots),
+        "vote": {"enabled": stage.vote_enabled, "open": stage.vote_open},
+        "reveal": reveal(stage, round_),
+    }
+
+
+def reveal_levels(round_: Round) -> list[dict[str, Any]]:
+    """Every prize level of the round's results, lowest first (side prizes, then Khuyến khích up to
+    Giải Nhất), each with its awards. Empty while the results cannot be computed."""
+    result = judging.compute_results(round_)
+    if result.prizes is None:
+        return []
+    order = ["khuyen_khich", "ba", "nhi", "nhat"]
+    levels: dict[str, dict[str, Any]] = {}
+    for award in result.prizes.awards:
+        level = levels.setdefault(
+            award.prize_id, {"id": award.prize_id, "name": award.prize_name, "awards": []}
+        )
+        entry = result.entries.get(award.entry.id)
+        level["awards"].append(
+            {
+                **(
+                    _entry_facts(entry)
+                    if entry is not None
+                    else {"entry_id": award.entry.id, "code": award.entry.label}
+                ),
+                "track": award.track or "",
+                "score": str(award.score.quantize(Decimal("0.01"))) if award.score is not None else "",
+            }
+        )
+    side = [v for k, v in levels.items() if k not in order]
+    main = [levels[k] for k in order if k in levels]
+    return side + main
+
+
+def reveal(stage: LiveStage, round_: Round) -> dict[str, Any]:
+    """The projector's share of the results: nothing before release, then the revealed levels only."""
+    if stage.released_at is None:
+        return {"released": False, "levels": [], "shown": 0, "count": 0, "method": ""}
+    levels = reveal_levels(round_)
+    method = scoring.Method(round_.method)
+    return {
+        "released": True,
+        "levels": levels[: stage.reveal_level],
+        "shown": stage.reveal_level,
+        "count": len(levels),
+        "method": f"Cách tổng hợp điểm: {method.label}.",
+    }
+
+
+def judge_state(stage: LiveStage, judge: User) -> dict[str, Any]:
+    """The stage as one judge sees it: whether they score the team on stage, their sheet's state,
+    a conflict notice, a nudge from the chair."""
+    state = public_state(stage)
+    state.pop("reveal", None)
+    current = services.current_slot(stage)
+    sheet = None
+    conflict = False
+    if current is not None and current.state == "on_stage":
+        row = db.session.scalar(
+            select(Assignment).where(
+                Assignment.round_id == stage.round_id,
+                Assignment.entry_id == current.entry_id,
+                Assignment.judge_id == judge.id,
+            )
+        )
+        conflict = (
+            db.session.scalar(
+                select(Conflict.id).where(
+                    Conflict.judge_id == judge.id,
+                    Conflict.entry_id == current.entry_id,
+                    Conflict.status == ConflictStatus.CONFIRMED.value,
+                )
+            )
+            is not None
+        )
+        if row is not None and not conflict:
+            sheet = {"entry_id": row.entry_id, "status": row.status, "version": row.version}
+    state["sheet"] = sheet
+    state["conflict"] = conflict
+    state["nudged"] = (stage.nudges or {}).get(str(judge.id))
+    return state
+
+
+def console_state(stage: LiveStage) -> dict[str, Any]:
+    """Everything the chair's laptop shows: the public state, each judge's sheet for the team on
+    stage, the seed, the vote's live tally (organisers only until the reveal)."""
+    round_ = db.session.get_one(Round, stage.round_id)
+    state = public_state(stage)
+    current = services.current_slot(stage)
+    sheets = services.sheet_statuses(stage.round_id, current.entry_id) if current is not None else []
+    state["sheets"] = [
+        {
+            "judge_id": s.judge_id,
+            "name": s.judge_name,
+            "status": s.status,
+            "opened": s.opened,
+            "nudged": (stage.nudges or {}).get(str(s.judge_id)),
+        }
+        for s in sheets
+    ]
+    state["all_submitted"] = bool(sheets) and all(s.status == "submitted" for s in sheets)
+    state["seed"] = stage.seed
+    state["released"] = stage.released_at is not None
+    state["levels"] = len(reveal_levels(round_)) if stage.phase == "finished" else 0
+    state["reveal_level"] = stage.reveal_level
+    state["slots"] = [
+        {"entry_id": s.entry_id, "position": s.position, "state": s.state, "reason": s.reason}
+        for s in stage.slots
+    ]
+    return state
