@@ -146,6 +146,7 @@ def build_world() -> World:
     from app.events import services as events
     from app.judging import services as judging
     from app.localtime import to_local, utcnow
+    from app.mail.models import MailFailure
     from app.privacy import services as privacy
     from tests.contests.conftest import ALL_CONSENTS, PDF, person, upload
     from tests.judging.conftest import FULL, make_entries
@@ -250,6 +251,18 @@ def build_world() -> World:
     answer = checkin.record_checkin(checkin.scope_for_device(event.slug, device_token), code, gate="Cổng A")
 
     privacy.file_data_request(other, "deletion", "Xin xoá dữ liệu của tôi.")
+    # Undelivered mail, so the organisers' list shows its resend/drop form (linked from /bao-cao).
+    db.session.add(
+        MailFailure(
+            email="sai-dia-chi@fuzz.vn",
+            subject="Vé tham dự",
+            message=b"Subject: test\r\n\r\nbody",
+            error="550 5.1.1 Hộp thư không tồn tại",
+            attempts=1,
+            permanent=True,
+        )
+    )
+    db.session.commit()
     accounts.request_password_reset("quenmatkhau@fuzz.vn")
     reset = _mail_link(r"/tai-khoan/dat-lai-mat-khau/[^\s]+")
 
@@ -748,7 +761,14 @@ def _short(value, limit: int = 300) -> str:
 @pytest.fixture
 def fuzz_app(database_url, tmp_path):
     # The per-address login delay would sleep seconds once the login form has seen wrong passwords.
-    app = build_app(database_url, tmp_path, LOGIN_IP_MAX_DELAY_SECONDS=0, LOGIN_IP_FREE_FAILURES=10**6)
+    # EXPORT_JOB_ROWS=0: every export offers its "prepare in the background" form, so it is fuzzed too.
+    app = build_app(
+        database_url,
+        tmp_path,
+        LOGIN_IP_MAX_DELAY_SECONDS=0,
+        LOGIN_IP_FREE_FAILURES=10**6,
+        EXPORT_JOB_ROWS=0,
+    )
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
