@@ -135,7 +135,13 @@ def prize_plan(round_: Round, tracks: list[str]) -> scoring.PrizePlan | None:
     counts = plan.get("tracks", {})
     per_track = {track: _standard_prizes(counts[track]) for track in tracks if track in counts}
     side = tuple(
-        scoring.SidePrize(s["id"], s["name"], int(s.get("count", 1)), criterion=s["criterion"])
+        scoring.SidePrize(
+            s["id"],
+            s["name"],
+            int(s.get("count", 1)),
+            criterion=s.get("criterion"),
+            component=s.get("component"),
+        )
         for s in plan.get("side", [])
     )
     if not any(per_track.values()) and not side:

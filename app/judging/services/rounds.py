@@ -408,13 +408,20 @@ def save_prize_plan(
                 )
         clean_tracks[track] = row
     rubric_ids = set(rubric_of(round_).ids())
+    component_ids = {str(c.get("id")) for c in (round_.components or [])}
     clean_side = []
     taken: set[str] = set(scoring.PRIZE_NAMES)
     for item in side:
         name = tidy(item.get("name"), 120, one_line=True)
         if not name:
             continue
-        if item.get("criterion") not in rubric_ids:
+        basis = str(item.get("criterion") or "")
+        component = basis.removeprefix("component:") if basis.startswith("component:") else None
+        if component is not None and component not in component_ids:
+            raise Invalid(
+                f"Giải phụ «{name}»: điểm thành phần làm căn cứ không có trong vòng này.", field="prizes"
+            )
+        if component is None and basis not in rubric_ids:
             raise Invalid(f"Giải phụ «{name}»: hãy chọn tiêu chí làm căn cứ.", field="prizes")
         with scoring_rule("prizes"):
             count = scoring.check_count(
@@ -425,7 +432,9 @@ def save_prize_plan(
             )
         side_id = _criterion_id(name, taken)
         taken.add(side_id)
-        clean_side.append({"id": side_id, "name": name, "count": count, "criterion": item["criterion"]})
+        # The best on a criterion, or on a component (e.g. "Giải do khán giả bình chọn" on the votes).
+        basis_key = {"component": component} if component is not None else {"criterion": basis}
+        clean_side.append({"id": side_id, "name": name, "count": count, **basis_key})
     round_.prize_plan = {"tracks": clean_tracks, "side": clean_side}
     record(actor, "judging.prizes_save", "round", round_.id, plan=round_.prize_plan)
     results_changed(round_)
