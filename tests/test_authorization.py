@@ -98,6 +98,23 @@ EXPECTED: dict[str, str | dict[str, str]] = {
     "audit.list_events": ADMINS,
     "admin.mail_failures": SO_STAFF,
     "admin.mail_failure_action": SO_STAFF,
+    # live final (the round is live, A's entry on stage)
+    "live.console": CONTEST_ORGANISERS,
+    "live.command": CONTEST_ORGANISERS,
+    "live.console_state": CONTEST_ORGANISERS,
+    "live.vote_window": CONTEST_ORGANISERS,
+    "live.minutes": CONTEST_ORGANISERS,
+    "live.minutes_xlsx": CONTEST_ORGANISERS,
+    "live.judge_page": ON_ROUND_PANEL,
+    "live.judge_state": ON_ROUND_PANEL,
+    "live.judge_sheet": ON_ROUND_PANEL,
+    "live.judge_save": ASSIGNED_JUDGE,
+    "live.projector": PUBLIC,
+    "live.projector_state": PUBLIC,
+    "live.vote_page": PUBLIC,
+    "live.vote_form": PUBLIC,
+    "live.vote_api": PUBLIC,
+    "live.vote_qr": PUBLIC,
     # jobs (background exports)
     "jobs.index": SIGNED_IN,
     "jobs.show": JOB_OWNER,
@@ -314,6 +331,7 @@ def build_world(make_user, outbox) -> World:
     from app.extensions import db
     from app.jobs import services as jobs
     from app.judging import services as judging
+    from app.live import services as live
     from app.mail.models import MailFailure
     from app.privacy import services as privacy
 
@@ -367,6 +385,8 @@ def build_world(make_user, outbox) -> World:
     }
     event = events.create_event(so, event_data)
     other_event = events.create_event(so, {**event_data, "slug": "hoi-thao-thu", "contest_id": None})
+    stage = live.enable(so, round_, live.StageSettings(event_id=event.id, vote_enabled=True))
+    live.start(so, stage, entry.id)
     events.assign_staff(so, event, u["staff"].email)
     events.assign_staff(so, other_event, u["staff_other"].email)
     attendee = registration.register_attendee(
@@ -416,6 +436,7 @@ def build_world(make_user, outbox) -> World:
         "checkin_id": scan["checkin"]["id"],
         "request_id": request_row.id,
         "job_id": job.id,
+        "key": stage.public_key,
         "failure_id": failure.id,
         "purpose": "newsletter",
         "year": to_local(now).year,

@@ -104,6 +104,9 @@ class World:
     ticket_code: str
     checkin_id: int
     seeds: list[str]
+    round_id: int = 0  # the live round (the live API's URLs)
+    entry_id: int = 0  # the team on its stage
+    stage_key: str = ""
     secrets: dict[str, str] = field(default_factory=dict)  # placeholder → the raw token in URLs
 
     def fingerprint(self) -> tuple:
@@ -145,6 +148,7 @@ def build_world() -> World:
     from app.events import checkin, registration
     from app.events import services as events
     from app.judging import services as judging
+    from app.live import services as live
     from app.localtime import to_local, utcnow
     from app.mail.models import MailFailure
     from app.privacy import services as privacy
@@ -247,6 +251,14 @@ def build_world() -> World:
         {"process_registration": True, "newsletter": False},
     )
     _device, device_token = events.create_device_token(organiser, event, "Điện thoại cổng A")
+    # The screening round goes live (the event's checked-in tickets vote into "Bình chọn"): the console's,
+    # the vote page's and the judges' forms and APIs are fuzzed too.
+    stage = live.enable(
+        organiser,
+        round_,
+        live.StageSettings(event_id=event.id, vote_enabled=True, vote_component=round_.components[0]["id"]),
+    )
+    on_stage = live.start(organiser, stage)
     code = attendee.tickets[0].code
     answer = checkin.record_checkin(checkin.scope_for_device(event.slug, device_token), code, gate="Cổng A")
 
@@ -272,8 +284,19 @@ def build_world() -> World:
         event_slug=event.slug,
         ticket_code=code,
         checkin_id=answer["checkin"]["id"],
-        seeds=["/", f"/ve/{code}", invitation, reset, f"/bao-cao/nam/{today.year}"],
-        secrets={"invite": invite_token, "reset": reset_token, "ticket": code},
+        seeds=[
+            "/",
+            f"/ve/{code}",
+            invitation,
+            reset,
+            f"/bao-cao/nam/{today.year}",
+            f"/binh-chon/{stage.public_key}",
+            f"/man-hinh/{stage.public_key}",
+        ],
+        secrets={"invite": invite_token, "reset": reset_token, "ticket": code, "stage": stage.public_key},
+        round_id=round_.id,
+        entry_id=on_stage.entry_id,
+        stage_key=stage.public_key,
     )
 
 
@@ -667,6 +690,7 @@ JSON_VALUES = st.recursive(
 )
 API_KEYS = ["code", "gate", "scan_id", "scanned_at", "reason", "group", "full_name", "phone", "email"]
 API_KEYS += ["organisation", "category", "group_name", "consents"]
+API_KEYS += ["ticket", "entry_id", "action", "version", "general_comment"]  # the vote and the judge's sheet
 RAW_BODIES = [
     b"",
     b"{",
@@ -698,6 +722,9 @@ def api_body(draw, world: World) -> bytes:
         "phone": "0905333444",
         "category": "Khách tham quan",
         "consents": {"process_registration": True},
+        "ticket": world.ticket_code,
+        "entry_id": world.entry_id,
+        "action": "save",
     }
     body = {}
     for key in API_KEYS:
@@ -883,10 +910,19 @@ def test_every_form_survives_fuzzing(fuzz_app, rule):
 def test_every_api_endpoint_survives_fuzzing(fuzz_app, route):
     world = build_world()
     method, rule = route.split(" ", 1)
-    url = rule.replace("<slug>", world.event_slug).replace("<int:checkin_id>", str(world.checkin_id))
+    url = (
+        rule.replace("<slug>", world.event_slug)
+        .replace("<int:checkin_id>", str(world.checkin_id))
+        .replace("<key>", world.stage_key)
+        .replace("<int:round_id>", str(world.round_id))
+        .replace("<int:entry_id>", str(world.entry_id))
+    )
     endpoint = _route(fuzz_app, url, method).endpoint
     client = fuzz_app.test_client()
     headers = {"Authorization": f"Bearer {world.device_token}"}
+    if endpoint == "live.judge_save":  # the judge's phone: a session and the page's CSRF token
+        _login(client, "judge")
+        headers = {"X-CSRFToken": csrf_from(client.get("/").get_data(as_text=True))}
     counts = Counts()
 
     @FUZZ_SETTINGS

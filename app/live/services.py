@@ -369,8 +369,24 @@ def release(actor: User, stage: LiveStage) -> None:
     if stage.phase != FINISHED:
         raise Conflict("Chỉ công bố trên màn hình khi mọi đội đã thi xong (hoặc vắng mặt).")
     result = judging.compute_results(db.session.get_one(Round, stage.round_id))
-    if result.blockers:
-        raise Conflict("Chưa thể công bố: " + " ".join(result.blockers))
+    # Sheets that will never be submitted are not a reason to wait: the teams that did not come, and
+    # the missing sheets of a team the chair closed with a recorded reason.
+    excused_entries = [s.entry_id for s in stage.slots if s.state == NO_SHOW or (s.state == CLOSED and s.reason)]
+    excused = (
+        db.session.scalar(
+            select(func.count(Assignment.id)).where(
+                Assignment.round_id == stage.round_id,
+                Assignment.status != SheetStatus.SUBMITTED.value,
+                Assignment.entry_id.in_(excused_entries),
+            )
+        )
+        or 0
+    )
+    blockers = list(result.blockers)
+    if result.unsubmitted and result.unsubmitted <= excused:
+        blockers = [b for b in blockers if b != f"Còn {result.unsubmitted} phiếu chấm chưa nộp."]
+    if blockers:
+        raise Conflict("Chưa thể công bố: " + " ".join(blockers))
     stage.released_at, stage.reveal_level = utcnow(), 0
     changed(stage)
     record(actor, "live.release", "round", stage.round_id)

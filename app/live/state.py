@@ -26,7 +26,7 @@ from app.extensions import db
 from app.judging import scoring
 from app.judging import services as judging
 from app.judging.models import Assignment, Conflict, ConflictStatus, Round
-from app.live import services
+from app.live import services, votes
 from app.live.models import PHASE_LABELS, SLOT_LABELS, LiveStage
 from app.localtime import utcnow
 
@@ -118,7 +118,11 @@ def public_state(stage: LiveStage) -> dict[str, Any]:
             for s in stage.slots
         ],
         "total": len(stage.slots),
-        "vote": {"enabled": stage.vote_enabled, "open": stage.vote_open},
+        "vote": {
+            "enabled": stage.vote_enabled,
+            "open": stage.vote_open,
+            "closed": stage.vote_closed_at is not None,
+        },
         "reveal": reveal(stage, round_),
     }
 
@@ -227,4 +231,5 @@ def console_state(stage: LiveStage) -> dict[str, Any]:
         {"entry_id": s.entry_id, "position": s.position, "state": s.state, "reason": s.reason}
         for s in stage.slots
     ]
+    state["tally"] = votes.tally(stage) if stage.vote_enabled else []
     return state

@@ -152,3 +152,17 @@ def test_a_round_without_entries_cannot_go_live_and_not_twice(live_round, make_u
     with pytest.raises(Invalid, match="chưa có hồ sơ"):
         live.enable(live_round.organiser, empty)
     db.session.rollback()
+
+
+def test_release_is_not_blocked_by_an_absent_team_or_a_team_closed_with_a_reason(live_round):
+    stage, organiser, round_ = live_round.stage, live_round.organiser, live_round.round
+    judge1, _judge2 = live_round.judges
+    absent = stage.slots[2].entry_id
+    live.no_show(organiser, stage, absent, "Đội không đến")
+    for points in ("20", "15"):
+        live.start(organiser, stage)
+        entry = next(e for e in live_round.entries if e.id == stage.current_entry_id)
+        submit(judge1, round_, entry, doi_moi=points)  # judge 2's phone died: closed with a reason
+        live.close(organiser, stage, "Giám khảo Nam mất điện thoại, hội đồng thống nhất chốt")
+    live.release(organiser, stage)
+    assert stage.released_at is not None
