@@ -49,6 +49,8 @@ SLOW = {
     "tests/exports/test_workbook.py::test_rows_are_streamed_so_memory_stays_flat": "20,000 rows under tracemalloc",
     "tests/events/test_tickets.py::test_extract_code_never_crashes_and_random_text_is_never_valid": "ticket fuzz",
     "tests/live/test_minutes.py::test_libreoffice_prints_the_minutes_on_a4_landscape": "LibreOffice: the minutes as PDF",
+    "tests/live/test_demo.py": "seed-demo",
+    "tests/live/test_two_instances.py": "two gunicorn instances on PostgreSQL",
 }
 
 

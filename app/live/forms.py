@@ -16,4 +16,8 @@ class StageForm(Form):
     )
     event_id = SelectField(_l("Sự kiện chung kết (vé đã check-in được bình chọn)"), coerce=str, choices=[])
     vote_enabled = BooleanField(_l("Cho khán giả bình chọn"))
-    vote_component = SelectField(_l("Điểm thành phần nhận kết quả bình chọn"), coerce=str, choices=[])
+    # Not limited to the listed choices here: a left-out field means "none", and the service says
+    # which component does not exist.
+    vote_component = SelectField(
+        _l("Điểm thành phần nhận kết quả bình chọn"), coerce=str, choices=[], validate_choice=False
+    )

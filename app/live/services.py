@@ -371,7 +371,9 @@ def release(actor: User, stage: LiveStage) -> None:
     result = judging.compute_results(db.session.get_one(Round, stage.round_id))
     # Sheets that will never be submitted are not a reason to wait: the teams that did not come, and
     # the missing sheets of a team the chair closed with a recorded reason.
-    excused_entries = [s.entry_id for s in stage.slots if s.state == NO_SHOW or (s.state == CLOSED and s.reason)]
+    excused_entries = [
+        s.entry_id for s in stage.slots if s.state == NO_SHOW or (s.state == CLOSED and s.reason)
+    ]
     excused = (
         db.session.scalar(
             select(func.count(Assignment.id)).where(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +20,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.contests.models import Entry
+from app.contests.models import Entry, TeamMember
 from app.extensions import db
 from app.judging import scoring
 from app.judging import services as judging
@@ -35,19 +34,21 @@ def _ms(value: Any) -> int | None:
     return int(value.timestamp() * 1000) if value is not None else None
 
 
-class VersionCache:
-    """Per process: stage id → (read at, version). Thread-safe; at most `seconds` stale."""
+class LiveCache:
+    """Per app and process (kept in `app.extensions`): each stage's version, read at most every
+    `LIVE_VERSION_CACHE_SECONDS`, and the public state built for that version. Thread-safe."""
 
     def __init__(self) -> None:
-        self._items: dict[Hashable, tuple[float, int, int]] = {}
+        self._versions: dict[str, tuple[float, int, int]] = {}
+        self._public: dict[int, tuple[int, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> tuple[int, int] | None:
+    def version(self, key: str) -> tuple[int, int] | None:
         """(stage id, version) for a stage's id (``"id:N"``) or public key (``"key:…"``)."""
         seconds = float(current_app.config.get("LIVE_VERSION_CACHE_SECONDS", 0.5))
         now = time.monotonic()
         with self._lock:
-            hit = self._items.get(key)
+            hit = self._versions.get(key)
         if hit is not None and now - hit[0] < seconds:
             return hit[1], hit[2]
         kind, _, value = key.partition(":")
@@ -57,15 +58,41 @@ class VersionCache:
         if row is None:
             return None
         with self._lock:
-            self._items[key] = (now, row[0], row[1])
+            self._versions[key] = (now, row[0], row[1])
         return row[0], row[1]
 
+    def public(self, stage_id: int, version: int) -> dict[str, Any] | None:
+        with self._lock:
+            hit = self._public.get(stage_id)
+        if hit is None or hit[0] != version:
+            return None
+        return {**hit[1], "server_now": _ms(utcnow())}
 
-_versions = VersionCache()
+    def remember_public(self, stage_id: int, data: dict[str, Any]) -> None:
+        with self._lock:
+            self._public[stage_id] = (int(data["version"]), data)
+
+
+def _cache() -> LiveCache:
+    cache: LiveCache = current_app.extensions.setdefault("live.cache", LiveCache())
+    return cache
 
 
 def cached_version(key: str) -> tuple[int, int] | None:
-    return _versions.get(key)
+    return _cache().version(key)
+
+
+def cached_public_state(stage: LiveStage | None, stage_id: int, version: int) -> dict[str, Any]:
+    """The public state of a stage at `version`, built once per process and version (when a change
+    makes hundreds of phones fetch at once, the first builds it, the others get it with a fresh
+    server clock). `stage` is loaded by the caller only when needed (None: load it here)."""
+    hit = _cache().public(stage_id, version)
+    if hit is not None:
+        return hit
+    stage = stage or db.session.get_one(LiveStage, stage_id)
+    data = public_state(stage)
+    _cache().remember_public(stage_id, data)
+    return data
 
 
 def etag(version: int, *extra: object) -> str:
@@ -86,10 +113,31 @@ def _entry_facts(entry: Entry) -> dict[str, Any]:
     }
 
 
+def stage_entry_facts(stage: LiveStage) -> dict[int, dict[str, Any]]:
+    """The facts of the stage's teams the hall sees, in one query of plain columns (no Entry objects,
+    members or files)."""
+    ids = [s.entry_id for s in stage.slots]
+    rows = db.session.execute(
+        select(Entry.id, Entry.code, Entry.title, Entry.organisation, TeamMember.full_name)
+        .outerjoin(TeamMember, (TeamMember.entry_id == Entry.id) & TeamMember.is_leader.is_(True))
+        .where(Entry.id.in_(ids))
+    )
+    return {
+        entry_id: {
+            "entry_id": entry_id,
+            "code": code or "",
+            "title": title,
+            "leader": leader or "",
+            "organisation": organisation,
+        }
+        for entry_id, code, title, organisation, leader in rows
+    }
+
+
 def public_state(stage: LiveStage) -> dict[str, Any]:
     """What anyone in the hall may see: the order, who is on stage and the timer, the revealed prizes."""
     round_ = db.session.get_one(Round, stage.round_id)
-    entries = services.entries_by_id(stage)
+    facts = stage_entry_facts(stage)
     current = services.current_slot(stage)
     duration = stage.qa_seconds if stage.phase == "qa" else stage.pitch_seconds
     return {
@@ -104,13 +152,11 @@ def public_state(stage: LiveStage) -> dict[str, Any]:
             "seconds": duration,
         },
         "current": (
-            {**_entry_facts(entries[current.entry_id]), "position": current.position}
-            if current is not None
-            else None
+            {**facts[current.entry_id], "position": current.position} if current is not None else None
         ),
         "order": [
             {
-                **_entry_facts(entries[s.entry_id]),
+                **facts[s.entry_id],
                 "position": s.position,
                 "state": s.state,
                 "state_label": SLOT_LABELS[s.state],

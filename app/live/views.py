@@ -32,9 +32,9 @@ def _settings(form: forms.StageForm) -> services.StageSettings:
     return services.StageSettings(
         pitch_minutes=form.pitch_minutes.data or 8,
         qa_minutes=form.qa_minutes.data or 10,
-        event_id=int(form.event_id.data) if form.event_id.data else None,
+        event_id=whole_number(form.event_id.data),
         vote_enabled=bool(form.vote_enabled.data),
-        vote_component=form.vote_component.data or "",
+        vote_component="" if form.vote_component.data in (None, "None") else form.vote_component.data,
     )
 
 
@@ -190,13 +190,13 @@ def projector_state(key: str):
     found = state.cached_version(f"key:{key[:43]}")
     if found is None:
         raise NotFound("Liên kết màn hình trình chiếu không đúng hoặc đã được thay.")
-    _stage_id, version = found
+    stage_id, version = found
     tag = state.etag(version)
     if request.if_none_match.contains(tag):
         return _not_modified(tag)
-    stage = services.stage_by_key(key)
-    response = _json(state.public_state(stage))
-    response.set_etag(state.etag(stage.version))
+    data = state.cached_public_state(None, stage_id, version)
+    response = _json(data)
+    response.set_etag(state.etag(data["version"]))
     return response
 
 
