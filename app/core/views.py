@@ -19,6 +19,7 @@ HELP_TOPICS = {
     "quet-ve": "Tình nguyện viên: quét vé và check-in",
     "to-chuc-su-kien": "Ban tổ chức: sự kiện, vé và check-in",
     "bao-cao": "Ban tổ chức: xuất Excel, báo cáo năm, biểu đồ và nhập danh sách",
+    "chung-ket-truc-tiep": "Chung kết trực tiếp: điều khiển sân khấu, giám khảo, màn hình, bình chọn",
 }
 
 

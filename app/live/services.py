@@ -55,6 +55,11 @@ def stage_of(round_: Round) -> LiveStage | None:
     return db.session.scalar(select(LiveStage).where(LiveStage.round_id == round_.id))
 
 
+def live_round_ids() -> set[int]:
+    """The rounds that have a stage (judges' dashboards link their live page)."""
+    return set(db.session.scalars(select(LiveStage.round_id)))
+
+
 def stage_for_organiser(user: User, round_id: int) -> tuple[Round, LiveStage]:
     """The round (organiser check by judging's rule) and its stage; 404 when it is not live."""
     round_ = judging.get_round_for_organiser(user, round_id)

@@ -19,6 +19,13 @@ from app.live.models import LiveStage
 from app.text import whole_number
 
 
+@bp.app_context_processor
+def live_helpers() -> dict[str, Any]:
+    """`live_round_ids()` for judging's pages: the rounds that are live (a judge's dashboard links
+    their live page). One small query, only when a page asks."""
+    return {"live_round_ids": services.live_round_ids}
+
+
 def _choices(form: forms.StageForm, round_id: int) -> None:
     round_ = judging.get_round(round_id)
     events = [e for e in manageable_events(current_user) if e.contest_id in (None, round_.contest_id)]

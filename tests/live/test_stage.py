@@ -166,3 +166,11 @@ def test_release_is_not_blocked_by_an_absent_team_or_a_team_closed_with_a_reason
         live.close(organiser, stage, "Giám khảo Nam mất điện thoại, hội đồng thống nhất chốt")
     live.release(organiser, stage)
     assert stage.released_at is not None
+
+
+def test_the_judges_dashboard_leads_to_the_live_page(live_round, client, login):
+    login("gk1@example.vn")
+    html = client.get("/cham-diem/").get_data(as_text=True)
+    assert "Vào chung kết trực tiếp" in html
+    assert f"/truc-tiep/vong/{live_round.round.id}/giam-khao" in html
+    assert client.get("/tro-giup/chung-ket-truc-tiep").status_code == 200
