@@ -22,7 +22,7 @@ from app.judging.models import Assignment, ConflictStatus, Round, RoundJudge, Sh
 from app.judging.models import Conflict as ConflictOfInterest
 from app.judging.services import sheets
 from app.judging.services.rounds import rubric_of
-from app.live import bp, services, state
+from app.live import bp, responses, services, state
 from app.live.models import CLOSED, ON_STAGE, LiveSlot, LiveStage
 from app.localtime import to_local, utcnow
 
@@ -175,18 +175,11 @@ def judge_state(round_id: int):
         if found is not None:
             tag = state.etag(found[1], _sheet_version(stage_id, current_user.id))
             if request.if_none_match.contains(tag):
-                return _not_modified(tag)
+                return responses.not_modified(tag)
     _round, stage = _stage_for_judge(current_user, round_id)
     response = jsonify(state.judge_state(stage, current_user))
     response.headers["Cache-Control"] = "no-cache"
     response.set_etag(state.etag(stage.version, _sheet_version(stage.id, current_user.id)))
-    return response
-
-
-def _not_modified(tag: str) -> Response:
-    response = Response(status=304)
-    response.set_etag(tag)
-    response.headers["Cache-Control"] = "no-cache"
     return response
 
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.errors import DomainError, Invalid, NotFound, apply_error, wants_json
+from app.errors import DomainError, Invalid, NotFound, apply_error
 from app.events.permissions import manageable_events
 from app.judging import services as judging
-from app.live import bp, forms, services, state
+from app.live import bp, forms, responses, services, state
 from app.live.models import LiveStage
 from app.text import whole_number
 
@@ -125,18 +125,12 @@ def command(round_id: int):
     redirects back to the console for a plain form post."""
     _round, stage = services.stage_for_organiser(current_user, round_id)
     action = request.form.get("action", "")
-    try:
+
+    def run() -> str:
         _run(stage, action, request.form)
-    except DomainError as error:
-        if wants_json():
-            raise
-        flash(error.message, "error")
-    else:
-        if not wants_json():
-            flash(f"{COMMANDS[action]}: đã thực hiện.", "success")
-    if wants_json():
-        return _json(state.console_state(stage))
-    return redirect(url_for("live.console", round_id=round_id), 303)
+        return f"{COMMANDS[action]}: đã thực hiện."
+
+    return responses.console_command(round_id, stage, run)
 
 
 def _run(stage: LiveStage, action: str, form: Any) -> None:
@@ -180,7 +174,7 @@ def _run(stage: LiveStage, action: str, form: Any) -> None:
 @role_required(Role.ORGANISER)
 def console_state(round_id: int):
     _round, stage = services.stage_for_organiser(current_user, round_id)
-    return _json(state.console_state(stage))
+    return responses.fresh_json(state.console_state(stage))
 
 
 # --- the projector: a read-only link, no login (the hall's PC) ----------------------------------------
@@ -200,21 +194,8 @@ def projector_state(key: str):
     stage_id, version = found
     tag = state.etag(version)
     if request.if_none_match.contains(tag):
-        return _not_modified(tag)
+        return responses.not_modified(tag)
     data = state.cached_public_state(None, stage_id, version)
-    response = _json(data)
+    response = responses.fresh_json(data)
     response.set_etag(state.etag(data["version"]))
-    return response
-
-
-def _json(payload: dict[str, Any]) -> Response:
-    response = jsonify(payload)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
-
-
-def _not_modified(tag: str) -> Response:
-    response = Response(status=304)
-    response.set_etag(tag)
-    response.headers["Cache-Control"] = "no-cache"
     return response

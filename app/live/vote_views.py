@@ -11,18 +11,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, jsonify, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.errors import DomainError, Invalid, wants_json
+from app.errors import DomainError, Invalid
 from app.events import tickets
 from app.events.models import Ticket
 from app.extensions import csrf
 from app.judging import services as judging
-from app.live import bp, services, state, votes
+from app.live import bp, responses, services, votes
 from app.live.models import NO_SHOW, LiveStage
 from app.text import whole_number
 from app.urls import absolute_url
@@ -190,29 +190,19 @@ def vote_window(round_id: int):
     JSON when asked for JSON, else back to the console with a flash."""
     _round, stage = services.stage_for_organiser(current_user, round_id)
     action = request.form.get("action", "")
-    try:
+
+    def run() -> str:
         if action == "open":
             votes.open_vote(current_user, stage)
-            done = "Đã mở bình chọn của khán giả."
-        elif action == "close":
+            return "Đã mở bình chọn của khán giả."
+        if action == "close":
             votes.close_vote(current_user, stage)
-            done = "Đã đóng bình chọn của khán giả." + (
+            return "Đã đóng bình chọn của khán giả." + (
                 " Kết quả đã được ghi vào điểm thành phần của vòng." if stage.vote_component else ""
             )
-        else:
-            raise Invalid("Lệnh không hợp lệ: mở hoặc đóng bình chọn.", field="action")
-    except DomainError as error:
-        if wants_json():
-            raise
-        flash(error.message, "error")
-    else:
-        if not wants_json():
-            flash(done, "success")
-    if wants_json():
-        response = jsonify(state.console_state(stage))
-        response.headers["Cache-Control"] = "no-store"
-        return response
-    return redirect(url_for("live.console", round_id=round_id), 303)
+        raise Invalid("Lệnh không hợp lệ: mở hoặc đóng bình chọn.", field="action")
+
+    return responses.console_command(round_id, stage, run)
 
 
 # --- the link on a ticket's page ------------------------------------------------------------------------
