@@ -4,6 +4,7 @@ and the import of invited guests. Thin: parse, call one service, send the file o
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from io import BytesIO
 from typing import Any
@@ -63,23 +64,37 @@ def _offer_background(title: str, rows: int | None, back_url: str) -> tuple[str,
     return render_template("exports/prepare.html", title=title, rows=rows, back_url=back_url), 200
 
 
-def _too_big(rows: int) -> bool:
-    return rows > current_app.config["EXPORT_JOB_ROWS"]
+def _sized_export(
+    kind: str,
+    key: str,
+    title: str,
+    back_url: str,
+    rows: Callable[[], int],
+    build: Callable[[], downloads.Export],
+):
+    """An export that may be big: POST queues it; GET sends it at once up to EXPORT_JOB_ROWS rows
+    (counted in the database), else offers to prepare it in the background."""
+    if request.method == "POST":
+        return _in_background(kind, key, title, back_url)
+    count = rows()
+    if count > current_app.config["EXPORT_JOB_ROWS"]:
+        return _offer_background(title, count, back_url)
+    return _send(build())
 
 
 @bp.route("/bao-cao/cuoc-thi/<slug>/ho-so.xlsx", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def download_entries(slug: str):
     contest = contest_for_user(current_user, slug)
-    title = f"Hồ sơ và thành viên – {contest.name}"
     query: dict[str, Any] = {"cuoc-thi": contest.slug}  # a hyphenated query key, as on the dashboard
-    back = url_for("exports.dashboard", **query)
-    if request.method == "POST":
-        return _in_background("export.entries", contest.slug, title, back)
-    rows = export_jobs.entries_rows(contest)
-    if _too_big(rows):
-        return _offer_background(title, rows, back)
-    return _send(downloads.entries_export(contest))
+    return _sized_export(
+        "export.entries",
+        contest.slug,
+        f"Hồ sơ và thành viên – {contest.name}",
+        url_for("exports.dashboard", **query),
+        lambda: export_jobs.entries_rows(contest),
+        lambda: downloads.entries_export(contest),
+    )
 
 
 @bp.get("/bao-cao/cuoc-thi/<slug>/thong-ke.xlsx")
@@ -110,15 +125,15 @@ def download_judges(round_id: int):
 @role_required(Role.ORGANISER)
 def download_attendance(slug: str):
     event = event_for_user(current_user, slug)
-    title = f"Đăng ký và check-in – {event.name}"
     query: dict[str, Any] = {"su-kien": event.slug}
-    back = url_for("exports.dashboard", **query)
-    if request.method == "POST":
-        return _in_background("export.attendance", event.slug, title, back)
-    rows = export_jobs.attendance_rows(event)
-    if _too_big(rows):
-        return _offer_background(title, rows, back)
-    return _send(downloads.attendance_export(event))
+    return _sized_export(
+        "export.attendance",
+        event.slug,
+        f"Đăng ký và check-in – {event.name}",
+        url_for("exports.dashboard", **query),
+        lambda: export_jobs.attendance_rows(event),
+        lambda: downloads.attendance_export(event),
+    )
 
 
 @bp.get("/bao-cao/yeu-cau-du-lieu.xlsx")
