@@ -19,6 +19,8 @@ FEATURES = [
     "events",
     "live",
     "exports",
+    "programmes",
+    "certificates",
 ]
 
 # Content Security Policy: everything from our own origin; no inline script anywhere.

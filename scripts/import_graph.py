@@ -48,6 +48,8 @@ LAYERS: dict[str, int] = {
     "events": 3,
     "exports": 4,
     "live": 4,
+    "programmes": 4,
+    "certificates": 4,
     "admin": 5,
     "core": 5,
     "demo": 5,

@@ -37,4 +37,13 @@ cp "$pkg/dist/chart.umd.js" static/vendor/chartjs/chart.umd.min.js
 cp "$pkg/LICENSE.md" static/vendor/chartjs/LICENSE.md
 echo "chart.js 4.4.7" > static/vendor/chartjs/VERSION
 
+# DejaVu Serif 2.37.3 — free licence (Bitstream Vera + Arev; see LICENSE) — the certificates' font
+# (app/certificates/pdf.py embeds it with fpdf2): it has every Vietnamese letter with its tone
+# marks, and shipping the files keeps PDFs the same on every server (no system fonts needed).
+pkg=$(fetch dejavu-fonts-ttf@2.37.3 dejavu)
+mkdir -p static/vendor/fonts/dejavu
+cp "$pkg/ttf/DejaVuSerif.ttf" "$pkg/ttf/DejaVuSerif-Bold.ttf" "$pkg/ttf/DejaVuSerif-Italic.ttf" static/vendor/fonts/dejavu/
+cp "$pkg/LICENSE" static/vendor/fonts/dejavu/LICENSE
+echo "dejavu-fonts-ttf 2.37.3" > static/vendor/fonts/dejavu/VERSION
+
 echo "vendored into static/vendor/:"; ls -R static/vendor

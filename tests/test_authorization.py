@@ -115,6 +115,27 @@ EXPECTED: dict[str, str | dict[str, str]] = {
     "live.vote_form": PUBLIC,
     "live.vote_api": PUBLIC,
     "live.vote_qr": PUBLIC,
+    # public results: nothing is published in this world, so 404 for everyone
+    # (tests/judging/test_public_results.py covers published rounds)
+    "judging.public_results": "NNNNNNNNNNN",
+    "judging.public_round_results": "NNNNNNNNNNN",
+    "events.ticket_pdf": PUBLIC,
+    # programmes
+    "programmes.list_programmes": PUBLIC,
+    "programmes.show_programme": PUBLIC,
+    "programmes.manage_programmes": SO_STAFF,
+    "programmes.create_programme": SO_STAFF,
+    "programmes.edit_programme": SO_STAFF,
+    # certificates (the event's attendee holds an attendance certificate; no account of hers)
+    "certificates.index": ORGANISERS,
+    "certificates.manage": CONTEST_ORGANISERS,
+    "certificates.save_template": CONTEST_ORGANISERS,
+    "certificates.issue": CONTEST_ORGANISERS,
+    "certificates.batch": CONTEST_ORGANISERS,
+    "certificates.revoke": EVENT_MANAGERS,
+    "certificates.download": "NFFFFF+FF++",  # the holder (by mailed link) or its organisers
+    "certificates.verify_form": PUBLIC,
+    "certificates.verify": PUBLIC,
     # jobs (background exports)
     "jobs.index": SIGNED_IN,
     "jobs.show": JOB_OWNER,
@@ -252,6 +273,7 @@ DESTRUCTIVE = (
     "events.revoke_device",
     "events.remove_staff",
     "privacy.erase_for_request",
+    "certificates.revoke",
     "accounts.change_password",
     "accounts.logout",
 )
@@ -322,6 +344,7 @@ def _entry(leader, contest, title: str, *, with_member: bool = False):
 
 def build_world(make_user, outbox) -> World:
     """Every object a URL of the app can point at, made through the services as people would."""
+    from app.certificates import services as certificates
     from app.contests import entries
     from app.contests import services as contests
     from app.contests.permissions import add_staff
@@ -334,6 +357,7 @@ def build_world(make_user, outbox) -> World:
     from app.live import services as live
     from app.mail.models import MailFailure
     from app.privacy import services as privacy
+    from app.programmes import services as programmes
 
     def user(email, role, name):
         return make_user(email, roles=(role,), password=PASSWORD, name=name)
@@ -405,6 +429,11 @@ def build_world(make_user, outbox) -> World:
     entry_file = entry.files[0]
     member = next(m for m in entry.members if not m.is_leader)
     job = jobs.create(u["organiser"], "export.attendance", "Đăng ký và check-in – thử", "/bao-cao")
+    programme = programmes.create_programme(
+        so,
+        {"name": "Chương trình KNĐMST thử", "slug": "chuong-trinh-thu", "year": 2026, "is_published": True},
+    )
+    [certificate] = certificates.issue(so, "attendance", event=event).created
     failure = MailFailure(
         email="khach@example.vn", subject="Vé", message=b"", error="550", attempts=1, permanent=True
     )
@@ -437,6 +466,12 @@ def build_world(make_user, outbox) -> World:
         "request_id": request_row.id,
         "job_id": job.id,
         "key": stage.public_key,
+        "programme_id": programme.id,
+        "programme_slug": programme.slug,
+        "certificate_id": certificate.id,
+        "certificate_code": certificate.code,
+        "owner": "cuoc-thi",
+        "position": 1,
         "failure_id": failure.id,
         "purpose": "newsletter",
         "year": to_local(now).year,
@@ -452,6 +487,10 @@ def url_for_rule(rule: Rule, world: World, role: str) -> str:
     for name in rule.arguments:
         if rule.endpoint == "core.help_page":
             values[name] = "to-chuc-su-kien"
+        elif name == "slug" and rule.rule.startswith("/chuong-trinh/"):
+            values[name] = p["programme_slug"]
+        elif name == "code" and rule.rule.startswith(("/chung-nhan/", "/xac-minh/")):
+            values[name] = p["certificate_code"]
         elif name == "slug":
             values[name] = (
                 p["event_slug"] if "/su-kien/" in rule.rule or "/api/" in rule.rule else p["contest_slug"]

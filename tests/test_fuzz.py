@@ -141,6 +141,7 @@ def _mail_link(pattern: str) -> str:
 def build_world() -> World:
     """One of everything a form can act on, built through the services."""
     from app.accounts import services as accounts
+    from app.certificates import services as certificates
     from app.contests import entries
     from app.contests import services as contests
     from app.contests.entries import EntryData
@@ -152,6 +153,7 @@ def build_world() -> World:
     from app.localtime import to_local, utcnow
     from app.mail.models import MailFailure
     from app.privacy import services as privacy
+    from app.programmes import services as programmes
     from tests.contests.conftest import ALL_CONSENTS, PDF, person, upload
     from tests.judging.conftest import FULL, make_entries
 
@@ -262,6 +264,17 @@ def build_world() -> World:
     code = attendee.tickets[0].code
     answer = checkin.record_checkin(checkin.scope_for_device(event.slug, device_token), code, gate="Cổng A")
 
+    # A certificate (its revoke and batch forms) and a programme (its edit form).
+    certificates.issue(organiser, "attendance", event=event)
+    programmes.create_programme(
+        organiser,
+        {
+            "name": "Chương trình KNĐMST thử",
+            "slug": "chuong-trinh-thu",
+            "year": today.year,
+            "is_published": True,
+        },
+    )
     privacy.file_data_request(other, "deletion", "Xin xoá dữ liệu của tôi.")
     # Undelivered mail, so the organisers' list shows its resend/drop form (linked from /bao-cao).
     db.session.add(

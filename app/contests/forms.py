@@ -12,18 +12,28 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.validation import format_phone
 from app.contests import units
 from app.contests.entries import EntryData, MemberData
 from app.contests.files import KIND_LABELS
-from app.contests.models import ETHNICITY_NOT_GIVEN, FORM_FIELDS, SEX_LABELS, STAFF_ROLE_LABELS, Contest
+from app.contests.models import (
+    DEFAULT_PUBLIC_RESULT_FIELDS,
+    ETHNICITY_NOT_GIVEN,
+    FORM_FIELDS,
+    PUBLIC_RESULT_FIELDS,
+    SEX_LABELS,
+    STAFF_ROLE_LABELS,
+    Contest,
+)
 from app.contests.services import NUMBER_BOUNDS, NUMBER_MESSAGES, ContestData, SlotSpec
 from app.forms import Form
 from app.localtime import to_local
@@ -355,6 +365,19 @@ def _bounded(name: str) -> NumberRange:
     return NumberRange(low, high, NUMBER_MESSAGES[name])
 
 
+class PublicFieldsField(SelectMultipleField):
+    """Checkboxes over PUBLIC_RESULT_FIELDS; an unknown posted key (say "phone") is dropped, never kept."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def process_formdata(self, valuelist):
+        self.data = [key for key in PUBLIC_RESULT_FIELDS if key in set(valuelist)]
+
+    def pre_validate(self, form):
+        pass  # process_formdata already kept only known keys
+
+
 class ContestForm(Form):
     name = StringField(
         "Tên cuộc thi", validators=[DataRequired("Vui lòng nhập tên cuộc thi."), Length(max=200)]
@@ -404,6 +427,11 @@ class ContestForm(Form):
         "Đường dẫn video",
         choices=[("optional", "Không bắt buộc"), ("required", "Bắt buộc"), ("off", "Không hỏi")],
     )
+    public_result_fields = PublicFieldsField(
+        "Thông tin công bố trong kết quả",
+        choices=list(PUBLIC_RESULT_FIELDS.items()),
+        default=list(DEFAULT_PUBLIC_RESULT_FIELDS),
+    )
 
     def validate_tracks(self, field):
         self._tracks = parse_tracks(field.data)
@@ -435,6 +463,7 @@ class ContestForm(Form):
             slots=self._slots,
             form_fields={key: self[f"mode_{key}"].data for key in FORM_FIELDS},
             video_link=self.video_link.data,
+            public_result_fields=list(self.public_result_fields.data or []),
         )
 
     def load(self, contest: Contest) -> None:
@@ -452,6 +481,9 @@ class ContestForm(Form):
             t.name + (f" | {t.max_startup_years}" if t.max_startup_years else "") for t in contest.tracks
         )
         self.slots.data = slots_text(contest)
+        self.public_result_fields.data = [
+            key for key in PUBLIC_RESULT_FIELDS if key in set(contest.public_result_fields or [])
+        ]
         for key in FORM_FIELDS:
             self[f"mode_{key}"].data = (contest.form_fields or {}).get(key, "off")
 

@@ -18,6 +18,19 @@ from app.extensions import Model
 from app.localtime import utcnow
 from app.types import UTCDateTime
 
+# What a published result may show publicly, in display order (issue 13). Contact details, birth
+# dates and the scores of entries without a prize are never among them.
+PUBLIC_RESULT_FIELDS = {
+    "code": "Mã hồ sơ",
+    "title": "Tên ý tưởng/dự án",
+    "leader": "Trưởng nhóm",
+    "organisation": "Đơn vị",
+    "commune": "Xã/phường",
+    "prize": "Giải",
+    "score": "Điểm (chỉ các đội đạt giải)",
+}
+DEFAULT_PUBLIC_RESULT_FIELDS = ("title", "leader", "organisation", "prize")
+
 
 class StaffRole(StrEnum):
     ORGANISER = "organiser"
@@ -124,6 +137,17 @@ class Contest(Model):
     fields: Mapped[list] = mapped_column(JSON, default=list)  # lĩnh vực, e.g. [..., "Khác"]
     video_link: Mapped[str] = mapped_column(String(10), default="optional")  # off|optional|required
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The year's programme it belongs to (app/programmes); None: on its own.
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="SET NULL"), index=True
+    )
+    # What the public results pages show of each listed entry (the contest's notice says so): a list
+    # of PUBLIC_RESULT_FIELDS keys; scores only when "score" is in it, and never for unawarded entries.
+    public_result_fields: Mapped[list] = mapped_column(
+        JSON,
+        default=lambda: list(DEFAULT_PUBLIC_RESULT_FIELDS),
+        server_default='["title", "leader", "organisation", "prize"]',
+    )
 
     tracks: Mapped[list[Track]] = relationship(
         back_populates="contest", cascade="all, delete-orphan", order_by="Track.position", lazy="selectin"

@@ -23,7 +23,16 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.audit.services import record
 from app.contests.files import KIND_LABELS
-from app.contests.models import FORM_FIELDS, Contest, Entry, EntryStatus, Track, UploadSlot
+from app.contests.models import (
+    DEFAULT_PUBLIC_RESULT_FIELDS,
+    FORM_FIELDS,
+    PUBLIC_RESULT_FIELDS,
+    Contest,
+    Entry,
+    EntryStatus,
+    Track,
+    UploadSlot,
+)
 from app.contests.permissions import only_managed, require_contest_creator, require_contest_manager
 from app.database import commit, flush, matching_every_word, page_of
 from app.errors import Conflict, DomainError, Invalid
@@ -96,6 +105,8 @@ class ContestData:
     slots: list[SlotSpec] = dc_field(default_factory=list)
     form_fields: dict[str, str] = dc_field(default_factory=dict)
     video_link: str = "optional"
+    # What the public results show (PUBLIC_RESULT_FIELDS keys); unknown keys are never saved.
+    public_result_fields: list[str] = dc_field(default_factory=lambda: list(DEFAULT_PUBLIC_RESULT_FIELDS))
 
 
 # The bounds of every number in a contest's configuration (issue 9: an unbounded number either
@@ -216,6 +227,7 @@ def _apply_contest_data(contest: Contest, data: ContestData) -> None:
     contest.fields = [tidy(f, 120) for f in data.fields]
     contest.form_fields = {k: v for k, v in data.form_fields.items() if v != "off"}
     contest.video_link = data.video_link
+    contest.public_result_fields = [k for k in PUBLIC_RESULT_FIELDS if k in set(data.public_result_fields)]
     # Tracks and slots are matched by name/key so entries keep pointing at the same rows.
     existing = {fold(t.name): t for t in contest.tracks}
     wanted = []

@@ -9,6 +9,7 @@ from flask import Flask
 from app.accounts import demo as accounts_demo
 from app.accounts.models import ROLE_LABELS, Role
 from app.features import FEATURES
+from app.judging import demo as judging_demo
 
 
 def _seeders():
@@ -32,6 +33,8 @@ def register_cli(app: Flask) -> None:
         app.config["MAIL_CAPTURE"] = True
         for module in _seeders():
             module.seed()
+        # The 2024 rounds are published last (issue 13): the events and live seeds still need lần 5's finalists.
+        judging_demo.publish_past_results()
         _print_accounts()
 
     @app.cli.command("demo-accounts")

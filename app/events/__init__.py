@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("events", __name__)
 
-from app.events import api, views  # noqa: E402,F401
+from app.events import api, ticket_views, views  # noqa: E402,F401

@@ -91,6 +91,7 @@ class EventForm(Form):
         "Cuộc thi liên kết (tự đăng ký thí sinh chung kết và giám khảo)", coerce=int, default=0
     )
     is_published = BooleanField("Hiển thị trên trang chủ và nhận đăng ký", default=True)
+    show_attendance = BooleanField("Sau sự kiện, trang công khai hiện số người đã check-in", default=False)
 
 
 class StaffForm(Form):

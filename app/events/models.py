@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.validation import format_phone
@@ -64,14 +64,24 @@ class Event(Model):
     is_published: Mapped[bool] = mapped_column(Boolean, default=True)
     # A linked contest: its finalists and judges are registered automatically.
     contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="SET NULL"), index=True)
+    # The year's programme it belongs to (app/programmes); None: on its own.
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="SET NULL"), index=True
+    )
+    # A past event's page may say how many people came (the organisers choose).
+    show_attendance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def registration_open(self, now: datetime) -> bool:
         if self.registration_opens_at and now < self.registration_opens_at:
             return False
-        closes = self.registration_closes_at or self.ends_at
+        # Never after the event has ended, whatever deadline was typed (a past event takes no one).
+        closes = min(self.registration_closes_at or self.ends_at, self.ends_at)
         return now <= closes
+
+    def is_over(self, now: datetime) -> bool:
+        return self.ends_at <= now
 
     @property
     def places_left(self) -> int | None:

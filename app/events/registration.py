@@ -230,6 +230,8 @@ def resend_ticket(actor: User, attendee: Attendee) -> bool:
 def request_ticket_resend(event: Event, contact: str) -> None:
     """Re-send the ticket to the email on file for this phone or email. The same answer whether or
     not anything matched, so the form cannot be used to learn who registered."""
+    if event.is_over(utcnow()):
+        raise Conflict("Sự kiện đã diễn ra; không còn gửi lại vé.", code="past")
     contact = (contact or "").strip()
     if not contact:
         raise Invalid("Vui lòng nhập số điện thoại hoặc email đã đăng ký.", field="contact")

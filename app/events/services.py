@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from app.accounts.models import Role, User
 from app.accounts.services import field_value
@@ -26,11 +26,11 @@ from app.database import flush, rowcount
 from app.errors import Conflict, Invalid, NotFound
 from app.events import tickets
 from app.events.checkin import forget_device
-from app.events.models import DEFAULT_PUBLIC_CATEGORIES, Attendee, DeviceToken, Event, EventStaff
+from app.events.models import DEFAULT_PUBLIC_CATEGORIES, Attendee, Checkin, DeviceToken, Event, EventStaff
 from app.events.permissions import check_contest_link, is_staff, require_manager
 from app.events.registration import issue_ticket, send_ticket_email, take_place
 from app.extensions import db
-from app.localtime import utcnow
+from app.localtime import format_date, to_local, utcnow
 from app.text import SLUG_RE, fold, tidy, truncate
 from app.tokens import hash_token, new_token
 
@@ -38,11 +38,15 @@ __all__ = [
     "MAX_CAPACITY",
     "RESERVED_SLUGS",
     "assign_staff",
+    "attendance_counts",
     "create_device_token",
     "create_event",
+    "is_past",
     "linked_contest",
     "list_devices",
     "list_public_events",
+    "past_events_by_year",
+    "refuse_if_past",
     "list_staff",
     "remove_staff",
     "revoke_device_token",
@@ -67,6 +71,49 @@ def list_public_events(now: datetime | None = None) -> list[Event]:
             select(Event).where(Event.is_published.is_(True), Event.ends_at >= now).order_by(Event.starts_at)
         )
     )
+
+
+def is_past(event: Event, now: datetime | None = None) -> bool:
+    """The event has ended: its page is a record of what happened, no longer a registration desk."""
+    return event.ends_at < (now or utcnow())
+
+
+def refuse_if_past(event: Event, now: datetime | None = None) -> None:
+    """Registering or re-sending a ticket for an event that has taken place is refused (Conflict)."""
+    if is_past(event, now):
+        raise Conflict(
+            f"Sự kiện đã diễn ra ngày {format_date(event.starts_at)}; không còn nhận đăng ký hay gửi lại vé.",
+            code="past",
+        )
+
+
+def past_events_by_year(now: datetime | None = None) -> list[tuple[int, list[Event]]]:
+    """Published events that have ended, grouped by their (local) year, newest year and event first."""
+    now = now or utcnow()
+    events = db.session.scalars(
+        select(Event)
+        .where(Event.is_published.is_(True), Event.ends_at < now)
+        .order_by(Event.starts_at.desc())
+    )
+    years: dict[int, list[Event]] = {}
+    for event in events:
+        years.setdefault(to_local(event.starts_at).year, []).append(event)
+    return sorted(years.items(), key=lambda item: item[0], reverse=True)
+
+
+def attendance_counts(events: Iterable[Event]) -> dict[int, int]:
+    """People checked in (not undone) per event, for the events whose organisers show it: one query."""
+    ids = [event.id for event in events if event.show_attendance]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Checkin.event_id, func.count(func.distinct(Checkin.attendee_id)))
+        .where(Checkin.event_id.in_(ids), Checkin.undone_at.is_(None))
+        .group_by(Checkin.event_id)
+    )
+    counts = {event_id: 0 for event_id in ids}
+    counts.update({event_id: count for event_id, count in rows})
+    return counts
 
 
 def _lines(value: str | Iterable[str] | None) -> list[str]:
@@ -136,6 +183,7 @@ def _apply_event_fields(actor: User, event: Event, data: dict[str, Any]) -> None
     event.capacity = capacity
     event.categories, event.gates, event.public_categories = categories, gates, public
     event.is_published = bool(data.get("is_published", True))
+    event.show_attendance = bool(data.get("show_attendance", event.show_attendance or False))
     event.contest_id = contest_id
 
 

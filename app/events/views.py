@@ -47,7 +47,17 @@ def _contest_choices() -> list[tuple[int, str]]:
 
 @bp.get("/su-kien")
 def list_events():
-    return render_template("events/list.html", events=services.list_public_events())
+    now = utcnow()
+    past = services.past_events_by_year(now)
+    past_events = [event for _year, events in past for event in events]
+    return render_template(
+        "events/list.html",
+        events=services.list_public_events(now),
+        past_years=past,
+        attendance=services.attendance_counts(past_events),
+        # Which have results is judging's to say (another layer): the template asks contest_results_urls.
+        linked_contest_ids={event.contest_id for event in past_events if event.contest_id},
+    )
 
 
 @bp.route("/su-kien/<slug>", methods=["GET", "POST"])
@@ -56,6 +66,9 @@ def event_page(slug: str):
     event = permissions.get_event(slug)
     if not event.is_published and not permissions.can_manage(current_user, event):
         abort(404)
+    now = utcnow()
+    if services.is_past(event, now):
+        return _past_event_page(event, now)
     form = forms.RegistrationForm()
     form.category.choices = [("", "— Chọn —")] + [(c, c) for c in registration.public_categories(event)]
     if form.validate_on_submit():
@@ -67,9 +80,30 @@ def event_page(slug: str):
             flash("Đăng ký thành công! Đây là vé của bạn – hãy lưu lại hoặc chụp màn hình.", "success")
             return redirect(url_for("events.ticket_page", code=attendee.tickets[-1].code))
     return (
-        render_template("events/event.html", event=event, form=form, now=utcnow()),
+        render_template("events/event.html", event=event, form=form, now=now, past=False),
         form_status(form),
     )
+
+
+def _past_event_page(event, now):
+    """What happened, without registration: a POST (a stale tab, a script) is refused, 409."""
+    refusal = None
+    if request.method == "POST":
+        try:
+            services.refuse_if_past(event, now)
+        except Conflict as error:
+            refusal = error.message
+    attendance = services.attendance_counts([event]).get(event.id)
+    html = render_template(
+        "events/event.html",
+        event=event,
+        form=None,
+        now=now,
+        past=True,
+        refusal=refusal,
+        attendance=attendance,
+    )
+    return html, 409 if refusal else 200
 
 
 def _registration_data(form) -> dict:
@@ -88,6 +122,16 @@ def _registration_data(form) -> dict:
 def resend_ticket(slug: str):
     event = permissions.get_event(slug)
     form = forms.ResendForm()
+    if services.is_past(event):
+        # No form: the ticket of an event that has taken place opens no gate any more.
+        refusal = None
+        if request.method == "POST":
+            try:
+                services.refuse_if_past(event)
+            except Conflict as error:
+                refusal = error.message
+        html = render_template("events/resend.html", event=event, form=None, past=True, refusal=refusal)
+        return html, 409 if refusal else 200
     if form.validate_on_submit():
         try:
             registration.request_ticket_resend(event, form.contact.data)
@@ -111,20 +155,13 @@ def ticket_page(code: str):
     if ticket.revoked_at is not None:
         return render_template("events/ticket_revoked.html", ticket=ticket, event=attendee.event), 410
     return render_template(
-        "events/ticket.html", ticket=ticket, attendee=attendee, event=attendee.event, qr=_qr_data_uri(ticket)
+        "events/ticket.html",
+        ticket=ticket,
+        attendee=attendee,
+        event=attendee.event,
+        qr=_qr_data_uri(ticket),
+        past=services.is_past(attendee.event),
     )
-
-
-@bp.get("/ve/<code>/ve.png")
-def ticket_png(code: str):
-    ticket = registration.get_ticket(code)
-    if ticket.revoked_at is not None:
-        abort(410)
-    png = tickets.qr_png(registration.ticket_url(ticket.code), box_size=12)
-    response = Response(png, mimetype="image/png")
-    response.headers["Content-Disposition"] = f'attachment; filename="ve-{ticket.attendee.event.slug}.png"'
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
 
 
 # --- check-in staff -----------------------------------------------------------------------------
@@ -207,6 +244,7 @@ def _event_data(form) -> dict:
         "gates": form.gates.data or "",
         "contest_id": form.contest_id.data or None,
         "is_published": form.is_published.data,
+        "show_attendance": form.show_attendance.data,
     }
 
 

@@ -3,14 +3,23 @@ realistic scores — complete for most judges, partial (drafts, untouched sheets
 
 Idempotent: a contest that already has rounds is left as it is. Runs after the contests seed.
 Everything goes through the judging services, so the demo obeys the same rules as real use.
+
+The 2024 programmes are over in the demo's present (issue 13): `publish_past_results` finishes and
+publishes their rounds as the organisers would have — the judges' last sheets submitted, boundary
+ties settled by a recorded decision, the idea contest's finalists judged — so visitors see winners.
+`seed` publishes the idea contest's rounds; the lần 5 final is published only once the live demo's
+replay round follows it (its finalists must stay finalists for the events and live seeds), so run
+`publish_past_results()` after the live seed (see the report of issue 13) or seed-demo twice.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
+import click
 from sqlalchemy import select
 
 from app.accounts import services as accounts
@@ -18,9 +27,9 @@ from app.accounts.models import User
 from app.contests import services as contests
 from app.contests.models import Contest
 from app.extensions import db
-from app.judging.models import Round
+from app.judging.models import Round, RoundResult, SheetStatus
 from app.judging.scoring import Criterion
-from app.judging.services import common, panel, rounds, sheets
+from app.judging.services import common, panel, results, rounds, sheets
 from app.localtime import local_to_utc
 
 JUDGE_PASSWORD = "ChamDiem@2024"
@@ -177,3 +186,111 @@ def seed() -> None:
         mine = [a for a in sheets.round_assignments(live) if a.judge_id == judges[0].id][:2]
         for sheet in mine:
             sheets.reopen_sheet(organiser, live, sheet.id, "Giám khảo đề nghị xem lại sau phần hỏi đáp.")
+    publish_past_results()
+
+
+# --- the 2024 results (issue 13) -----------------------------------------------------------------
+
+PAST_CONTESTS = ("y-tuong-kndmst-2024", "kndmst-quang-ngai-lan-5")
+SETTLE_REASON = "Hội đồng giám khảo họp và thống nhất quyết định đối với các hồ sơ đồng điểm."
+IDEA_FINAL_PRIZES = {
+    "Bảng Ý tưởng": {"nhat": 1, "nhi": 1, "ba": 1, "khuyen_khich": 1},
+    "Bảng Dự án": {"nhat": 1, "nhi": 1, "ba": 1},
+}
+
+
+def _finish_sheets(round_: Round, rng: random.Random) -> None:
+    """Every sheet submitted: a reopened or draft sheet keeps what the judge entered and is completed."""
+    rubric = rounds.rubric_of(round_)
+    for sheet in sheets.round_assignments(round_):
+        if sheet.status == SheetStatus.SUBMITTED.value:
+            continue
+        values = {c.id: str(sheet.scores.get(c.id) or "") for c in rubric.criteria}
+        for crit in rubric.criteria:
+            if not values[crit.id]:
+                values[crit.id] = _score(rng, rng.uniform(0.5, 0.85), 0.0, crit)
+        sheets.save_sheet(
+            sheet.judge,
+            sheet,
+            values,
+            dict(sheet.comments or {}),
+            sheet.general_comment or "Đã chấm xong.",
+            sheet.version,
+            submit=True,
+        )
+
+
+def _settle_ties(organiser: User, round_: Round) -> None:
+    """Entries tied at the advancement cut-off: the council lets them all through (a recorded override)."""
+    outcome = results.compute_results(round_)
+    if outcome.advancement is None:
+        return
+    for decision in outcome.advancement.pending:
+        entry_id = cast(int, decision.entry.id)  # the services rank Entry rows: ids are ints
+        results.set_override(organiser, round_, entry_id, "advance", SETTLE_REASON)
+
+
+def _publish(organiser: User, round_: Round) -> bool:
+    """Publish a finished round once (False, with the reason printed, if something still blocks it)."""
+    if round_.published_at is not None:
+        return True
+    _settle_ties(organiser, round_)
+    blockers = results.compute_results(round_).blockers
+    if blockers:
+        click.echo(f"Chưa công bố được {round_.name} – {round_.contest.name}: {' '.join(blockers)}")
+        return False
+    results.publish_results(organiser, round_)
+    # Demo only: these results came out in 2024, a day after the round closed, not on the day the
+    # demo was seeded (the snapshot's rows say the same).
+    if round_.closes_at is not None:
+        when = round_.closes_at + timedelta(days=1)
+        round_.published_at = when
+        for row in db.session.scalars(select(RoundResult).where(RoundResult.round_id == round_.id)):
+            row.published_at = when
+        db.session.commit()
+    return True
+
+
+def _idea_final(organiser: User, first: Round, final: Round, judges: list[User], rng: random.Random) -> None:
+    """The idea contest's Chung kết: the entries of the sơ khảo that advanced, judged and awarded."""
+    if final.published_at is not None:
+        return
+    if first.advanced_at is None:
+        results.advance_entries(organiser, first)
+    if not common.round_judges(final):
+        for judge in judges:
+            panel.add_judge(organiser, final, judge.email)
+    if not (final.prize_plan or {}).get("tracks"):
+        rounds.save_prize_plan(organiser, final, IDEA_FINAL_PRIZES, [])
+    if not sheets.round_assignments(final):
+        sheets.auto_assign(organiser, final)
+        _fill(final, rng, partial_judge=None)
+    _finish_sheets(final, rng)
+    _publish(organiser, final)
+
+
+def publish_past_results() -> None:
+    """Finish and publish the 2024 rounds (idempotent: published rounds are skipped). The live demo's
+    replay round is never touched, and the lần 5 final waits until that round follows it."""
+    organiser = accounts.find_user_by_email("bantochuc@demo.kndmst.vn")
+    organiser = organiser or accounts.find_user_by_email("admin@demo.kndmst.vn")
+    if organiser is None:
+        return
+    rng = random.Random(2024)
+    idea = db.session.scalar(select(Contest).where(Contest.slug == PAST_CONTESTS[0]))
+    if idea is not None:
+        by_name = {r.name: r for r in rounds.contest_rounds(idea)}
+        first, final = by_name.get("Sơ khảo"), by_name.get("Chung kết")
+        if first is not None:
+            _finish_sheets(first, rng)
+            if _publish(organiser, first) and final is not None:
+                _idea_final(organiser, first, final, _panel(), rng)
+    edition = db.session.scalar(select(Contest).where(Contest.slug == PAST_CONTESTS[1]))
+    if edition is not None:
+        by_position = rounds.contest_rounds(edition)
+        scored = next((r for r in by_position if r.name == "Chung kết"), None)
+        # Published as the last round it would award the finalists, which the events seed (the
+        # final's attendees) and the live seed (its replay round) still need as finalists.
+        if scored is not None and not rounds.is_last_round(scored):
+            _finish_sheets(scored, rng)
+            _publish(organiser, scored)

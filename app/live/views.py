@@ -90,7 +90,7 @@ def console(round_id: int):
         stage=stage,
         form=form,
         state=state.console_state(stage),
-        projector_url=url_for("live.projector", key=stage.public_key, _external=False),
+        projector_url=url_for("live.projector", key=stage.public_key),
     ), status
 
 

@@ -24,6 +24,11 @@ NOT_PERSONAL = {
     ("events", "name"): "the event's own title",
     ("event_device_tokens", "name"): "the label staff give a scanner device (Điện thoại cổng A)",
     ("judging_rounds", "name"): "a judging round (Sơ khảo, Chung kết)",
+    ("programmes", "name"): "a year's programme (Chương trình hỗ trợ KNĐMST năm 2024)",
+    (
+        "certificate_templates",
+        "signer_name",
+    ): "the official who signs certificates (Giám đốc Sở): a public office",
 }
 
 
