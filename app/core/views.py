@@ -20,6 +20,7 @@ HELP_TOPICS = {
     "to-chuc-su-kien": "Ban tổ chức: sự kiện, vé và check-in",
     "bao-cao": "Ban tổ chức: xuất Excel, báo cáo năm, biểu đồ và nhập danh sách",
     "chung-ket-truc-tiep": "Chung kết trực tiếp: điều khiển sân khấu, giám khảo, màn hình, bình chọn",
+    "cong-bo-va-chung-nhan": "Ban tổ chức: công bố kết quả, chương trình, giấy chứng nhận",
 }
 
 
