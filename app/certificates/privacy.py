@@ -19,6 +19,7 @@ from app.accounts.models import User
 from app.audit.services import record
 from app.certificates.models import KINDS, Certificate
 from app.contests.models import TeamMember
+from app.contests.privacy import member_keys
 from app.events.privacy import attendees_about
 from app.extensions import db
 from app.localtime import utcnow
@@ -30,10 +31,7 @@ REVOKED_REASON = "Xoá dữ liệu cá nhân theo yêu cầu"
 def certificates_about(user: User) -> list[Certificate]:
     """Certificates issued to this person: linked to the account, or to a team-member or attendee
     row with the account's email or phone."""
-    member_keys = [TeamMember.user_id == user.id, TeamMember.email == user.email]
-    if user.phone:
-        member_keys.append(TeamMember.phone == user.phone)
-    members = select(TeamMember.id).where(or_(*member_keys))
+    members = select(TeamMember.id).where(or_(*member_keys(user)))
     attendee_ids = [a.id for a in attendees_about(user)]
     keys = [Certificate.user_id == user.id, Certificate.member_id.in_(members)]
     if attendee_ids:

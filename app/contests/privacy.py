@@ -34,7 +34,9 @@ ERASE_NOTE = "Ẩn danh hoá dữ liệu cá nhân theo yêu cầu của ngườ
 define_platform_staff(permissions.is_global_organiser)
 
 
-def _member_keys(user: User) -> list[ColumnElement[bool]]:
+def member_keys(user: User) -> list[ColumnElement[bool]]:
+    """How a person's team-member rows are found: linked to the account, or with its email or phone
+    (the events and certificates holders find their rows the same way)."""
     keys = [TeamMember.user_id == user.id, TeamMember.email == user.email]
     if user.phone:
         keys.append(TeamMember.phone == user.phone)
@@ -51,7 +53,7 @@ def _is_mine(member: TeamMember, user: User) -> bool:
 
 def entries_about(user: User) -> list[Entry]:
     """Entries holding this person's data: led by the account, or naming its email/phone as a member."""
-    ids = select(TeamMember.entry_id).where(or_(*_member_keys(user)))
+    ids = select(TeamMember.entry_id).where(or_(*member_keys(user)))
     return list(
         db.session.scalars(
             select(Entry).where(or_(Entry.leader_id == user.id, Entry.id.in_(ids))).order_by(Entry.id)
@@ -119,7 +121,7 @@ def erase_entries(actor: User, user: User) -> Erasure:
     ethnicity, guardian), clear the organisation and commune of the entries they led and delete
     their documents (from disk after the commit), and replace the person's name where an entry's
     title, text or history quotes it. Entries themselves stay, so codes, counts and results hold."""
-    members = list(db.session.scalars(select(TeamMember).where(or_(*_member_keys(user)))))
+    members = list(db.session.scalars(select(TeamMember).where(or_(*member_keys(user)))))
     # Names as typed in the entries, and the account's: a name of one word is too likely to be
     # part of other words to be replaced in free text.
     names = {n for n in {user.full_name, *(m.full_name for m in members)} if n and len(n.split()) >= 2}
