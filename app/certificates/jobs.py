@@ -1,5 +1,5 @@
 """Batches of certificates prepared by the worker: a .zip with one PDF each, or one PDF with a page
-each. Two hundred attendees take tens of seconds to draw: not work for a web request.
+each. Both draw one document (fonts read and subset once); the zip splits it into single pages.
 
 The job re-checks the organiser's permission when it runs (a role may have been taken away
 meanwhile) and prints only live certificates.
@@ -69,19 +69,19 @@ def _build(job: Job, key: str, progress: jobs.Progress, folder: Path) -> str:
     seal = services.seal_file(template)
     layout = pdf.layout_of(template, seal)
     progress.stage("Đang tạo giấy chứng nhận", len(certificates))
+    pages = [pdf.page_of(certificate) for certificate in certificates]
+    # One document for the whole batch (fonts read and subset once), drawn page by page.
+    document = pdf.render_pages(pages, layout, on_page=progress.advance)
     if KINDS[job.kind] == "pdf":
         filename = f"giay-chung-nhan-{name}.pdf"
-        pages = []
-        for done, certificate in enumerate(certificates, start=1):
-            pages.append(pdf.page_of(certificate))
-            progress.advance(done)
-        (folder / filename).write_bytes(pdf.render_pages(pages, layout))
+        (folder / filename).write_bytes(document)
         return filename
     filename = f"giay-chung-nhan-{name}.zip"
+    progress.stage("Đang đóng gói từng tệp", len(certificates))
     with zipfile.ZipFile(folder / filename, "w", zipfile.ZIP_DEFLATED) as archive:
-        for done, certificate in enumerate(certificates, start=1):
-            archive.writestr(
-                services.file_name(certificate), pdf.render_pages([pdf.page_of(certificate)], layout)
-            )
+        for done, (certificate, single) in enumerate(
+            zip(certificates, pdf.split_pages(document), strict=True), 1
+        ):
+            archive.writestr(services.file_name(certificate), single)
             progress.advance(done)
     return filename

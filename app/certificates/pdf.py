@@ -11,7 +11,7 @@ libraries. Long names and reasons shrink to fit and then wrap; nothing is ever c
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from flask import current_app
 from fpdf import FPDF
+from pypdf import PdfReader, PdfWriter
 
 from app.certificates.models import Certificate, CertificateTemplate
 from app.events.tickets import qr_png
@@ -189,17 +190,34 @@ def _verification(pdf: _Document, page: Page) -> None:
     pdf.multi_cell(RIGHT_X - (x + QR_SIZE + 6), 4.2, f"Quét mã QR hoặc mở {page.verify_url}", align="L")
 
 
-def render_pages(pages: Sequence[Page], layout: Layout) -> bytes:
-    """A PDF with one page per certificate (at least one page)."""
+def render_pages(
+    pages: Sequence[Page], layout: Layout, on_page: Callable[[int], None] | None = None
+) -> bytes:
+    """A PDF with one page per certificate (at least one page); `on_page(n)` is told after each page
+    is drawn (a batch's progress bar)."""
     pdf = _Document()
-    for page in pages:
+    for done, page in enumerate(pages, start=1):
         pdf.add_page()
         _frame(pdf)
         top = _header(pdf, layout)
         _body(pdf, layout, page, top)
         _signature(pdf, layout, page)
         _verification(pdf, page)
+        if on_page is not None:
+            on_page(done)
     return bytes(pdf.output())
+
+
+def split_pages(document: bytes) -> Iterator[bytes]:
+    """Each page of a PDF as a PDF of its own (pypdf). Drawing 500 certificates in one document and
+    splitting it is about eight times faster than 500 documents: fonts are read and subset once."""
+    reader = PdfReader(BytesIO(document))
+    for page in reader.pages:
+        writer = PdfWriter()
+        writer.add_page(page)
+        out = BytesIO()
+        writer.write(out)
+        yield out.getvalue()
 
 
 def page_of(certificate: Certificate) -> Page:
