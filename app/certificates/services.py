@@ -18,7 +18,7 @@ from pathlib import Path
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from app.accounts.models import User
@@ -27,7 +27,7 @@ from app.certificates import pdf
 from app.certificates.models import KINDS, Certificate, CertificateTemplate
 from app.contests.models import Contest, Entry, TeamMember
 from app.contests.permissions import can_manage_contest, require_contest_manager
-from app.database import commit
+from app.database import commit, page_of
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.events.models import Attendee, Checkin, Event
 from app.events.permissions import can_manage, require_manager
@@ -506,16 +506,32 @@ def get_for_manager(actor: User, certificate_id: int) -> Certificate:
     return certificate
 
 
-def issued_list(contest: Contest | None = None, event: Event | None = None) -> list[Certificate]:
-    """Every certificate of a contest or an event (live and revoked), newest kind groups first."""
-    stmt = select(Certificate)
+ISSUED_PAGE_SIZE = 50  # certificates per page of the organisers' list
+
+
+@dataclass
+class IssuedPage:
+    rows: list[Certificate]
+    total: int  # live and revoked
+    live: int
+
+
+def issued_page(contest: Contest | None = None, event: Event | None = None, page: int = 1) -> IssuedPage:
+    """One page of a contest's or an event's certificates (live and revoked, by kind then name), with
+    the counts: a festival issues thousands."""
     if event is not None:
-        stmt = stmt.where(Certificate.event_id == event.id)
+        owned = Certificate.event_id == event.id
     elif contest is not None:
-        stmt = stmt.where(Certificate.contest_id == contest.id, Certificate.event_id.is_(None))
+        owned = (Certificate.contest_id == contest.id) & Certificate.event_id.is_(None)
     else:
-        return []
-    return list(db.session.scalars(stmt.order_by(Certificate.kind, Certificate.full_name, Certificate.id)))
+        return IssuedPage([], 0, 0)
+    rows, total = page_of(
+        select(Certificate).where(owned).order_by(Certificate.kind, Certificate.full_name, Certificate.id),
+        page,
+        ISSUED_PAGE_SIZE,
+    )
+    live = db.session.scalar(select(func.count()).where(owned, Certificate.revoked_at.is_(None))) or 0
+    return IssuedPage(rows, total, live)
 
 
 def template_of(certificate: Certificate) -> CertificateTemplate:

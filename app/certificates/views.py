@@ -18,7 +18,7 @@ from app.errors import DomainError, NotFound, apply_error, form_status
 from app.events.models import Event
 from app.events.permissions import get_event_for_manager, manageable_events, may_run_events
 from app.extensions import limiter
-from app.text import whole_number
+from app.text import page_number, whole_number
 
 
 @bp.app_context_processor
@@ -63,7 +63,7 @@ def _page(contest: Contest | None, event: Event | None, template_form=None, stat
     published = [r for r in rounds if r.published_at] or rounds
     if published:
         issue_form.round_id.data = str(published[-1].id)  # the last published round: the final, usually
-    certificates = services.issued_list(contest=contest, event=event)
+    issued = services.issued_page(contest=contest, event=event, page=page_number(request.args.get("trang")))
     return (
         render_template(
             "certificates/manage.html",
@@ -77,8 +77,11 @@ def _page(contest: Contest | None, event: Event | None, template_form=None, stat
             issue_form=issue_form,
             revoke_form=forms.RevokeForm(),
             batch_form=forms.BatchForm(),
-            certificates=certificates,
-            live=sum(1 for c in certificates if c.revoked_at is None),
+            certificates=issued.rows,
+            total=issued.total,
+            live=issued.live,
+            page=page_number(request.args.get("trang")),
+            page_size=services.ISSUED_PAGE_SIZE,
             kinds=KINDS,
             groups=["attendance"] if event else ["prize", "finalist"],
         ),

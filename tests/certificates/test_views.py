@@ -337,3 +337,29 @@ def test_entry_section_lists_the_leaders_certificates(world, app):
         assert "Giấy chứng nhận" in html and all(n in html for n in ("Đặng Quốc Bảo", "Trương Thị Ý"))
         other = render_template("certificates/_for_entry.html", entry=world.runner_up)
         assert "Giấy chứng nhận" not in other
+
+
+def test_the_list_of_issued_certificates_is_paged(world, client, login):
+    # A festival issues thousands: the organisers' list shows 50 at a time, with the counts of all.
+    from app.certificates.models import Certificate
+    from app.extensions import db
+    from app.localtime import utcnow
+
+    for i in range(55):
+        db.session.add(
+            Certificate(
+                code=f"TEST{i:04d}",
+                kind="attendance",
+                event_id=world.event.id,
+                full_name=f"Khách {i:02d}",
+                reason="Đã tham dự",
+                issued_on=utcnow().date(),
+            )
+        )
+    db.session.commit()
+    login("so@example.vn")
+    first = client.get(EVENT).get_data(as_text=True)
+    assert first.count("Tải PDF") == 50 and "(55 còn hiệu lực / 55)" in first
+    second = client.get(EVENT + "?trang=2").get_data(as_text=True)
+    assert second.count("Tải PDF") == 5 and "Trang 2 / 2" in second
+    assert client.get(EVENT + "?trang=99999999999999").status_code == 200
