@@ -239,7 +239,8 @@ def test_register_on_phone_get_ticket_then_live_counts(page, live_server, scene,
     page.get_by_role("button", name="Đăng ký và nhận vé").click()
     expect(page.get_by_role("heading", name="Lê Văn Tám")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("Mã QR"))).to_be_visible()
-    expect(page.get_by_role("link", name="Tải vé (PNG)")).to_be_visible()
+    expect(page.get_by_role("link", name="Tải vé (ảnh PNG)")).to_be_visible()
+    expect(page.get_by_role("link", name="Tải vé (PDF, in khổ A6)")).to_be_visible()
     assert_fits_width(page)
     shoot("ticket")
 
