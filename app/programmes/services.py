@@ -78,7 +78,8 @@ def contest_slugs(contest_ids: Iterable[int]) -> dict[int, str]:
     ids = set(contest_ids)
     if not ids:
         return {}
-    return dict(db.session.execute(select(Contest.id, Contest.slug).where(Contest.id.in_(ids))).tuples())
+    rows = db.session.execute(select(Contest.id, Contest.slug).where(Contest.id.in_(ids)))
+    return {contest_id: slug for contest_id, slug in rows}
 
 
 def contest_states(contests: Iterable[Contest], now: datetime | None = None) -> dict[int, ContestState]:

@@ -180,3 +180,31 @@ def test_the_organisers_form_sets_show_attendance(client, login, organiser, make
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     db.session.refresh(event)
     assert event.show_attendance is True
+
+
+def test_a_past_event_links_its_contests_published_results(client, past_event, make_user):
+    # The archive and the event page link the linked contest's results once a round is published
+    # (a seed-demo shape the other tests missed: /su-kien answered 500 with a results link to show).
+    from app.judging import services as judging
+    from tests.factories import contest_with_tracks
+
+    event, _people = past_event
+    contest, _tracks = contest_with_tracks("kndmst-lan-5-thu", "CK", "Cuộc thi KNĐMST lần 5 (thử)")
+    db.session.commit()
+    organiser = make_user("btc-ket-qua@example.vn", roles=("organiser",))
+    round_ = judging.create_round(
+        organiser, contest, judging.RoundSettings(name="Chung kết", judges_per_entry=1)
+    )
+    event.contest_id = contest.id
+    db.session.commit()
+    archive = client.get("/su-kien")
+    assert archive.status_code == 200 and "/cuoc-thi/kndmst-lan-5-thu/ket-qua" not in archive.get_data(
+        as_text=True
+    )
+    round_.published_at = utcnow()  # as publish_results leaves it
+    db.session.commit()
+    archive = client.get("/su-kien")
+    assert archive.status_code == 200
+    assert "/cuoc-thi/kndmst-lan-5-thu/ket-qua" in archive.get_data(as_text=True)
+    page = client.get(f"/su-kien/{event.slug}").get_data(as_text=True)
+    assert "/cuoc-thi/kndmst-lan-5-thu/ket-qua" in page
