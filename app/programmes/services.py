@@ -319,31 +319,22 @@ def _attach(programme: Programme, model: type[Contest] | type[Event], ids: set[i
 
 def create_programme(actor: User, data: dict[str, Any]) -> Programme:
     """A new programme with its contests and events (ids); Sở staff only."""
-    require_programme_manager(actor)
-    programme = Programme()
-    contest_ids, event_ids = _apply(programme, data)
-    db.session.add(programme)
-    flush(Invalid(SLUG_TAKEN, field="slug"))
-    _attach(programme, Contest, contest_ids)
-    _attach(programme, Event, event_ids)
-    record(
-        actor,
-        "programme.create",
-        "programme",
-        programme.id,
-        slug=programme.slug,
-        contests=sorted(contest_ids),
-        events=sorted(event_ids),
-    )
-    db.session.commit()
-    return programme
+    return _save(actor, Programme(), data, "programme.create")
 
 
 def update_programme(actor: User, programme: Programme, data: dict[str, Any]) -> Programme:
     """Change a programme and which contests and events it groups; Sở staff only."""
+    return _save(actor, programme, data, "programme.update")
+
+
+def _save(actor: User, programme: Programme, data: dict[str, Any], action: str) -> Programme:
+    """Check and apply the form's values, attach the chosen contests and events, audit, commit. A
+    refused value leaves nothing half-changed in the session."""
     require_programme_manager(actor)
     try:
         contest_ids, event_ids = _apply(programme, data)
+        if programme.id is None:
+            db.session.add(programme)
         flush(Invalid(SLUG_TAKEN, field="slug"))
     except Invalid:
         db.session.rollback()
@@ -352,7 +343,7 @@ def update_programme(actor: User, programme: Programme, data: dict[str, Any]) ->
     _attach(programme, Event, event_ids)
     record(
         actor,
-        "programme.update",
+        action,
         "programme",
         programme.id,
         slug=programme.slug,
