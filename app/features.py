@@ -21,6 +21,8 @@ FEATURES = [
     "exports",
     "programmes",
     "certificates",
+    "agenda",
+    "booths",
 ]
 
 # Content Security Policy: everything from our own origin; no inline script anywhere.

@@ -50,6 +50,8 @@ LAYERS: dict[str, int] = {
     "live": 4,
     "programmes": 4,
     "certificates": 4,
+    "agenda": 4,
+    "booths": 4,
     "admin": 5,
     "core": 5,
     "demo": 5,

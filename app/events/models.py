@@ -37,6 +37,7 @@ SOURCES = {
     "desk": "Tại bàn check-in",
     "organiser": "Ban tổ chức",
     "contest": "Từ cuộc thi",
+    "booth": "Thẻ gian hàng",
 }
 
 
@@ -70,6 +71,8 @@ class Event(Model):
     )
     # A past event's page may say how many people came (the organisers choose).
     show_attendance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Tickets are refused once the event has ended ("sự kiện đã kết thúc") unless this is set.
+    late_checkin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
