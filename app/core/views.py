@@ -21,6 +21,8 @@ HELP_TOPICS = {
     "bao-cao": "Ban tổ chức: xuất Excel, báo cáo năm, biểu đồ và nhập danh sách",
     "chung-ket-truc-tiep": "Chung kết trực tiếp: điều khiển sân khấu, giám khảo, màn hình, bình chọn",
     "cong-bo-va-chung-nhan": "Ban tổ chức: công bố kết quả, chương trình, giấy chứng nhận",
+    "gian-hang": "Gian hàng tại ngày hội: đăng ký, xét duyệt, sơ đồ và thẻ gian hàng",
+    "lich-hoat-dong": "Lịch hoạt động của ngày hội: đăng ký phiên, lịch cá nhân, check-in tại phòng",
 }
 
 
