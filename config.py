@@ -25,6 +25,8 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
         self.MAIL_DIR = os.environ.get("MAIL_DIR", str(instance / "mail"))
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(instance / "uploads"))
+        # Largest product/booth photo an exhibitor may upload (app/booths/photos.py).
+        self.BOOTH_PHOTO_MAX_BYTES = int(os.environ.get("BOOTH_PHOTO_MAX_BYTES", 5 * 1024 * 1024))
         self.SMTP_HOST = os.environ.get("SMTP_HOST", "")
         self.SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
         self.SMTP_USER = os.environ.get("SMTP_USER", "")

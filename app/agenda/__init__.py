@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("agenda", __name__)
 
-from app.agenda import views  # noqa: E402,F401  (the routes register themselves on bp)
+from app.agenda import api, views  # noqa: E402,F401  (the routes register themselves on bp)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -31,6 +31,9 @@ class ApplicationStatus(StrEnum):
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"  # by the exhibitor (or an offer declined)
 
+
+# The statuses of an application that still stands (the others are final: refused, withdrawn).
+LIVE_STATUSES_SQL = "status IN ('offered', 'submitted', 'accepted', 'waitlisted')"
 
 STATUS_LABELS = {
     ApplicationStatus.OFFERED: "Được mời tham gia",
@@ -171,6 +174,15 @@ class BoothApplication(Model):
     __table_args__ = (
         UniqueConstraint("event_id", "entry_id"),
         Index("ix_booth_applications_event_status", "event_id", "status"),
+        # One live application per account and event (a double submit cannot make two).
+        Index(
+            "uq_booth_applications_live_per_user",
+            "event_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text(LIVE_STATUSES_SQL),
+            postgresql_where=text(LIVE_STATUSES_SQL),
+        ),
     )
 
     @property
@@ -206,7 +218,9 @@ class BoothPass(Model):
     application_id: Mapped[int] = mapped_column(
         ForeignKey("booth_applications.id", ondelete="CASCADE"), index=True
     )
-    attendee_id: Mapped[int] = mapped_column(ForeignKey("event_attendees.id", ondelete="CASCADE"), unique=True)
+    attendee_id: Mapped[int] = mapped_column(
+        ForeignKey("event_attendees.id", ondelete="CASCADE"), unique=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=1)  # 1 … the booth type's passes
 
     attendee = relationship("Attendee")

@@ -127,6 +127,11 @@ def clean_registration(
     }
 
 
+# Registrations that never took one of the event's places (an exhibitor pass is issued per booth,
+# app/booths/passes.py), so cancelling them gives none back.
+UNCOUNTED_SOURCES = frozenset({"booth"})
+
+
 def take_place(event: Event) -> None:
     """Raise the live count by one unless the event is full — one atomic conditional UPDATE.
 
@@ -309,12 +314,13 @@ def cancel_registration(actor: User, attendee: Attendee, reason: str) -> None:
     for ticket in attendee.tickets:
         if ticket.revoked_at is None:
             ticket.revoked_at, ticket.revoked_reason = now, "Huỷ đăng ký: " + reason[:180]
-    db.session.execute(
-        update(Event)
-        .where(Event.id == attendee.event_id, Event.registered_count > 0)
-        .values(registered_count=Event.registered_count - 1)
-        .execution_options(synchronize_session=False)
-    )
+    if attendee.source not in UNCOUNTED_SOURCES:
+        db.session.execute(
+            update(Event)
+            .where(Event.id == attendee.event_id, Event.registered_count > 0)
+            .values(registered_count=Event.registered_count - 1)
+            .execution_options(synchronize_session=False)
+        )
     record(actor, "event.cancel_registration", "attendee", attendee.id, reason=reason)
     db.session.commit()
 

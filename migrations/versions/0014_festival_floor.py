@@ -223,6 +223,13 @@ def upgrade():
     )
     with op.batch_alter_table("booth_applications", schema=None) as batch_op:
         batch_op.create_index("ix_booth_applications_event_status", ["event_id", "status"], unique=False)
+        batch_op.create_index(
+            "uq_booth_applications_live_per_user",
+            ["event_id", "user_id"],
+            unique=True,
+            sqlite_where=sa.text("status IN ('offered', 'submitted', 'accepted', 'waitlisted')"),
+            postgresql_where=sa.text("status IN ('offered', 'submitted', 'accepted', 'waitlisted')"),
+        )
         batch_op.create_index(batch_op.f("ix_booth_applications_user_id"), ["user_id"], unique=False)
 
     op.create_table(
@@ -379,6 +386,11 @@ def downgrade():
     op.drop_table("event_session_checkins")
     with op.batch_alter_table("booth_applications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_booth_applications_user_id"))
+        batch_op.drop_index(
+            "uq_booth_applications_live_per_user",
+            sqlite_where=sa.text("status IN ('offered', 'submitted', 'accepted', 'waitlisted')"),
+            postgresql_where=sa.text("status IN ('offered', 'submitted', 'accepted', 'waitlisted')"),
+        )
         batch_op.drop_index("ix_booth_applications_event_status")
 
     op.drop_table("booth_applications")
