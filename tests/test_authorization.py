@@ -70,7 +70,8 @@ ADMINS = "LFFFFFFFFF+"
 EVENT_MANAGERS = "LFFFFF+FF++"  # the event linked to this contest (defect 8: not the other co-organiser)
 SCANNERS = "LFFFFF+F+++"  # its scanner page and API: its managers and its own check-in staff
 SCANNING_STAFF = "LFFFF++++++"  # "my events to scan": organisers and check-in staff
-JOB_OWNER = "LFFFFFFFF+F"  # the organiser's export job: nobody else, not even an admin (issue 11)
+JOB_OWNER = "LFFFFFFFF+F"
+APPLICATION_OWNER = "L+FFFFFFFFF"  # A's booth application: nobody else, not even its organisers  # the organiser's export job: nobody else, not even an admin (issue 11)
 
 EXPECTED: dict[str, str | dict[str, str]] = {
     "static": PUBLIC,
@@ -210,6 +211,7 @@ EXPECTED: dict[str, str | dict[str, str]] = {
     "events.api_search": SCANNERS,
     "events.api_walk_in": SCANNERS,
     "events.api_group_checkin": SCANNERS,
+    "events.api_ticket_list": SCANNERS,
     # events: organisers
     "events.live_counts": EVENT_MANAGERS,
     "events.manage_events": ORGANISERS,
@@ -239,6 +241,52 @@ EXPECTED: dict[str, str | dict[str, str]] = {
     "exports.download_report": SO_STAFF,
     "exports.annual_report": SO_STAFF,
     "exports.annual_report_pick": ORGANISERS,
+    # booths (A has an accepted application with a photo and passes, on a booth, at this event)
+    "booths.apply": {"GET": PUBLIC, "POST": SIGNED_IN},
+    "booths.my_applications": SIGNED_IN,
+    "booths.my_application": APPLICATION_OWNER,
+    "booths.confirm_offer": APPLICATION_OWNER,
+    "booths.withdraw": APPLICATION_OWNER,
+    "booths.add_photos": APPLICATION_OWNER,
+    "booths.delete_photo": APPLICATION_OWNER,
+    "booths.rename_pass": APPLICATION_OWNER,
+    "booths.show_photo": "L+FFFF+FF++",  # the applicant and the event's managers
+    "booths.review_list": EVENT_MANAGERS,
+    "booths.review_application": EVENT_MANAGERS,
+    "booths.offer_entries": EVENT_MANAGERS,
+    "booths.floor_settings": EVENT_MANAGERS,
+    "booths.create_booth_type": EVENT_MANAGERS,
+    "booths.edit_booth_type": EVENT_MANAGERS,
+    "booths.delete_booth_type": EVENT_MANAGERS,
+    "booths.floor_plan": EVENT_MANAGERS,
+    "booths.floor_positions": EVENT_MANAGERS,
+    "booths.plan_image": EVENT_MANAGERS,
+    "booths.upload_plan": EVENT_MANAGERS,
+    "booths.remove_plan": EVENT_MANAGERS,
+    "booths.place_booth": EVENT_MANAGERS,
+    "booths.allocate_booth": EVENT_MANAGERS,
+    "booths.release_booth": EVENT_MANAGERS,
+    "booths.print_booths": EVENT_MANAGERS,
+    "booths.download_booth_list": EVENT_MANAGERS,
+    "booths.download_exhibitors": EVENT_MANAGERS,
+    # agenda (the programme of sessions; the attendee's ticket code is their key, no account)
+    "agenda.timetable": PUBLIC,
+    "agenda.day_ics": PUBLIC,
+    "agenda.session_ics": PUBLIC,
+    "agenda.my_timetable": PUBLIC,
+    "agenda.my_ics": PUBLIC,
+    "agenda.register_session": PUBLIC,
+    "agenda.cancel_session": PUBLIC,
+    "agenda.manage_sessions": EVENT_MANAGERS,
+    "agenda.create_session": EVENT_MANAGERS,
+    "agenda.edit_session": EVENT_MANAGERS,
+    "agenda.delete_session": EVENT_MANAGERS,
+    "agenda.live_rooms": EVENT_MANAGERS,
+    "agenda.live_rooms_json": EVENT_MANAGERS,
+    "agenda.export_attendance": EVENT_MANAGERS,
+    "agenda.api_session_checkin": SCANNERS,
+    "agenda.api_session_undo": SCANNERS,
+    "events.service_worker": PUBLIC,
     # privacy
     "privacy.my_data": SIGNED_IN,
     "privacy.download_my_data": SIGNED_IN,
@@ -274,6 +322,14 @@ DESTRUCTIVE = (
     "events.remove_staff",
     "privacy.erase_for_request",
     "certificates.revoke",
+    "booths.delete_photo",
+    "booths.release_booth",
+    "booths.withdraw",
+    "booths.remove_plan",
+    "booths.delete_booth_type",
+    "agenda.api_session_undo",
+    "agenda.cancel_session",
+    "agenda.delete_session",
     "accounts.change_password",
     "accounts.logout",
 )
@@ -340,6 +396,105 @@ def _entry(leader, contest, title: str, *, with_member: bool = False):
         )
     entries.submit_entry(leader, entry)
     return entry
+
+
+def _booths(so, applicant, event) -> dict:
+    """The event takes booths: a type with two booths, A's accepted application (with a photo and
+    its passes) on booth A01, and an uploaded floor-plan image."""
+    import io
+
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    from app.booths import applications, floor, floor_allocation
+    from app.booths.models import Booth
+    from app.extensions import db
+
+    def event_booths(event):
+        return db.session.query(Booth).filter(Booth.event_id == event.id).all()
+
+    floor.save_settings(
+        so,
+        event,
+        {
+            "is_open": True,
+            "opens_at": None,
+            "closes_at": None,
+            "exhibitor_rules": "",
+            "grid_columns": 6,
+            "grid_rows": 3,
+        },
+    )
+    booth_type = floor.save_booth_type(
+        so, event, None, {"name": "Gian tiêu chuẩn", "size": "3 m × 3 m", "count": 2, "passes": 2}
+    )
+    photo = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 120, 40)).save(photo, "JPEG")
+    application = applications.apply(
+        applicant,
+        event,
+        {
+            "organisation": "HTX Nông nghiệp Nghĩa Hành",
+            "org_kind": "cooperative",
+            "sector": "Nông sản",
+            "products": "Nước mắm Sa Huỳnh",
+            "contact_name": "Lê Thị Hồng Nhung",
+            "contact_phone": "0905 111 222",
+            "contact_email": "a@example.vn",
+            "booth_type_id": booth_type.id,
+            "needs": ["table"],
+        },
+        [FileStorage(io.BytesIO(photo.getvalue()), "gian-hang.jpg", content_type="image/jpeg")],
+        {"process_registration": True, "newsletter": False},
+    )
+    applications.decide(so, application, "accepted", "")
+    first, second = sorted(event_booths(event), key=lambda booth: booth.number)
+    floor_allocation.allocate(so, application, first)
+    plan = io.BytesIO()
+    Image.new("RGB", (120, 80), (240, 240, 240)).save(plan, "PNG")
+    floor.upload_plan(
+        so, event, FileStorage(io.BytesIO(plan.getvalue()), "so-do.png", content_type="image/png")
+    )
+    return {
+        "application_id": application.id,
+        "photo_id": application.photos[0].id,
+        "pass_id": applications.pass_links(application)[0][0].id,
+        "type_id": booth_type.id,
+        "booth_id": second.id,
+    }
+
+
+def _sessions(so, event, attendee, token) -> dict:
+    """A session of the event that needs registration, which the attendee holds and was let in to."""
+    from app.agenda import checkin as session_checkin
+    from app.agenda import registrations
+    from app.agenda import services as agenda
+    from app.events import checkin
+
+    day = to_local(event.starts_at)
+    session = agenda.create_session(
+        so,
+        event,
+        {
+            "title": "Tọa đàm kết nối đầu tư",
+            "kind": "talk",
+            "day": day.date().isoformat(),
+            "start": (day + timedelta(minutes=30)).time().replace(second=0, microsecond=0),
+            "end": (day + timedelta(hours=2)).time().replace(second=0, microsecond=0),
+            "room": "Hội trường A",
+            "speakers": "",
+            "moderators": "",
+            "description": "",
+            "capacity": 50,
+            "registration_required": True,
+            "is_published": True,
+        },
+    )
+    registrations.register_for_session(attendee.active_ticket, session.id)
+    answer = session_checkin.record_session_checkin(
+        checkin.scope_for_device(event.slug, token), session.id, attendee.active_ticket.code
+    )
+    return {"session_id": session.id, "session_checkin_id": answer["checkin"]["id"]}
 
 
 def build_world(make_user, outbox) -> World:
@@ -434,6 +589,8 @@ def build_world(make_user, outbox) -> World:
         {"name": "Chương trình KNĐMST thử", "slug": "chuong-trinh-thu", "year": 2026, "is_published": True},
     )
     [certificate] = certificates.issue(so, "attendance", event=event).created
+    booth_world = _booths(so, u["applicant"], event)
+    session_world = _sessions(so, event, attendee, token)
     failure = MailFailure(
         email="khach@example.vn", subject="Vé", message=b"", error="550", attempts=1, permanent=True
     )
@@ -476,6 +633,8 @@ def build_world(make_user, outbox) -> World:
         "purpose": "newsletter",
         "year": to_local(now).year,
         "stash": stash,
+        **booth_world,
+        **session_world,
     }
     return World(users=u, params=params)
 
@@ -509,6 +668,8 @@ def url_for_rule(rule: Rule, world: World, role: str) -> str:
             }.get(rule.endpoint, p["admin_user_id"])
         elif name == "year":
             values[name] = p["year"]
+        elif name == "checkin_id" and rule.endpoint == "agenda.api_session_undo":
+            values[name] = p["session_checkin_id"]
         else:
             values[name] = p[name]
     path = rule.rule

@@ -19,7 +19,7 @@ from app.contests.units import commune_name
 from app.errors import DomainError, NotFound, apply_error, form_status
 from app.events.permissions import get_event, get_event_for_manager
 from app.events.services import is_past
-from app.extensions import limiter
+from app.extensions import limiter, login_manager
 from app.localtime import utcnow
 from app.privacy.forms import PostForm, consent_choices
 from app.text import page_number, whole_number
@@ -118,6 +118,8 @@ def apply(slug: str):
         "past": is_past(event, now),
     }
     if not current_user.is_authenticated:
+        if request.method == "POST":  # a session that expired while the form was open
+            return login_manager.unauthorized()
         return render_template("booths/apply.html", form=None, application=None, **context)
     application = applications.active_application(current_user, event)
     if application is not None and application.status not in applications.EDITABLE:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, NoReturn
 
 from flask import current_app
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, select, update
 
 from app.accounts.models import User
 from app.audit.services import record
@@ -38,14 +38,18 @@ from app.localtime import format_datetime, utcnow
 from app.text import fold_query, phone_search_forms, tidy, truncate
 from app.tokens import hash_token
 
-RESULTS = ("ok", "already_checked_in", "invalid", "revoked", "wrong_event")
+RESULTS = ("ok", "already_checked_in", "invalid", "revoked", "wrong_event", "event_ended")
 MESSAGES = {
     "ok": "Hợp lệ – mời vào.",
     "already_checked_in": "Vé này đã được check-in trước đó.",
     "invalid": "Mã vé không hợp lệ.",
     "revoked": "Vé đã bị thu hồi (đã cấp vé mới hoặc huỷ đăng ký).",
     "wrong_event": "Vé của sự kiện khác.",
+    "event_ended": "Sự kiện đã kết thúc.",
 }
+EVENT_ENDED = MESSAGES["event_ended"]
+# Why a later check-in was undone when an offline scan made earlier reached the server.
+SUPERSEDED_REASON = "Lượt quét ngoại tuyến sớm hơn tại {gate}"
 OFFLINE_GRACE = timedelta(hours=24)  # how old a queued offline scan's own timestamp may be
 DEVICE_CACHE_SECONDS = 5  # how long a process remembers a valid device token (see scope_for_device)
 _DEVICE_CACHE = "event_device_cache"  # its key in app.extensions: {token hash: (monotonic time, row)}
@@ -70,7 +74,7 @@ class NotAuthenticated(DomainError):
 # (`_db_time`, `_from_db_time`, `_from_db_json`). Everything else in the package stays on SQLAlchemy.
 _SQL = {
     "device": (
-        "SELECT d.id, d.name, d.revoked_at, e.id, e.slug, e.name, e.gates"
+        "SELECT d.id, d.name, d.revoked_at, e.id, e.slug, e.name, e.gates, e.ends_at, e.late_checkin"
         " FROM event_device_tokens d JOIN events e ON e.id = d.event_id WHERE d.token_hash = ?"
     ),
     "ticket": (
@@ -96,6 +100,10 @@ _SQL = {
         " LEFT JOIN users u ON u.id = c.staff_id LEFT JOIN event_device_tokens d ON d.id = c.device_id"
         " WHERE c.event_id = ? AND c.scan_id = ?"
     ),
+    "supersede": (
+        "UPDATE event_checkins SET undone_at = ?, undone_by_id = ?, undo_reason = ?"
+        " WHERE id = ? AND undone_at IS NULL"
+    ),
     "insert_scan": (
         "INSERT INTO event_scans (event_id, scan_id, result, response, at)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id"
@@ -113,6 +121,8 @@ class DeviceRow(NamedTuple):
     slug: str
     event_name: str
     gates: list[str]
+    ends_at: datetime
+    late_checkin: bool
 
 
 class TicketRow(NamedTuple):
@@ -186,6 +196,17 @@ def _from_db_time(value: datetime | str) -> datetime:
 def _from_db_json(value: Any) -> Any:
     """SQLite hands JSON back as text; psycopg has already decoded it."""
     return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _fetch_rowcount(name: str, params: tuple[object, ...]) -> int:
+    """Run one writing statement of `_SQL` in the session's transaction; the rows it changed."""
+    driver, postgres = _driver()
+    cursor = driver.cursor()
+    try:
+        cursor.execute((_SQL_PG if postgres else _SQL)[name], params)
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
 
 
 def _stored_response(event_id: int, scan_id: str) -> Answer | None:
@@ -282,6 +303,14 @@ class ScanScope:
     device_id: int | None = None
     label: str = ""
     user: User | None = field(default=None, repr=False)
+    # Read with the credentials (no extra query per scan): a ticket is refused once the event has
+    # ended, unless its organisers allowed late check-in.
+    ends_at: datetime | None = None
+    late_checkin: bool = False
+
+    def ended(self, at: datetime) -> bool:
+        """Has the event ended at `at` with no late check-in allowed?"""
+        return not self.late_checkin and self.ends_at is not None and at > self.ends_at
 
 
 def _device(token_hash: str) -> DeviceRow | None:
@@ -289,7 +318,17 @@ def _device(token_hash: str) -> DeviceRow | None:
     return (
         None
         if row is None
-        else DeviceRow(row[0], row[1], row[2], row[3], row[4], row[5], _from_db_json(row[6]))
+        else DeviceRow(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            _from_db_json(row[6]),
+            _from_db_time(row[7]),
+            bool(row[8]),
+        )
     )
 
 
@@ -324,6 +363,8 @@ def scope_for_device(slug: str, token: str) -> ScanScope:
         list(row.gates),
         device_id=row.id,
         label=f"Thiết bị: {row.name}",
+        ends_at=row.ends_at,
+        late_checkin=row.late_checkin,
     )
 
 
@@ -340,7 +381,15 @@ def scope_for_user(slug: str, user: User | None) -> ScanScope:
     if not can_scan(user, event):
         raise PermissionDenied("Bạn không được phân công check-in cho sự kiện này.", code="forbidden")
     return ScanScope(
-        event.id, event.slug, event.name, list(event.gates), staff_id=user.id, label=user.full_name, user=user
+        event.id,
+        event.slug,
+        event.name,
+        list(event.gates),
+        staff_id=user.id,
+        label=user.full_name,
+        user=user,
+        ends_at=event.ends_at,
+        late_checkin=bool(event.late_checkin),
     )
 
 
@@ -477,10 +526,49 @@ def _try_checkin(
             if replay is not None:
                 return replay
         first = _active_checkin(ticket_row.ticket_id)
+        if first is not None and at < first.at:
+            superseded = _supersede(scope, ticket_row, first, gate, at, scan_id)
+            if superseded is not None:
+                return superseded
+            continue  # the standing check-in changed meanwhile: look again
         if first is not None:
             return _already(ticket_row, first)
         # The blocking check-in was undone between our INSERT and SELECT: try again.
     _busy()
+
+
+def _supersede(
+    scope: ScanScope, ticket_row: TicketRow, first: CheckinRow, gate: str, at: datetime, scan_id: str | None
+) -> Answer | None:
+    """The earliest check-in wins: a queued offline scan made before the ticket's standing check-in
+    undoes that one and takes its place, in one transaction. The UPDATE only matches a check-in
+    still standing and the partial unique index admits one active check-in per ticket, so two
+    syncs racing for the same ticket leave exactly one standing (the earliest, after retries).
+    None: another request changed the standing check-in first (nothing written)."""
+    _driver_connection, postgres = _driver()
+    reason = SUPERSEDED_REASON.format(gate=gate or "?")
+    now = utcnow()
+    undone = _fetch_rowcount("supersede", (_db_time(now, postgres), scope.staff_id, reason, first.id))
+    new = (
+        _fetch_one("insert_checkin", _checkin_params(scope, ticket_row, gate, at, scan_id, postgres))
+        if undone
+        else None
+    )
+    if new is None:
+        db.session.rollback()
+        return None
+    record(
+        scope.user,
+        "event.checkin_superseded",
+        "checkin",
+        first.id,
+        event=scope.event_slug,
+        by_checkin=int(new[0]),
+        device_id=scope.device_id,
+    )
+    db.session.commit()
+    earlier_than = _checkin_json(first.id, first.at, first.gate, _staff_label(first))
+    return {**_ok(scope, ticket_row, int(new[0]), gate, at), "superseded": earlier_than}
 
 
 def record_checkin(
@@ -517,6 +605,8 @@ def record_checkin(
         answer = _answer("wrong_event", event={"name": other})
     elif row.revoked_at is not None:
         answer = _answer("revoked", attendee=_attendee_json(row))
+    elif scope.ended(at):
+        answer = _answer("event_ended", attendee=_attendee_json(row))
     else:
         answer = _try_checkin(scope, row, gate, at, scan_id)
         if answer["result"] == "ok":
@@ -562,6 +652,11 @@ def undo_checkin(scope: ScanScope, checkin_id: int, reason: str) -> Checkin:
     return checkin
 
 
+def _refuse_if_ended(scope: ScanScope) -> None:
+    if scope.ended(utcnow()):
+        raise Conflict(EVENT_ENDED, code="event_ended")
+
+
 def walk_in(
     scope: ScanScope,
     data: dict[str, Any],
@@ -571,6 +666,7 @@ def walk_in(
     scan_id: str | None = None,
 ) -> Answer:
     """Register someone at the desk and check them in at once (ticket + check-in, one transaction)."""
+    _refuse_if_ended(scope)
     gate = _clean_gate(scope, gate)
     scan_id = _clean_scan_id(scan_id)
     if scan_id:
@@ -612,6 +708,7 @@ def walk_in(
 
 def checkin_group(scope: ScanScope, group_name: str, *, gate: str | None = None) -> dict[str, Any]:
     """Check in every member of a delegation who holds a valid ticket and is not yet in."""
+    _refuse_if_ended(scope)
     gate = _clean_gate(scope, gate)
     group = tidy(group_name or "", one_line=True)
     if not group:
@@ -698,37 +795,3 @@ def search_attendees(scope: ScanScope, query: str, *, limit: int = 20) -> list[d
             }
         )
     return results
-
-
-def attendee_checkins(attendee: Attendee) -> list[Checkin]:
-    """Every check-in of this registration (undone ones too), oldest first."""
-    return list(
-        db.session.scalars(
-            select(Checkin).where(Checkin.attendee_id == attendee.id).order_by(Checkin.at, Checkin.id)
-        )
-    )
-
-
-def recent_checkins(event: Event, limit: int = 20) -> list[Checkin]:
-    """The event's latest check-ins, newest first."""
-    return list(
-        db.session.scalars(
-            select(Checkin)
-            .where(Checkin.event_id == event.id)
-            .order_by(Checkin.at.desc(), Checkin.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def list_groups(event: Event) -> list[tuple[str, int]]:
-    """The event's delegations with their number of valid registrations, by name."""
-    return [
-        (name, count)
-        for name, count in db.session.execute(
-            select(Attendee.group_name, func.count())
-            .where(Attendee.event_id == event.id, Attendee.group_name != "", Attendee.cancelled_at.is_(None))
-            .group_by(Attendee.group_name)
-            .order_by(Attendee.group_name)
-        )
-    ]

@@ -92,6 +92,7 @@ class EventForm(Form):
     )
     is_published = BooleanField("Hiển thị trên trang chủ và nhận đăng ký", default=True)
     show_attendance = BooleanField("Sau sự kiện, trang công khai hiện số người đã check-in", default=False)
+    late_checkin = BooleanField("Cho phép check-in sau khi sự kiện kết thúc", default=False)
 
 
 class StaffForm(Form):

@@ -32,11 +32,18 @@ def register(provider: Provider) -> Provider:
     return provider
 
 
+def unregister(provider: Provider) -> None:
+    """Forget a provider (tests that register one of their own)."""
+    if provider in _providers:
+        _providers.remove(provider)
+
+
 def points_for(event: Any) -> list[ScanPoint]:
     """The gates first (in the event's order), then every provider's points."""
     api = url_for("events.api_checkin", slug=event.slug)
     points: list[ScanPoint] = [
-        {"id": f"gate:{gate}", "label": gate, "kind": "gate", "api": api, "gate": gate} for gate in event.gates
+        {"id": f"gate:{gate}", "label": gate, "kind": "gate", "api": api, "gate": gate}
+        for gate in event.gates
     ]
     for provider in _providers:
         points.extend(provider(event))

@@ -184,6 +184,8 @@ def _apply_event_fields(actor: User, event: Event, data: dict[str, Any]) -> None
     event.categories, event.gates, event.public_categories = categories, gates, public
     event.is_published = bool(data.get("is_published", True))
     event.show_attendance = bool(data.get("show_attendance", event.show_attendance or False))
+    # Off by default: after the end a ticket answers "sự kiện đã kết thúc" at the gate.
+    event.late_checkin = bool(data.get("late_checkin", event.late_checkin or False))
     event.contest_id = contest_id
 
 

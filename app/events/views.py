@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.contests.permissions import is_global_organiser
 from app.errors import Conflict, DomainError, Invalid, apply_error, form_status
-from app.events import bp, checkin, forms, permissions, registration, services, tickets
+from app.events import bp, desk, forms, offline, permissions, registration, scanpoints, services, tickets
 from app.events.models import DEFAULT_CATEGORIES, DEFAULT_GATES, DEFAULT_PUBLIC_CATEGORIES
 from app.events.stats import event_stats, event_totals
 from app.extensions import limiter
@@ -24,6 +25,21 @@ from app.text import page_number
 
 # The camera decoder (qr-scanner) runs its decoding in a Worker built from a blob: URL.
 SCANNER_CSP = CSP.replace("default-src 'self';", "default-src 'self'; worker-src 'self' blob:;")
+# What the scanner's service worker caches besides the scanner pages (static/…), and its own code.
+SW_SOURCE = "js/events/sw.js"
+SW_ASSETS = (
+    "js/events/scanner.js",
+    "js/events/offline-list.js",
+    "css/events.css",
+    "css/app.css",
+    "vendor/pico/pico.min.css",
+    "vendor/qr-scanner/qr-scanner.min.js",
+    "vendor/qr-scanner/qr-scanner-worker.min.js",
+    "img/favicon.svg",
+)
+SW_SCOPE = "/su-kien/"
+# The scanner pages the worker answers for offline: /su-kien/<slug>/quet-ve.
+SW_PAGE_PATTERN = r"^/su-kien/[a-z0-9-]+/quet-ve$"
 
 
 @bp.app_context_processor
@@ -170,7 +186,25 @@ def ticket_page(code: str):
 @bp.get("/quet-ve")
 @role_required(Role.CHECKIN, Role.ORGANISER)
 def my_scanning_events():
-    return render_template("events/my_events.html", events=permissions.events_for_staff(current_user))
+    now = utcnow()
+    agenda = desk.scanning_agenda(permissions.events_for_staff(current_user), now)
+    return render_template("events/my_events.html", agenda=agenda, now=now, past_shown=desk.PAST_SHOWN)
+
+
+@bp.get("/su-kien/sw.js")
+def service_worker():
+    """The scanner's service worker, with its version (a hash of every file it caches) prepended."""
+    static = current_app.static_folder or ""
+    source = (Path(static) / SW_SOURCE).read_bytes()
+    settings = {
+        "version": offline.worker_version(static, SW_ASSETS, source),
+        "assets": [url_for("static", filename=name) for name in SW_ASSETS],
+        "page": SW_PAGE_PATTERN,
+    }
+    prefix = f"self.SCANNER_SW = {json.dumps(settings)};\n".encode()
+    response = Response(prefix + source, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = SW_SCOPE
+    return response
 
 
 @bp.get("/su-kien/<slug>/quet-ve")
@@ -181,7 +215,13 @@ def scanner(slug: str):
     config = {
         "slug": event.slug,
         "gates": event.gates,
+        "points": scanpoints.points_for(event),
         "categories": event.categories,
+        "ends_at": event.ends_at.isoformat(),
+        "late_checkin": event.late_checkin,
+        "tickets": url_for("events.api_ticket_list", slug=event.slug),
+        "sw": url_for("events.service_worker"),
+        "sw_scope": SW_SCOPE,
         "api": url_for("events.api_checkin", slug=event.slug),
         "search": url_for("events.api_search", slug=event.slug),
         "walkin": url_for("events.api_walk_in", slug=event.slug),
@@ -193,7 +233,8 @@ def scanner(slug: str):
         "events/scanner.html",
         event=event,
         config=json.dumps(config, ensure_ascii=False),
-        groups=checkin.list_groups(event),
+        points=config["points"],
+        groups=desk.list_groups(event),
         consent_form=forms.OrganiserRegistrationForm(prefix="walkin"),
     )
     response = Response(html)
@@ -245,6 +286,7 @@ def _event_data(form) -> dict:
         "contest_id": form.contest_id.data or None,
         "is_published": form.is_published.data,
         "show_attendance": form.show_attendance.data,
+        "late_checkin": form.late_checkin.data,
     }
 
 
@@ -312,7 +354,7 @@ def _dashboard(event, *, staff_form=None, device_form=None, new_token=None, stat
             new_token=new_token,
             stats=event_totals(event.id),
             contest=services.linked_contest(event),
-            recent=checkin.recent_checkins(event, limit=10),
+            recent=desk.recent_checkins(event, limit=10),
         ),
         status,
     )
@@ -424,7 +466,7 @@ def manage_attendee(slug: str, attendee_id: int):
         "events/attendee.html",
         event=event,
         attendee=attendee,
-        checkins=checkin.attendee_checkins(attendee),
+        checkins=desk.attendee_checkins(attendee),
         reissue_form=forms.ReasonForm(prefix="reissue"),
         cancel_form=forms.ReasonForm(prefix="cancel"),
     )

@@ -2,15 +2,36 @@
 // search, group and walk-in check-in, undo, and an offline queue kept in localStorage.
 // Every scan gets a client scan_id, so a retry or a queued scan synced twice is answered by the
 // server with the first answer and never creates a second check-in.
+// Offline (issue 14): a service worker (sw.js) opens this page with no network, and the event's
+// ticket list kept on the device (offline-list.js) lets an offline scan show the name and catch a
+// ticket scanned twice here. On sync the server stays the truth; every queued scan it answered
+// differently is listed under "Khác biệt sau đồng bộ" until dismissed.
+
+import {
+  codeHash,
+  deleteEndedLists,
+  deleteList,
+  extractCode,
+  hasEnded,
+  indexRows,
+  loadList,
+  localTime,
+  looksLikeCode,
+  saveList,
+} from "./offline-list.js";
 
 const root = document.getElementById("scanner");
 const cfg = JSON.parse(root.dataset.config);
-const csrf = root.dataset.csrf;
+let csrf = root.dataset.csrf;
 const $ = (id) => document.getElementById(id);
 const KEY = (name) => `kndmst.${name}.${cfg.slug}`;
 const RECENT_MAX = 30;
 const SAME_CODE_COOLDOWN_MS = 4000;
 const REQUEST_TIMEOUT_MS = 8000;
+const LIST_REFRESH_MS = 60000;
+const LIST_TIMEOUT_MS = 30000;
+const CONFLICTS_MAX = 100;
+const points = new Map(cfg.points.map((p) => [p.id, p]));
 
 const LABELS = {
   ok: { icon: "✔", title: "Hợp lệ – mời vào", cls: "ok" },
@@ -18,6 +39,9 @@ const LABELS = {
   invalid: { icon: "✖", title: "Mã vé không hợp lệ", cls: "error" },
   revoked: { icon: "✖", title: "Vé đã bị thu hồi", cls: "error" },
   wrong_event: { icon: "✖", title: "Vé của sự kiện khác", cls: "error" },
+  event_ended: { icon: "✖", title: "Sự kiện đã kết thúc", cls: "error" },
+  not_registered: { icon: "✖", title: "Chưa đăng ký phiên này", cls: "error" },
+  room_full: { icon: "✖", title: "Phòng đã đủ chỗ", cls: "error" },
   queued: { icon: "◷", title: "Đã lưu, chờ có mạng", cls: "queued" },
   failed: { icon: "✖", title: "Không gửi được", cls: "error" },
   undone: { icon: "↺", title: "Đã huỷ check-in", cls: "info" },
@@ -37,6 +61,7 @@ function save(name, value) {
 }
 let queue = load("queue", []);
 let recent = load("recent", []);
+let conflicts = load("conflicts", []);
 
 function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -50,9 +75,9 @@ function uuid() {
 // --- network ----------------------------------------------------------------------------------
 class NetworkError extends Error {}
 
-async function api(method, url, body) {
+async function api(method, url, body, timeout = REQUEST_TIMEOUT_MS) {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+  const timer = setTimeout(() => controller.abort(), timeout);
   let response;
   try {
     response = await fetch(url, {
@@ -113,6 +138,7 @@ function setResult(kind, title, lines) {
   const box = $("result");
   const label = LABELS[kind] || LABELS.failed;
   box.className = `scan-result ${label.cls}`;
+  delete box.dataset.offline;
   box.querySelector(".scan-icon").textContent = label.icon;
   box.querySelector(".scan-title").textContent = title || label.title;
   const detail = box.querySelector(".scan-detail");
@@ -212,29 +238,218 @@ function renderNet() {
   }
 }
 
-function enqueue(scan) {
+function enqueue(scan, verdict) {
   queue.push(scan);
   save("queue", queue);
-  remember({ scan_id: scan.scan_id, code: scan.code, result: "queued", name: "", at_local: "", gate: scan.gate });
-  setResult("queued", LABELS.queued.title, ["Lượt quét sẽ tự gửi khi có mạng trở lại.", `Đang chờ: ${queue.length}`]);
+  remember({
+    scan_id: scan.scan_id,
+    code: scan.code,
+    result: "queued",
+    name: verdict.name || "",
+    at_local: "",
+    gate: scan.point_label || scan.gate,
+  });
 }
+
+// --- the ticket list kept for offline use ------------------------------------------------------------
+let list = null; // { record, byHash }
+let listBusy = false;
+
+function renderList() {
+  const el = $("list-status");
+  if (!list) {
+    el.textContent = "";
+    return;
+  }
+  const n = list.record.rows.length;
+  el.textContent = `Danh sách vé trên máy: ${n.toLocaleString("vi-VN")} vé, cập nhật ${localTime(list.record.fetched_at)}`;
+}
+
+async function useList(record) {
+  list = record ? { record, byHash: indexRows(record) } : null;
+  renderList();
+}
+
+// Download the list (or confirm it is unchanged: 304) while online; refused after the event.
+async function refreshList() {
+  if (listBusy || !online()) return;
+  listBusy = true;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), LIST_TIMEOUT_MS);
+  try {
+    const headers = { Accept: "application/json" };
+    if (list && list.record.etag) headers["If-None-Match"] = list.record.etag;
+    const response = await fetch(cfg.tickets, { credentials: "same-origin", headers, signal: controller.signal, cache: "no-store" });
+    if (response.status === 304 && list) {
+      list.record.fetched_at = Date.now();
+      await saveList(list.record);
+    } else if (response.ok) {
+      const data = await response.json();
+      if (data.csrf) csrf = data.csrf;
+      const record = {
+        slug: cfg.slug,
+        format: data.format,
+        etag: response.headers.get("ETag") || "",
+        fetched_at: Date.now(),
+        ends_at: data.event.ends_at,
+        late_checkin: data.event.late_checkin,
+        hash_chars: data.hash_chars,
+        categories: data.categories,
+        gates: data.gates,
+        rows: data.rows,
+        // Offline check-ins made on this device and not yet synced stay known after a refresh.
+        local: keepUnsynced(list ? list.record.local : {}, Date.parse(data.generated_at)),
+      };
+      await saveList(record);
+      await useList(record);
+    } else if ([401, 403, 409].includes(response.status)) {
+      // Not (or no longer) staff of this event, or the event has ended: no list on this device.
+      await deleteList(cfg.slug);
+      await useList(null);
+    }
+  } catch {
+    /* offline or slow network: keep the copy we have */
+  } finally {
+    clearTimeout(timer);
+    listBusy = false;
+    renderList();
+  }
+}
+
+function keepUnsynced(local, generated) {
+  // Queued scans, and check-ins made after the server built this list (a few seconds of leeway).
+  const pending = new Set(queue.map((s) => s.scan_id));
+  const since = Number.isNaN(generated) ? Infinity : generated - 5000;
+  return Object.fromEntries(Object.entries(local || {}).filter(([, v]) => pending.has(v.scan_id) || v.at > since));
+}
+
+// What the device can say about a scan with no network: { result, title, lines, name, queue }.
+async function offlineVerdict(scan, point) {
+  const code = extractCode(scan.code);
+  if (!looksLikeCode(code)) {
+    return { result: "invalid", title: "Mã vé không hợp lệ", lines: ["Không đọc được mã vé: kiểm tra lại hoặc tìm theo tên khi có mạng."], queue: false };
+  }
+  const hash = list ? await codeHash(code, list.record.hash_chars) : null;
+  const row = hash ? list.byHash.get(hash) : null;
+  const who = row ? [row.name, [row.category, row.organisation].filter(Boolean).join(" · "), row.group ? `Đoàn: ${row.group}` : ""] : [];
+  const pendingLine = `Đang chờ gửi: ${queue.length + 1}`;
+  if (!list || !hash) {
+    return { result: "queued", title: LABELS.queued.title, lines: ["Lượt quét sẽ tự gửi khi có mạng trở lại.", pendingLine], queue: true, offline: "unknown" };
+  }
+  if (!row) {
+    return {
+      result: "queued",
+      title: "Chưa có trong danh sách tải về",
+      lines: ["Chưa có trong danh sách tải về — sẽ kiểm tra khi có mạng.", pendingLine],
+      queue: true,
+      offline: "unknown",
+    };
+  }
+  if (point.kind !== "gate") {
+    // Session registrations and room capacity are not in the list: the server decides on sync.
+    return { result: "queued", title: LABELS.queued.title, lines: [...who, "Sẽ kiểm tra đăng ký phiên khi có mạng.", pendingLine], queue: true, offline: "unknown", name: row.name };
+  }
+  const mine = list.record.local[hash];
+  if (mine) {
+    return { result: "already_checked_in", title: "Đã check-in (trên máy này)", lines: [...who, `Đã check-in (trên máy này, lúc ${localTime(mine.at)} – ${mine.gate})`], queue: false, name: row.name };
+  }
+  if (row.at) {
+    return {
+      result: "already_checked_in",
+      title: LABELS.already_checked_in.title,
+      lines: [...who, `Lần đầu: ${localTime(row.at)} – ${row.gate} (theo danh sách tải lúc ${localTime(list.record.fetched_at)})`],
+      queue: false,
+      name: row.name,
+    };
+  }
+  list.record.local[hash] = { at: Date.parse(scan.scanned_at), gate: scan.gate, scan_id: scan.scan_id };
+  saveList(list.record).catch(() => {});
+  return { result: "ok", title: "Hợp lệ – mời vào (ngoại tuyến)", lines: [...who, "Mất mạng: lượt quét được lưu và sẽ gửi khi có mạng.", pendingLine], queue: true, offline: "ok", name: row.name };
+}
+
+async function scanOffline(scan, point) {
+  const verdict = await offlineVerdict(scan, point);
+  if (verdict.queue) {
+    enqueue({ ...scan, offline: verdict.offline, name: verdict.name || "" }, verdict);
+  } else {
+    remember({ scan_id: scan.scan_id, code: scan.code, result: verdict.result, name: verdict.name || "", at_local: localTime(Date.parse(scan.scanned_at)), gate: point.label });
+  }
+  setResult(verdict.result, verdict.title, verdict.lines);
+  return verdict.result === "ok" || verdict.result === "already_checked_in";
+}
+
+// --- differences after sync ------------------------------------------------------------------------
+function renderConflicts() {
+  const box = $("conflicts");
+  const ul = $("conflict-list");
+  ul.replaceChildren();
+  for (const c of conflicts) {
+    const li = document.createElement("li");
+    li.className = "conflict";
+    const strong = document.createElement("strong");
+    strong.textContent = c.name || `${(c.code || "").slice(0, 12)}…`;
+    const was = document.createElement("span");
+    was.textContent = `Trên máy (${c.scanned_local} – ${c.gate}): ${c.offline_title}`;
+    const now = document.createElement("span");
+    now.textContent = `Máy chủ: ${c.server_title}${c.server_detail ? ` – ${c.server_detail}` : ""}`;
+    li.append(strong, document.createElement("br"), was, document.createElement("br"), now);
+    ul.append(li);
+  }
+  box.hidden = conflicts.length === 0;
+}
+
+function noteConflict(scan, answer) {
+  const changed = scan.offline === "ok" ? answer.result !== "ok" : scan.offline === "unknown" && answer.result !== "ok";
+  if (!changed) return;
+  const first = answer.first_checkin;
+  const label = LABELS[answer.result] || LABELS.failed;
+  conflicts.unshift({
+    scan_id: scan.scan_id,
+    code: scan.code,
+    name: (answer.attendee && answer.attendee.name) || scan.name || "",
+    gate: scan.point_label || scan.gate,
+    scanned_local: localTime(Date.parse(scan.scanned_at)),
+    offline_title: scan.offline === "ok" ? "Hợp lệ (ngoại tuyến)" : "Chưa có trong danh sách tải về",
+    server_title: label.title,
+    server_detail: first ? `lần đầu ${first.at_local} – ${first.gate}${first.staff ? ` – ${first.staff}` : ""}` : answer.message || "",
+  });
+  conflicts = conflicts.slice(0, CONFLICTS_MAX);
+  save("conflicts", conflicts);
+  renderConflicts();
+}
+
+$("conflicts-dismiss").addEventListener("click", () => {
+  conflicts = [];
+  save("conflicts", conflicts);
+  renderConflicts();
+});
 
 let flushing = false;
 let queueProblem = "";
+function body(scan) {
+  return { scan_id: scan.scan_id, code: scan.code, gate: scan.gate, scanned_at: scan.scanned_at };
+}
 async function flush() {
   if (flushing || !queue.length || !online()) return;
   flushing = true;
   queueProblem = "";
   let sent = 0;
   let last = null;
+  let csrfRetried = false;
   try {
     while (queue.length) {
       const scan = queue[0];
       let answer;
       try {
-        answer = await api("POST", cfg.api, scan);
+        answer = await api("POST", scan.api || cfg.api, body(scan));
       } catch (err) {
         if (err instanceof NetworkError) break;
+        if (err.status === 400 && !csrfRetried) {
+          // A page opened from the offline cache may hold an old CSRF token: fetch a fresh one.
+          csrfRetried = true;
+          await refreshList();
+          continue;
+        }
         if ([400, 401, 403, 429].includes(err.status)) {
           // Logged out, session expired or rate-limited: keep every queued scan for later.
           queueProblem = err.message;
@@ -244,49 +459,84 @@ async function flush() {
       }
       queue.shift();
       save("queue", queue);
-      remember(entryFromAnswer(scan, answer));
+      remember({ ...entryFromAnswer(scan, answer), gate: scan.point_label || (answer.first_checkin || answer.checkin || {}).gate || scan.gate });
+      noteConflict(scan, answer);
       last = answer;
       sent += 1;
     }
-    // The panel still shows "queued" from the last offline scan: show how the sync went instead.
-    if (sent && $("result").classList.contains("queued") && last) {
+    // The panel still shows an offline answer: show how the sync went instead.
+    if (sent && last && $("result").dataset.offline === "1") {
       const label = LABELS[last.result] || LABELS.failed;
       setResult(last.result, `Đã gửi ${sent} lượt quét chờ`, [`Lượt cuối: ${label.title}`, ...describe(last)]);
     }
   } finally {
     flushing = false;
     renderRecent();
+    if (sent) refreshList();
   }
 }
 
 // --- scanning -----------------------------------------------------------------------------------
+function currentPoint() {
+  return points.get($("gate").value) || cfg.points[0];
+}
+
+// Returns true when the code needs no correction (the manual box may be cleared).
 async function submitScan(code) {
   const text = (code || "").trim();
-  if (!text) return;
-  const scan = { scan_id: uuid(), code: text, gate: $("gate").value, scanned_at: new Date().toISOString() };
-  if (!online()) {
-    enqueue(scan);
-    return;
-  }
+  if (!text) return false;
+  const point = currentPoint();
+  const scan = {
+    scan_id: uuid(),
+    code: text,
+    gate: point.gate,
+    api: point.api,
+    point_label: point.label,
+    scanned_at: new Date().toISOString(),
+  };
+  if (!online()) return markOffline(await scanOffline(scan, point));
   try {
-    const answer = await api("POST", cfg.api, scan);
+    const answer = await api("POST", point.api, body(scan));
     showAnswer(answer);
-    remember(entryFromAnswer(scan, answer));
+    if (answer.result === "ok" && point.kind === "gate") noteLocal(scan);
+    remember({ ...entryFromAnswer(scan, answer), gate: point.kind === "gate" ? entryFromAnswer(scan, answer).gate : point.label });
+    return answer.result === "ok" || answer.result === "already_checked_in";
   } catch (err) {
-    if (err instanceof NetworkError) {
-      enqueue(scan);
-    } else {
-      setResult("failed", "Không kiểm tra được", [err.message]);
-    }
+    if (err instanceof NetworkError) return markOffline(await scanOffline(scan, point));
+    setResult("failed", "Không kiểm tra được", [err.message]);
+    return false;
   }
 }
 
-$("manual-form").addEventListener("submit", (event) => {
+// An online check-in on this device: known at once, should the network drop before the next refresh.
+async function noteLocal(scan) {
+  if (!list) return;
+  const hash = await codeHash(extractCode(scan.code), list.record.hash_chars);
+  if (!hash) return;
+  list.record.local[hash] = { at: Date.parse(scan.scanned_at), gate: scan.gate, scan_id: scan.scan_id };
+  saveList(list.record).catch(() => {});
+}
+
+function forgetLocal(scanId) {
+  if (!list) return;
+  for (const [hash, v] of Object.entries(list.record.local)) if (v.scan_id === scanId) delete list.record.local[hash];
+  saveList(list.record).catch(() => {});
+  refreshList();
+}
+
+function markOffline(clean) {
+  $("result").dataset.offline = "1";
+  return clean;
+}
+
+$("manual-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const input = $("manual-code");
-  submitScan(input.value);
-  input.value = "";
+  const clean = await submitScan(input.value);
+  // After an error the typed code stays for correction, selected so the next scan replaces it.
+  if (clean) input.value = "";
   input.focus();
+  if (!clean) input.select();
 });
 
 // Camera: qr-scanner is loaded only when asked for, so the rest of the page works without it.
@@ -321,6 +571,8 @@ async function toggleCamera() {
     );
     await scanner.start();
     root.classList.add("camera-on");
+    // On a phone: the preview and the answer below it fill the screen, no scrolling to aim.
+    $("camera").closest("section").scrollIntoView({ block: "start" });
     button.textContent = "Tắt camera";
     message.textContent = "Camera đang bật – đưa mã QR vào khung hình.";
   } catch (err) {
@@ -356,6 +608,7 @@ $("undo-form").addEventListener("submit", async (event) => {
     await api("DELETE", `${cfg.undo}${undoTarget.checkin_id}`, { reason });
     for (const r of recent) if (r.checkin_id === undoTarget.checkin_id) r.undone = true;
     save("recent", recent);
+    forgetLocal(undoTarget.scan_id);
     renderRecent();
     $("undo-dialog").close();
     setResult("undone", "Đã huỷ check-in", [undoTarget.name, `Lý do: ${reason}`]);
@@ -439,12 +692,24 @@ if (groupForm) {
       setResult("failed", "Cần có mạng", ["Check-in cả đoàn cần kết nối mạng."]);
       return;
     }
+    // Ask first, with the count: a mis-picked delegation checks in many people at once.
+    const option = $("group-select").selectedOptions[0];
+    $("group-confirm-text").textContent = `Check-in ${option.dataset.count} người của đoàn “${option.value}”?`;
+    $("group-dialog").showModal();
+    $("group-confirm").focus();
+  });
+  $("group-cancel").addEventListener("click", () => $("group-dialog").close());
+  $("group-confirm-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("group-dialog").close();
+    const gate = currentPoint().gate;
     try {
-      const data = await api("POST", cfg.group, { group: $("group-select").value, gate: $("gate").value });
+      const data = await api("POST", cfg.group, { group: $("group-select").value, gate });
       setResult(data.checked_in ? "ok" : "already_checked_in", data.checked_in ? "Đã check-in cả đoàn" : "Cả đoàn đã vào trước đó", [data.message]);
       for (const answer of data.answers.filter((a) => a.result === "ok")) {
-        remember(entryFromAnswer({ scan_id: `group-${answer.checkin.id}`, code: "", gate: $("gate").value }, answer));
+        remember(entryFromAnswer({ scan_id: `group-${answer.checkin.id}`, code: "", gate }, answer));
       }
+      refreshList();
     } catch (err) {
       setResult("failed", "Không check-in được đoàn", [err.message]);
     }
@@ -471,7 +736,7 @@ $("walkin-form").addEventListener("submit", async (event) => {
     organisation: form.organisation.value,
     category: form.category.value,
     consents,
-    gate: $("gate").value,
+    gate: currentPoint().gate,
     scan_id: uuid(),
   };
   try {
@@ -485,17 +750,43 @@ $("walkin-form").addEventListener("submit", async (event) => {
 });
 
 // --- start -----------------------------------------------------------------------------------------
+// The scan point: a gate, or a session's room (its scans go to the agenda's API). Group check-in
+// and walk-ins belong to the gates.
 const gateSelect = $("gate");
-const savedGate = localStorage.getItem(KEY("gate"));
-if (savedGate && cfg.gates.includes(savedGate)) gateSelect.value = savedGate;
-gateSelect.addEventListener("change", () => localStorage.setItem(KEY("gate"), gateSelect.value));
+const savedPoint = localStorage.getItem(KEY("gate"));
+for (const id of [savedPoint, `gate:${savedPoint}`]) if (id && points.has(id)) gateSelect.value = id;
+function showPointTools() {
+  const atGate = currentPoint().kind === "gate";
+  for (const el of document.querySelectorAll(".scan-group, .scan-walkin")) el.hidden = !atGate;
+}
+gateSelect.addEventListener("change", () => {
+  localStorage.setItem(KEY("gate"), gateSelect.value);
+  showPointTools();
+});
+showPointTools();
 window.addEventListener("online", () => {
   renderNet();
   flush();
+  refreshList();
 });
 window.addEventListener("offline", renderNet);
 setInterval(flush, 10000);
+setInterval(refreshList, LIST_REFRESH_MS);
 renderNet();
 renderRecent();
-flush();
+renderConflicts();
 $("manual-code").focus();
+
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register(cfg.sw, { scope: cfg.sw_scope }).catch(() => {
+    /* no offline start on this browser: everything else still works */
+  });
+}
+
+(async () => {
+  await deleteEndedLists();
+  const record = await loadList(cfg.slug);
+  await useList(record && record.format && !hasEnded(record) ? { ...record, local: record.local || {} } : null);
+  if (online()) await refreshList();
+  flush();
+})();

@@ -145,11 +145,11 @@ def test_scanner_camera_undo_and_offline_queue(camera_page, live_server, scene, 
     request.node.console_logs = logs
     login(page, live_server, "tnv@example.vn")
     page.get_by_role("link", name="Quét vé").first.click()
-    page.get_by_role("link", name="Mở trang quét vé").click()
+    page.get_by_role("link", name="Ngày hội KNĐMST 2024").click()
     expect(page.get_by_role("heading", name=re.compile("Quét vé"))).to_be_visible()
     assert_accessible_form(page)
     assert_fits_width(page)
-    page.get_by_label("Cổng").select_option("Cổng B")
+    page.get_by_label("Điểm quét").select_option("Cổng B")
     shot(page, request, "01-ready")
 
     # The fake camera shows the attendee's ticket QR: checked in, ✔.
@@ -190,13 +190,15 @@ def test_scanner_camera_undo_and_offline_queue(camera_page, live_server, scene, 
     assert "Đã huỷ check-in" in result.inner_text()
     assert active_checkins(live_server)[0] == 0
 
-    # Network cut: the scan (as a USB scanner types it, URL + newline) is queued on the device.
+    # Network cut: the scan (as a USB scanner types it, URL + newline) is queued on the device; the
+    # ticket list kept on the device (refreshed after the undo) shows who it is.
+    expect(page.get_by_text(re.compile(r"Danh sách vé trên máy: 1 vé"))).to_be_visible()
     page.context.set_offline(True)
     page.wait_for_selector(".net-offline")
     page.get_by_label("Mã vé (máy quét USB hoặc gõ tay)").fill(scene["url"])
     page.keyboard.press("Enter")
-    page.wait_for_selector("#result.queued")
-    assert "chờ có mạng" in result.inner_text()
+    page.wait_for_selector("#result.ok")
+    assert "ngoại tuyến" in result.inner_text() and "Nguyễn Thị Hồng" in result.inner_text()
     expect(page.locator("#queue-status")).to_have_text("1 lượt quét đang chờ gửi")
     shot(page, request, "05-offline-queued")
 
@@ -300,6 +302,7 @@ def test_search_group_and_walk_in_at_the_desk(page, live_server, scene, shoot):
     # The whole delegation at once.
     page.get_by_label("Đoàn", exact=True).select_option(label="Đoàn ĐH Phạm Văn Đồng (2)")
     page.get_by_role("button", name="Check-in cả đoàn").click()
+    page.get_by_role("dialog").get_by_role("button", name="Xác nhận check-in").click()
     # The previous answer is also "ok": wait for this answer's text, not just the class.
     expect(page.locator("#result")).to_contain_text("check-in 2 người")
     expect(page.locator("#result")).to_have_class(re.compile(r"\bok\b"))
