@@ -45,6 +45,8 @@ from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import func, insert, select, update  # noqa: E402
 
 from app import create_app  # noqa: E402
+from app.agenda.models import EventSession, SessionCheckin, SessionRegistration  # noqa: E402
+from app.booths.models import BoothApplication  # noqa: E402
 from app.contests.models import Contest, Entry, EntryFile, TeamMember  # noqa: E402
 from app.events import tickets  # noqa: E402
 from app.events.models import Attendee, Checkin, DeviceToken, Event, Ticket  # noqa: E402
@@ -231,6 +233,81 @@ def grow_festival(app: Flask, scale: int, rng: random.Random) -> None:
     db.session.execute(update(Event).where(Event.id == event.id).values(registered_count=total))
 
 
+def grow_floor(scale: int, rng: random.Random) -> None:
+    """The festival's booth applications (6 in the demo) copied N times in every status, and its
+    sessions' registrations and room check-ins N times over (extra places beyond a session's
+    capacity go to its waitlist), spread over the grown attendees."""
+    event = db.session.scalar(select(Event).where(Event.slug == FESTIVAL))
+    applications = rows_of(BoothApplication, BoothApplication.event_id == event.id)
+    statuses = ["submitted", "accepted", "waitlisted", "refused", "withdrawn"]
+    new_rows = []
+    for copy in range(1, scale):
+        for i, row in enumerate(applications):
+            new_rows.append(
+                clone(
+                    row,
+                    organisation=f"{row['organisation']} – cơ sở {copy}",
+                    status=rng.choice(statuses),
+                    booth_id=None,
+                    user_id=None,
+                    search_text=f"{row['search_text']} co so {copy}",
+                    created_at=row["created_at"] + timedelta(minutes=copy * 10 + i),
+                )
+            )
+    if new_rows:
+        bulk(BoothApplication, new_rows)
+    people = db.session.execute(
+        select(Attendee.id, Ticket.id)
+        .join(Ticket, Ticket.attendee_id == Attendee.id)
+        .where(Attendee.event_id == event.id, Ticket.revoked_at.is_(None))
+    ).all()
+    sessions = db.session.scalars(select(EventSession).where(EventSession.event_id == event.id)).all()
+    for session in sessions:
+        taken = set(
+            db.session.scalars(
+                select(SessionRegistration.attendee_id).where(SessionRegistration.session_id == session.id)
+            )
+        )
+        wanted = max(session.registered_count, 20) * (scale - 1)
+        chosen = [p for p in rng.sample(people, min(len(people), wanted + len(taken))) if p[0] not in taken][
+            :wanted
+        ]
+        room = session.capacity or wanted
+        registrations, checkins = [], []
+        for n, (attendee_id, ticket_id) in enumerate(chosen):
+            registered = session.registered_count + n < room
+            registrations.append(
+                {
+                    "session_id": session.id,
+                    "attendee_id": attendee_id,
+                    "status": "registered" if registered else "waitlisted",
+                    "created_at": session.starts_at - timedelta(days=1, minutes=n),
+                }
+            )
+            if registered and rng.random() < 0.5:
+                checkins.append(
+                    {
+                        "session_id": session.id,
+                        "event_id": event.id,
+                        "ticket_id": ticket_id,
+                        "attendee_id": attendee_id,
+                        "at": session.starts_at + timedelta(seconds=n),
+                        "undo_reason": "",
+                    }
+                )
+        bulk(SessionRegistration, registrations)
+        bulk(SessionCheckin, checkins)
+        registered_now = sum(1 for r in registrations if r["status"] == "registered")
+        db.session.execute(
+            update(EventSession)
+            .where(EventSession.id == session.id)
+            .values(
+                registered_count=EventSession.registered_count + registered_now,
+                present_count=EventSession.present_count + len(checkins),
+            )
+        )
+
+
 def sizes() -> dict[str, int]:
     count = db.session.scalar
     festival = select(Event.id).where(Event.slug == FESTIVAL).scalar_subquery()
@@ -241,6 +318,10 @@ def sizes() -> dict[str, int]:
         "sheets": count(select(func.count(Assignment.id))),
         "festival attendees": count(select(func.count(Attendee.id)).where(Attendee.event_id == festival)),
         "festival check-ins": count(select(func.count(Checkin.id)).where(Checkin.event_id == festival)),
+        "booth applications": count(
+            select(func.count(BoothApplication.id)).where(BoothApplication.event_id == festival)
+        ),
+        "session registrations": count(select(func.count(SessionRegistration.id))),
     }
 
 
@@ -342,12 +423,20 @@ def measure(app: Flask, scale: int, repeat: int, limit: float) -> list[dict]:
             ("attendee list", organiser, url_for("events.manage_event", slug=FESTIVAL)),
             ("live counts", organiser, url_for("events.live_counts", slug=FESTIVAL)),
             ("stats API", organiser, url_for("events.api_stats", slug=FESTIVAL)),
+            ("booth applications", organiser, url_for("booths.review_list", slug=FESTIVAL)),
+            ("floor plan", organiser, url_for("booths.floor_plan", slug=FESTIVAL)),
+            ("booth list (print)", organiser, url_for("booths.print_booths", slug=FESTIVAL)),
+            ("timetable", organiser, url_for("agenda.timetable", slug=FESTIVAL)),
+            ("sessions (manage)", organiser, url_for("agenda.manage_sessions", slug=FESTIVAL)),
+            ("room counts", organiser, url_for("agenda.live_rooms", slug=FESTIVAL)),
         ]
         exports = [
             ("export: results", url_for("exports.download_results", round_id=big_round)),
             ("export: entries", url_for("exports.download_entries", slug=contest)),
             ("export: judges", url_for("exports.download_judges", round_id=big_round)),
             ("export: attendance", url_for("exports.download_attendance", slug=FESTIVAL)),
+            ("export: exhibitors", url_for("booths.download_exhibitors", slug=FESTIVAL)),
+            ("export: sessions", url_for("agenda.export_attendance", slug=FESTIVAL)),
         ]
         warm_ups = [
             url_for("exports.download_results", round_id=small_round),
@@ -423,6 +512,7 @@ def run_scale(scale: int, repeat: int, limit: float) -> dict:
         start = time.perf_counter()
         grow_contests(scale, rng)
         grow_festival(app, scale, rng)
+        grow_floor(scale, rng)
         db.session.commit()
         grow_seconds = time.perf_counter() - start
         counts = sizes()

@@ -52,6 +52,7 @@ SLOW = {
     "tests/live/test_demo.py": "seed-demo",
     "tests/live/test_two_instances.py": "two gunicorn instances on PostgreSQL",
     "tests/programmes/test_demo.py": "seed-demo",
+    "tests/booths/test_demo.py": "seed-demo",
     "tests/certificates/test_views.py::test_batch_of_many_attendees": "120 certificates drawn in one job",
 }
 

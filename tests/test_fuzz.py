@@ -107,6 +107,8 @@ class World:
     round_id: int = 0  # the live round (the live API's URLs)
     entry_id: int = 0  # the team on its stage
     stage_key: str = ""
+    session_id: int = 0  # a session of the programme (the room-door API's URLs)
+    session_checkin_id: int = 0
     secrets: dict[str, str] = field(default_factory=dict)  # placeholder → the raw token in URLs
 
     def fingerprint(self) -> tuple:
@@ -216,6 +218,7 @@ def build_world() -> World:
     entries.add_member(applicant, draft, person("Trần Thị Bích", email="bich@fuzz.vn"))
     screened = make_entries(contest, list(contest.tracks), n=5)
     contest.last_code_number = len(screened)
+    screened[4].leader_id = other.id  # a team with an account: the organisers may offer it a booth
     db.session.commit()
 
     round_ = judging.create_round(
@@ -275,6 +278,36 @@ def build_world() -> World:
             "is_published": True,
         },
     )
+    # Booths (issue 14): the applicant's accepted application on a booth, with passes, and an uploaded
+    # plan; the judge holds an offer (its confirm, photo and withdraw forms). A session of the programme
+    # the first attendee holds and was let in to (her timetable's forms, the organisers' session forms).
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    from app.booths import applications as booth_applications
+    from app.booths.models import BoothApplication
+    from tests.test_authorization import _booths, _sessions
+
+    booth_world = _booths(organiser, applicant, event)
+    offer = BoothApplication(
+        event_id=event.id,
+        user_id=users["judge"].id,
+        booth_type_id=booth_world["type_id"],
+        status="offered",
+        organisation="Đội Máy sấy",
+        contact_name=users["judge"].full_name,
+        contact_email=users["judge"].email,
+    )
+    db.session.add(offer)
+    db.session.commit()
+    photo = io.BytesIO()
+    Image.new("RGB", (40, 30), (90, 160, 60)).save(photo, "JPEG")
+    booth_applications.add_photos(
+        users["judge"],
+        offer,
+        [FileStorage(io.BytesIO(photo.getvalue()), "san-pham.jpg", content_type="image/jpeg")],
+    )
+    session_world = _sessions(organiser, event, attendee, device_token)
     privacy.file_data_request(other, "deletion", "Xin xoá dữ liệu của tôi.")
     # Undelivered mail, so the organisers' list shows its resend/drop form (linked from /bao-cao).
     db.session.add(
@@ -310,6 +343,8 @@ def build_world() -> World:
         round_id=round_.id,
         entry_id=on_stage.entry_id,
         stage_key=stage.public_key,
+        session_id=session_world["session_id"],
+        session_checkin_id=session_world["session_checkin_id"],
     )
 
 
@@ -925,6 +960,11 @@ def test_every_api_endpoint_survives_fuzzing(fuzz_app, route):
     method, rule = route.split(" ", 1)
     url = (
         rule.replace("<slug>", world.event_slug)
+        .replace(
+            "<int:session_id>/checkins/<int:checkin_id>",
+            f"{world.session_id}/checkins/{world.session_checkin_id}",
+        )
+        .replace("<int:session_id>", str(world.session_id))
         .replace("<int:checkin_id>", str(world.checkin_id))
         .replace("<key>", world.stage_key)
         .replace("<int:round_id>", str(world.round_id))

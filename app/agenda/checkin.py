@@ -13,8 +13,7 @@ event's `event_scans` table. Services commit.
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NoReturn
 
 from flask import url_for
@@ -28,11 +27,11 @@ from app.audit.services import record
 from app.database import rowcount
 from app.errors import Conflict, Invalid, NotFound
 from app.events import scanpoints, tickets
-from app.events.checkin import ScanScope
+from app.events.checkin import ScanScope, checkin_json, clean_scan_id, clean_scanned_at
 from app.events.models import Attendee, DeviceToken, Event, Scan, Ticket
 from app.events.registration import required_reason, ticket_key
 from app.extensions import db
-from app.localtime import format_datetime, to_local, utcnow
+from app.localtime import to_local, utcnow
 
 RESULTS = (
     "ok",
@@ -56,38 +55,10 @@ MESSAGES = {
     ),
     "room_full": "Phòng đã đủ chỗ – không nhận thêm người.",
 }
-OFFLINE_GRACE = timedelta(hours=24)  # how old a queued offline scan's own time may be (as at the gate)
-SCAN_ID = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
-
 Answer = dict[str, Any]
 
 
 # --- small pieces --------------------------------------------------------------------------------------
-
-
-def clean_scan_id(scan_id: object) -> str | None:
-    if scan_id in (None, ""):
-        return None
-    if not isinstance(scan_id, str) or not SCAN_ID.fullmatch(scan_id):
-        raise Invalid(
-            "scan_id phải là chuỗi tối đa 64 ký tự (chữ, số, - _ . :).",
-            field="scan_id",
-            code="invalid_scan_id",
-        )
-    return scan_id
-
-
-def clean_scanned_at(value: object, now: datetime) -> datetime:
-    """A queued offline scan may carry the time it was made; absurd values fall back to now."""
-    if not value:
-        return now
-    try:
-        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return now
-    if when.tzinfo is None or not (now - OFFLINE_GRACE <= when <= now + timedelta(minutes=2)):
-        return now
-    return min(when, now)
 
 
 def scan_session(scope: ScanScope, session_id: int) -> EventSession:
@@ -105,16 +76,6 @@ def _attendee_json(attendee: Attendee) -> dict[str, Any]:
         "category": attendee.category,
         "organisation": attendee.organisation,
         "group": attendee.group_name,
-    }
-
-
-def _checkin_json(checkin_id: int | None, at: datetime, room: str, staff: str) -> dict[str, Any]:
-    return {
-        "id": checkin_id,
-        "at": at.isoformat(),
-        "at_local": format_datetime(at, seconds=True),
-        "gate": room,
-        "staff": staff,
     }
 
 
@@ -167,7 +128,7 @@ def _stored_answer(event_id: int, scan_id: str) -> Answer | None:
         "ok",
         session,
         attendee=_attendee_json(checkin.attendee),
-        checkin=_checkin_json(checkin.id, checkin.at, session.room, _staff_label(checkin)),
+        checkin=checkin_json(checkin.id, checkin.at, session.room, _staff_label(checkin)),
     )
     return {**answer, "replayed": True}
 
@@ -227,7 +188,7 @@ def _try_checkin(
     for _attempt in range(3):
         first = _active_checkin(session_id, ticket_id)
         if first is not None:
-            first_json = _checkin_json(first.id, first.at, session.room, _staff_label(first))
+            first_json = checkin_json(first.id, first.at, session.room, _staff_label(first))
             return _answer(
                 "already_checked_in",
                 session,
@@ -268,7 +229,7 @@ def _try_checkin(
             "ok",
             session,
             attendee=attendee_json,
-            checkin=_checkin_json(checkin_id, at, session.room, scope.label),
+            checkin=checkin_json(checkin_id, at, session.room, scope.label),
         )
     _busy()
 

@@ -1,4 +1,5 @@
-"""Demo programme of sessions for Ngày hội KNĐMST 2024 (`seed-demo`): eight sessions in three rooms,
+"""Demo programmes of sessions (`seed-demo`): three upcoming sessions of the Chợ phiên 2026 (made through
+the services), and Ngày hội KNĐMST 2024: eight sessions in three rooms,
 with registrations, a waitlist and a few room check-ins. The festival is over, so the rows are
 written as they stood that day (the services refuse a past session). Idempotent: a festival that
 already has sessions is left as it is."""
@@ -10,11 +11,13 @@ from datetime import datetime, timedelta
 import click
 from sqlalchemy import func, select
 
+from app.accounts.models import User
+from app.agenda import services
 from app.agenda.models import EventSession, SessionCheckin, SessionRegistration
-from app.events.demo import FESTIVAL
+from app.events.demo import FESTIVAL, ORGANISER_EMAIL, UPCOMING
 from app.events.models import Attendee, DeviceToken, Event, Ticket
 from app.extensions import db
-from app.localtime import local_to_utc
+from app.localtime import local_to_utc, to_local
 
 HALL, ROOM_B, DEMO_AREA = "Hội trường A", "Phòng hội thảo B", "Khu trải nghiệm công nghệ"
 
@@ -131,7 +134,78 @@ def _local(hour_minute: tuple[int, int]) -> datetime:
     return local_to_utc(datetime(2024, 5, 18, *hour_minute))
 
 
+# The upcoming Chợ phiên 2026 (through the services, as an organiser would): (title, kind, start
+# minutes after the doors open, length in minutes, room, speakers, capacity, registration needed).
+MARKET_SESSIONS = [
+    (
+        "Tư vấn vốn vay ưu đãi cho thanh niên khởi nghiệp",
+        "talk",
+        30,
+        90,
+        "Hội trường tầng 2",
+        "Đại diện Ngân hàng Chính sách xã hội tỉnh\nĐại diện Tỉnh đoàn Quảng Ngãi",
+        40,
+        True,
+    ),
+    (
+        "Thủ tục thành lập doanh nghiệp, hộ kinh doanh",
+        "seminar",
+        150,
+        60,
+        "Phòng sinh hoạt 1",
+        "Chuyên viên Sở Tài chính (Phòng Đăng ký kinh doanh)",
+        None,
+        False,
+    ),
+    (
+        "Bán hàng qua livestream cho gian hàng nhỏ",
+        "workshop",
+        240,
+        90,
+        "Phòng sinh hoạt 1",
+        "Nguyễn Hoàng Yến – nhà sáng lập Đặc sản Sa Huỳnh",
+        20,
+        True,
+    ),
+]
+
+
+def _seed_market() -> str | None:
+    """Three sessions of the upcoming market, which the demo applicant can register for."""
+    market = db.session.scalar(select(Event).where(Event.slug == UPCOMING))
+    organiser = db.session.scalar(select(User).where(User.email == ORGANISER_EMAIL))
+    if market is None or organiser is None:
+        return None
+    if db.session.scalar(select(func.count()).where(EventSession.event_id == market.id)):
+        return None
+    doors = to_local(market.starts_at)
+    for title, kind, start, minutes, room, speakers, capacity, needed in MARKET_SESSIONS:
+        begins = doors + timedelta(minutes=start)
+        services.create_session(
+            organiser,
+            market,
+            {
+                "title": title,
+                "kind": kind,
+                "day": begins.date().isoformat(),
+                "start": begins.time(),
+                "end": (begins + timedelta(minutes=minutes)).time(),
+                "room": room,
+                "speakers": speakers,
+                "moderators": "",
+                "description": "",
+                "capacity": capacity,
+                "registration_required": needed,
+                "is_published": True,
+            },
+        )
+    return UPCOMING
+
+
 def seed() -> None:
+    market = _seed_market()
+    if market:
+        click.echo(f"Lịch hoạt động demo ({market}): {len(MARKET_SESSIONS)} phiên, /su-kien/{market}/lich.")
     festival = db.session.scalar(select(Event).where(Event.slug == FESTIVAL))
     if festival is None:
         return

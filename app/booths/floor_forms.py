@@ -66,7 +66,7 @@ class BoothTypeForm(Form):
     )
     size = StringField("Kích thước (ví dụ 3 m × 3 m)", validators=[Optional(), Length(max=60)])
     count = IntegerField(
-        "Số gian",
+        "Số lượng gian",
         validators=[
             Optional(),
             NumberRange(

@@ -343,8 +343,12 @@ def review_application(slug: str, application_id: int):
 def offer_entries(slug: str):
     """Offer a booth to the linked contest's teams (finalists, or every submitted entry), in one action."""
     event = get_event_for_manager(current_user, slug)
-    scope = request.args.get("pham_vi", "finalists")
+    scope = request.args.get("pham_vi", "")
     scope = scope if scope in offers.SCOPES else "finalists"
+    entries = offers.offerable_entries(current_user, event, scope)
+    if not entries and "pham_vi" not in request.args:  # no finalists yet: every submitted entry
+        scope = "all"
+        entries = offers.offerable_entries(current_user, event, scope)
     form = forms.OfferForm()
     types = applications.offered_types(event)
     form.booth_type_id.choices = [("", "— Chọn —")] + [(str(t.id), t.name) for t in types]
@@ -368,7 +372,7 @@ def offer_entries(slug: str):
         form=form,
         scope=scope,
         scopes=offers.SCOPES,
-        entries=offers.offerable_entries(current_user, event, scope),
+        entries=entries,
         offered=offers.offered_entry_ids(event),
         chosen=chosen,
         contest=offers.linked_contest(event),

@@ -66,8 +66,8 @@ def _invalid_json(message: str) -> DomainError:
     return DomainError(message, code="invalid_json")  # 400: the body is not a request at all
 
 
-def _bounded(view):
-    """Every API call: a body larger than MAX_BODY is refused unread (413), whatever it claims."""
+def bounded(view):
+    """Every API call (also the agenda's room-door API): a body larger than MAX_BODY is refused unread (413), whatever it claims."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -79,7 +79,7 @@ def _bounded(view):
     return wrapped
 
 
-def _scope(slug: str) -> checkin.ScanScope:
+def scan_scope(slug: str) -> checkin.ScanScope:
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
         return checkin.scope_for_device(slug, header[7:].strip())
@@ -107,7 +107,7 @@ def _depth(value) -> int:
     return deepest
 
 
-def _body(*, required: bool = True) -> dict:
+def json_body(*, required: bool = True) -> dict:
     """The request's JSON object: malformed, not an object, or nested too deep → 400 invalid_json."""
     try:
         raw = request.get_data(cache=True)
@@ -130,7 +130,7 @@ def _body(*, required: bool = True) -> dict:
     return data
 
 
-def _clean(value, key: str, *, multiline: bool = False) -> str:
+def clean_field(value, key: str, *, multiline: bool = False) -> str:
     """One text field through the one text path; a refusal is a 422 whose message and code name it."""
     try:
         return clean_text(value, field=key, label=key, multiline=multiline, max_length=LIMITS[key])
@@ -139,15 +139,15 @@ def _clean(value, key: str, *, multiline: bool = False) -> str:
 
 
 def _text(data: dict, key: str, *, multiline: bool = False) -> str:
-    return _clean(data.get(key), key, multiline=multiline)
+    return clean_field(data.get(key), key, multiline=multiline)
 
 
 @csrf.exempt
 @bp.post(API + "/checkins")
-@_bounded
+@bounded
 def api_checkin(slug: str):
-    scope = _scope(slug)
-    data = _body()
+    scope = scan_scope(slug)
+    data = json_body()
     if "code" not in data:
         raise Invalid("Thiếu trường “code” (nội dung mã quét được).", field="code", code="missing_code")
     answer = checkin.record_checkin(
@@ -163,11 +163,11 @@ def api_checkin(slug: str):
 
 @csrf.exempt
 @bp.delete(API + "/checkins/<int:checkin_id>")
-@_bounded
+@bounded
 def api_undo(slug: str, checkin_id: int):
-    scope = _scope(slug)
-    data = _body(required=False)
-    reason = _text(data, "reason") if "reason" in data else _clean(request.args.get("reason"), "reason")
+    scope = scan_scope(slug)
+    data = json_body(required=False)
+    reason = _text(data, "reason") if "reason" in data else clean_field(request.args.get("reason"), "reason")
     undone = checkin.undo_checkin(scope, checkin_id, reason)
     return jsonify(
         {
@@ -183,21 +183,21 @@ def api_undo(slug: str, checkin_id: int):
 
 
 @bp.get(API + "/stats")
-@_bounded
+@bounded
 def api_stats(slug: str):
-    scope = _scope(slug)
+    scope = scan_scope(slug)
     response = jsonify(event_stats(scope.event_id))
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.get(API + "/tickets")
-@_bounded
+@bounded
 def api_ticket_list(slug: str):
     """The ticket list a scanner keeps for offline use (see events/offline.py): staff, organisers and
     devices of this event only; refused once the event has ended (409 event_ended) unless late
     check-in is allowed. An unchanged list is a 304 (the scanner sends its ETag back)."""
-    scope = _scope(slug)
+    scope = scan_scope(slug)
     offline.refuse_if_ended(scope)
     etag = offline.list_fingerprint(scope.event_id)
     if request.if_none_match.contains(etag):
@@ -220,19 +220,19 @@ def api_ticket_list(slug: str):
 
 
 @bp.get(API + "/attendees")
-@_bounded
+@bounded
 def api_search(slug: str):
-    scope = _scope(slug)
-    results = checkin.search_attendees(scope, _clean(request.args.get("q"), "q"))
+    scope = scan_scope(slug)
+    results = checkin.search_attendees(scope, clean_field(request.args.get("q"), "q"))
     return jsonify({"results": results, "count": len(results)})
 
 
 @csrf.exempt
 @bp.post(API + "/walkins")
-@_bounded
+@bounded
 def api_walk_in(slug: str):
-    scope = _scope(slug)
-    data = _body()
+    scope = scan_scope(slug)
+    data = json_body()
     fields = {
         key: _text(data, key)
         for key in ("full_name", "phone", "email", "organisation", "category", "group_name")
@@ -255,8 +255,8 @@ def api_walk_in(slug: str):
 
 @csrf.exempt
 @bp.post(API + "/groups/checkins")
-@_bounded
+@bounded
 def api_group_checkin(slug: str):
-    scope = _scope(slug)
-    data = _body()
+    scope = scan_scope(slug)
+    data = json_body()
     return jsonify(checkin.checkin_group(scope, _text(data, "group"), gate=_text(data, "gate")))

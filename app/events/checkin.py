@@ -406,7 +406,8 @@ def _attendee_json(row: TicketRow | ScannedCheckin) -> dict[str, Any]:
     }
 
 
-def _checkin_json(checkin_id: int | None, at: datetime, gate: str, staff: str) -> dict[str, Any]:
+def checkin_json(checkin_id: int | None, at: datetime, gate: str, staff: str) -> dict[str, Any]:
+    """A check-in as every scanner answer shows it (at a gate, or a room's door: `gate` is the room)."""
     return {
         "id": checkin_id,
         "at": at.isoformat(),
@@ -428,12 +429,12 @@ def _staff_label(row: CheckinRow | ScannedCheckin) -> str:
 
 def _ok(scope: ScanScope, ticket_row: TicketRow, checkin_id: int | None, gate: str, at: datetime) -> Answer:
     return _answer(
-        "ok", attendee=_attendee_json(ticket_row), checkin=_checkin_json(checkin_id, at, gate, scope.label)
+        "ok", attendee=_attendee_json(ticket_row), checkin=checkin_json(checkin_id, at, gate, scope.label)
     )
 
 
 def _already(ticket_row: TicketRow, first: CheckinRow) -> Answer:
-    first_json = _checkin_json(first.id, first.at, first.gate, _staff_label(first))
+    first_json = checkin_json(first.id, first.at, first.gate, _staff_label(first))
     return _answer(
         "already_checked_in",
         attendee=_attendee_json(ticket_row),
@@ -461,7 +462,7 @@ def _clean_gate(scope: ScanScope, gate: str | None) -> str:
     return gate
 
 
-def _clean_scan_id(scan_id: object) -> str | None:
+def clean_scan_id(scan_id: object) -> str | None:
     if scan_id in (None, ""):
         return None
     if not isinstance(scan_id, str) or len(scan_id) > 64 or not re.fullmatch(r"[A-Za-z0-9_.:\-]+", scan_id):
@@ -473,7 +474,7 @@ def _clean_scan_id(scan_id: object) -> str | None:
     return scan_id
 
 
-def _clean_scanned_at(value: object, now: datetime) -> datetime:
+def clean_scanned_at(value: object, now: datetime) -> datetime:
     """A queued offline scan may carry the time it was made; absurd values fall back to now."""
     if not value:
         return now
@@ -496,7 +497,7 @@ def _stored_answer(event_id: int, scan_id: str) -> Answer | None:
     if row is None:
         return None
     answer = _answer(
-        "ok", attendee=_attendee_json(row), checkin=_checkin_json(row.id, row.at, row.gate, _staff_label(row))
+        "ok", attendee=_attendee_json(row), checkin=checkin_json(row.id, row.at, row.gate, _staff_label(row))
     )
     return {**answer, "replayed": True}
 
@@ -567,7 +568,7 @@ def _supersede(
         device_id=scope.device_id,
     )
     db.session.commit()
-    earlier_than = _checkin_json(first.id, first.at, first.gate, _staff_label(first))
+    earlier_than = checkin_json(first.id, first.at, first.gate, _staff_label(first))
     return {**_ok(scope, ticket_row, int(new[0]), gate, at), "superseded": earlier_than}
 
 
@@ -588,9 +589,9 @@ def record_checkin(
     if not isinstance(scanned, str) or len(scanned) > 2000:
         raise Invalid("Thiếu nội dung mã quét (code).", field="code", code="invalid_code_field")
     gate = _clean_gate(scope, gate)
-    scan_id = _clean_scan_id(scan_id)
+    scan_id = clean_scan_id(scan_id)
     now = utcnow()
-    at = _clean_scanned_at(scanned_at, now)
+    at = clean_scanned_at(scanned_at, now)
     code = tickets.extract_code(scanned)
     row = _ticket_row(code, scope.event_id, scan_id) if tickets.is_valid_code(ticket_key(), code) else None
     if scan_id is not None:
@@ -668,7 +669,7 @@ def walk_in(
     """Register someone at the desk and check them in at once (ticket + check-in, one transaction)."""
     _refuse_if_ended(scope)
     gate = _clean_gate(scope, gate)
-    scan_id = _clean_scan_id(scan_id)
+    scan_id = clean_scan_id(scan_id)
     if scan_id:
         replay = _stored_answer(scope.event_id, scan_id)
         if replay is not None:
@@ -789,7 +790,7 @@ def search_attendees(scope: ScanScope, query: str, *, limit: int = 20) -> list[d
                 "organisation": r.organisation,
                 "group": r.group_name,
                 "code": r.code,
-                "checkin": _checkin_json(r.checkin_id, r.checkin_at, r.checkin_gate, "")
+                "checkin": checkin_json(r.checkin_id, r.checkin_at, r.checkin_gate, "")
                 if r.checkin_id
                 else None,
             }

@@ -122,6 +122,19 @@ def test_help_pages(client):
     assert client.get("/tro-giup/khong-co").status_code == 404
 
 
+def test_every_help_topic_renders_with_its_title(client):
+    from app.core.views import HELP_TOPICS
+
+    index = client.get("/tro-giup").get_data(as_text=True)
+    for slug, title in HELP_TOPICS.items():
+        response = client.get(f"/tro-giup/{slug}")
+        assert response.status_code == 200, slug
+        html = response.get_data(as_text=True)
+        assert f"<h1>{title}</h1>" in html, slug
+        assert html.count("<h1>") == 1, f"{slug}: the page says its title once"
+        assert f"/tro-giup/{slug}" in index
+
+
 def test_production_refuses_default_secret_key(monkeypatch):
     from config import load_config
 
