@@ -104,18 +104,18 @@ def test_cold_start_offline_scan_duplicate_and_sync_conflicts(phone, live_server
     page.context.set_offline(True)
     page.reload()
     expect(page.get_by_role("heading", name=re.compile("Quét vé"))).to_be_visible()
-    expect(page.locator(".net-offline")).to_be_visible()
+    expect(page.get_by_text("Mất mạng – lượt quét được lưu trên máy")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Danh sách vé trên máy: 2 vé"))).to_be_visible()
     assert_fits_width(page)
 
     # The fake camera shows the first ticket: valid, with the name, from the list on the device …
     page.get_by_role("button", name="Bật camera").click()
     result = page.get_by_role("status").filter(has_text=re.compile("Hợp lệ|Đã check-in|Sẵn sàng"))
-    expect(page.locator("#result")).to_contain_text("Hợp lệ – mời vào (ngoại tuyến)")
-    expect(page.locator("#result")).to_contain_text("Nguyễn Thị Hồng")
+    expect(page.get_by_role("status", name="Kết quả quét")).to_contain_text("Hợp lệ – mời vào (ngoại tuyến)")
+    expect(page.get_by_role("status", name="Kết quả quét")).to_contain_text("Nguyễn Thị Hồng")
     shot(page, "01-offline-ok")
     # … and the same code read again on this device: already checked in, here.
-    expect(page.locator("#result")).to_contain_text("Đã check-in (trên máy này, lúc", timeout=20_000)
+    expect(page.get_by_role("status", name="Kết quả quét")).to_contain_text("Đã check-in (trên máy này, lúc", timeout=20_000)
     shot(page, "02-offline-duplicate")
     page.get_by_role("button", name="Tắt camera").click()
     assert result.count() >= 1
@@ -126,13 +126,13 @@ def test_cold_start_offline_scan_duplicate_and_sync_conflicts(phone, live_server
     # Offline here the list (downloaded before) still says the second guest is not in: "valid".
     page.get_by_label("Mã vé (máy quét USB hoặc gõ tay)").fill(second)
     page.get_by_role("button", name="Kiểm tra").click()
-    expect(page.locator("#result")).to_contain_text("Trần Văn Bình")
-    expect(page.locator("#queue-status")).to_have_text("2 lượt quét đang chờ gửi")
+    expect(page.get_by_role("status", name="Kết quả quét")).to_contain_text("Trần Văn Bình")
+    expect(page.get_by_role("status", name="Lượt quét chờ gửi")).to_have_text("2 lượt quét đang chờ gửi")
 
     # Back online: the queue syncs. Our first scan was the earliest, so it stands (gate A's is undone);
     # the second guest was in before our scan: that difference is listed with the server's answer.
     page.context.set_offline(False)
-    expect(page.locator("#queue-status")).to_have_text("")
+    expect(page.get_by_role("status", name="Lượt quét chờ gửi")).to_have_text("")
     differences = page.get_by_role("region", name="Khác biệt sau đồng bộ")
     expect(differences).to_be_visible()
     expect(differences).to_contain_text("Trần Văn Bình")
@@ -197,9 +197,9 @@ def test_scanner_fixes_at_360px(phone, live_server, scene):  # noqa: F811
 
     # The camera preview sits above the result, and both are on screen while the camera runs.
     page.get_by_role("button", name="Bật camera").click()
-    expect(page.locator("#result")).to_contain_text("Nguyễn Thị Hồng")
+    expect(page.get_by_role("status", name="Kết quả quét")).to_contain_text("Nguyễn Thị Hồng")
     video = page.locator("video").bounding_box()
-    card = page.locator("#result").bounding_box()
+    card = page.get_by_role("status", name="Kết quả quét").bounding_box()
     assert video["y"] + video["height"] <= card["y"]
     assert card["y"] + card["height"] <= 740, card
     shot(page, "11-camera-above-result")
@@ -209,7 +209,7 @@ def test_scanner_fixes_at_360px(phone, live_server, scene):  # noqa: F811
     box = page.get_by_label("Mã vé (máy quét USB hoặc gõ tay)")
     box.fill("abc-123-sai")
     page.get_by_role("button", name="Kiểm tra").click()
-    expect(page.locator("#result")).to_contain_text("Mã vé không hợp lệ")
+    expect(page.get_by_role("status", name="Kết quả quét")).to_contain_text("Mã vé không hợp lệ")
     assert box.input_value() == "abc-123-sai"
     shot(page, "12-typed-code-kept")
 
@@ -224,5 +224,5 @@ def test_scanner_fixes_at_360px(phone, live_server, scene):  # noqa: F811
     assert len(standing_checkins(live_server)) == 1  # only Hồng, by the camera
     page.get_by_role("button", name="Check-in cả đoàn").click()
     page.get_by_role("dialog").get_by_role("button", name="Xác nhận check-in").click()
-    expect(page.locator("#result")).to_contain_text("check-in 3 người")
+    expect(page.get_by_role("status", name="Kết quả quét")).to_contain_text("check-in 3 người")
     assert len(standing_checkins(live_server)) == 4

@@ -154,7 +154,7 @@ def test_scanner_camera_undo_and_offline_queue(camera_page, live_server, scene, 
 
     # The fake camera shows the attendee's ticket QR: checked in, ✔.
     page.get_by_role("button", name="Bật camera").click()
-    result = page.locator("#result")
+    result = page.get_by_role("status", name="Kết quả quét")
     try:
         page.wait_for_selector("#result.ok")
     except Exception:
@@ -199,14 +199,14 @@ def test_scanner_camera_undo_and_offline_queue(camera_page, live_server, scene, 
     page.keyboard.press("Enter")
     page.wait_for_selector("#result.ok")
     assert "ngoại tuyến" in result.inner_text() and "Nguyễn Thị Hồng" in result.inner_text()
-    expect(page.locator("#queue-status")).to_have_text("1 lượt quét đang chờ gửi")
+    expect(page.get_by_role("status", name="Lượt quét chờ gửi")).to_have_text("1 lượt quét đang chờ gửi")
     shot(page, request, "05-offline-queued")
 
     # Kept across a reload while the API is still unreachable.
     page.route("**/api/v1/**", lambda route: route.abort())
     page.context.set_offline(False)
     page.reload()
-    expect(page.locator("#queue-status")).to_have_text("1 lượt quét đang chờ gửi")
+    expect(page.get_by_role("status", name="Lượt quét chờ gửi")).to_have_text("1 lượt quét đang chờ gửi")
     expect(page.locator("#recent li.queued")).to_have_count(1)
     assert active_checkins(live_server)[0] == 0
 
@@ -215,7 +215,7 @@ def test_scanner_camera_undo_and_offline_queue(camera_page, live_server, scene, 
     page.context.set_offline(True)
     page.context.set_offline(False)
     page.wait_for_selector("#recent li.ok")
-    expect(page.locator("#queue-status")).to_have_text("")
+    expect(page.get_by_role("status", name="Lượt quét chờ gửi")).to_have_text("")
     shot(page, request, "06-synced")
     count, rows = active_checkins(live_server)
     assert count == 1 and len(rows) == 2 and rows[-1].gate == "Cổng B"
@@ -304,8 +304,8 @@ def test_search_group_and_walk_in_at_the_desk(page, live_server, scene, shoot):
     page.get_by_role("button", name="Check-in cả đoàn").click()
     page.get_by_role("dialog").get_by_role("button", name="Xác nhận check-in").click()
     # The previous answer is also "ok": wait for this answer's text, not just the class.
-    expect(page.locator("#result")).to_contain_text("check-in 2 người")
-    expect(page.locator("#result")).to_have_class(re.compile(r"\bok\b"))
+    expect(page.get_by_role("status", name="Kết quả quét")).to_contain_text("check-in 2 người")
+    expect(page.get_by_role("status", name="Kết quả quét")).to_have_class(re.compile(r"\bok\b"))
 
     # A walk-in: consent is required, then ticket + check-in in one go.
     page.get_by_text("Đăng ký tại chỗ (khách chưa có vé)").click()
@@ -315,8 +315,8 @@ def test_search_group_and_walk_in_at_the_desk(page, live_server, scene, shoot):
     page.get_by_label(re.compile("xử lý thông tin đăng ký")).check()
     assert_accessible_form(page)
     page.get_by_role("button", name="Đăng ký và check-in").click()
-    expect(page.locator("#result")).to_contain_text("Hồ Văn Vãng Lai")
-    expect(page.locator("#result")).to_have_class(re.compile(r"\bok\b"))
+    expect(page.get_by_role("status", name="Kết quả quét")).to_contain_text("Hồ Văn Vãng Lai")
+    expect(page.get_by_role("status", name="Kết quả quét")).to_have_class(re.compile(r"\bok\b"))
     assert_fits_width(page)
     shoot("walk-in")
     count, _rows = active_checkins(live_server)
