@@ -115,7 +115,9 @@ def test_cold_start_offline_scan_duplicate_and_sync_conflicts(phone, live_server
     expect(page.get_by_role("status", name="Kết quả quét")).to_contain_text("Nguyễn Thị Hồng")
     shot(page, "01-offline-ok")
     # … and the same code read again on this device: already checked in, here.
-    expect(page.get_by_role("status", name="Kết quả quét")).to_contain_text("Đã check-in (trên máy này, lúc", timeout=20_000)
+    expect(page.get_by_role("status", name="Kết quả quét")).to_contain_text(
+        "Đã check-in (trên máy này, lúc", timeout=20_000
+    )
     shot(page, "02-offline-duplicate")
     page.get_by_role("button", name="Tắt camera").click()
     assert result.count() >= 1
