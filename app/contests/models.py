@@ -191,6 +191,12 @@ class UploadSlot(Model):
     max_bytes: Mapped[int] = mapped_column(Integer)
     required: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The organisers' template for this document (mẫu thuyết minh …): a .docx or .pdf stored under
+    # UPLOAD_DIR/templates with a generated name, offered next to the upload field and on the contest page.
+    template_stored_name: Mapped[str | None] = mapped_column(String(80))
+    template_name: Mapped[str] = mapped_column(String(160), default="", server_default="")  # for display
+    template_kind: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    template_size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     contest: Mapped[Contest] = relationship(back_populates="slots")
 
