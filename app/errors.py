@@ -2,26 +2,93 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import ParamSpec, TypeVar
+
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 
 class DomainError(Exception):
-    """A rule said no. `status` is the HTTP hint for the web edge; `field` points at a form field."""
+    """A rule said no. `status` is the HTTP hint for the web edge; `field` points at a form field.
+
+    `errors` holds every field's message when a service refused several fields at once
+    (`Invalid.many`); for a single refusal it is {field: message} (empty when no field is named).
+    """
 
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        errors: Mapping[str, str] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
         self.code = code or type(self).__name__
+        self.errors: dict[str, str] = dict(errors) if errors else ({field: message} if field else {})
 
 
 class Invalid(DomainError):
     status = 422
+
+    @classmethod
+    def many(cls, errors: Mapping[str, str], *, code: str | None = None) -> Invalid:
+        """One refusal naming every bad field, so a form shows all of them in one answer.
+
+        Keys are form field names ("" for a message about the whole form); `message` joins them
+        all (a flash, the CLI, a JSON client), `field` is the first one."""
+        if not errors:
+            raise ValueError("Invalid.many needs at least one error")
+        first = next(iter(errors))
+        message = " ".join(dict.fromkeys(errors.values()))
+        return cls(message, field=first or None, code=code, errors=errors)
+
+
+class FieldErrors:
+    """Collects the refusals of a service's checks, field by field, then refuses once with all of them.
+
+        errors = FieldErrors()
+        name = errors.check(field_value, normalize_name, full_name, "full_name")
+        phone = errors.check(field_value, normalize_phone, phone, "phone")
+        errors.raise_if_any()   # Invalid.many({...}) naming each bad field
+
+    A check that failed gives None; the values are only used after `raise_if_any`.
+    """
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def add(self, field: str, message: str) -> None:
+        """The first message of a field is kept (the one that says what to fix first)."""
+        self.errors.setdefault(field, message)
+
+    def check(self, check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        try:
+            return check(*args, **kwargs)
+        except Invalid as error:
+            self.absorb(error)
+            return None
+
+    def absorb(self, error: Invalid) -> None:
+        for field, message in (error.errors or {"": error.message}).items():
+            self.add(field, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise Invalid.many(self.errors)
 
 
 class NotFound(DomainError):
@@ -41,12 +108,17 @@ class TooManyAttempts(DomainError):
 
 
 def apply_error(form, error: DomainError) -> None:
-    """Show a service error on its form field, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    """Show each of a service error's messages on its form field, or at the top of the form.
+
+    A field the form's own checks already refused keeps that message (the service, asked to check
+    the rest of a refused form, may say the same thing in other words)."""
+    for name, message in (error.errors or {"": error.message}).items():
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            if not field.errors:
+                field.errors = [message]
+        elif message not in form.form_errors:
+            form.form_errors.append(message)
 
 
 def form_status(form) -> int:
@@ -91,10 +163,15 @@ def wants_json() -> bool:
     )
 
 
-def error_response(status: int, message: str | None = None, code: str | None = None):
+def error_response(
+    status: int, message: str | None = None, code: str | None = None, fields: Mapping[str, str] | None = None
+):
     message = message or _(ERROR_MESSAGES.get(status, ERROR_MESSAGES[500]))
     if wants_json():
-        return jsonify({"error": code or str(status), "message": message}), status
+        body: dict[str, object] = {"error": code or str(status), "message": message}
+        if fields and len(fields) > 1:
+            body["fields"] = dict(fields)
+        return jsonify(body), status
     title = _(ERROR_TITLES.get(status, ERROR_TITLES[500]))
     try:
         return render_template("errors/error.html", status=status, title=title, message=message), status
@@ -106,7 +183,7 @@ def error_response(status: int, message: str | None = None, code: str | None = N
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        return error_response(error.status, error.message, error.code)
+        return error_response(error.status, error.message, error.code, error.errors)
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms.fields import PasswordField, StringField, TextAreaField
+from wtforms.fields import Field, PasswordField, StringField, TextAreaField
+from wtforms.widgets import PasswordInput
 
 from app.text import UnsafeText, normalize, unsafe_message
 
@@ -98,3 +99,18 @@ class Form(FlaskForm):
                 filters = list(unbound_field.kwargs.get("filters", ()))
                 options["filters"] = [_text_filter(multiline), *filters]
             return super().bind_field(form, unbound_field, options)  # type: ignore[misc]  # WTForms' DefaultMeta, untyped
+
+
+class NewPasswordField(PasswordField):
+    """A new password and its confirmation: shown again after a refused submission only when the
+    view says so (`keep_new_passwords`), never by default (WTForms' PasswordField always blanks)."""
+
+    widget = PasswordInput(hide_value=False)
+
+
+def keep_new_passwords(password: Field, confirmation: Field) -> None:
+    """After a refused form: the two new-password fields are typed again only when the password
+    itself passed every check and both matched; otherwise both are emptied (retyping one of them
+    next to a kept, hidden other would be guesswork)."""
+    if password.errors or confirmation.errors or password.data != confirmation.data:
+        password.data = confirmation.data = ""

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from app.text import format_number, format_size
+
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -51,6 +53,9 @@ def format_long_date(value: date | datetime) -> str:
 
 
 def register_template_filters(app: Flask) -> None:
+    """The display filters of every template: dates and times here, numbers from app.text."""
+    app.add_template_filter(format_number, "number_vn")
+    app.add_template_filter(format_size, "size_vn")
     app.add_template_filter(format_date, "date_vn")
     app.add_template_filter(format_datetime, "datetime_vn")
     app.add_template_filter(format_long_date, "long_date_vn")

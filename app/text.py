@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from app.errors import Invalid
 
@@ -85,7 +86,7 @@ def normalize(text: str, *, multiline: bool = False, strip: bool = True) -> str:
 
 
 def _subject(label: str | None, default: str = "Nội dung") -> str:
-    return f"Trường «{label}»" if label else default
+    return f"Trường “{label}”" if label else default
 
 
 def unsafe_message(char: str, label: str | None = None) -> str:
@@ -210,3 +211,45 @@ def like_pattern(text: str) -> str:
     """`%text%` for LIKE … ESCAPE '\\' with the user's own % and _ taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+# --- numbers as Vietnamese write them --------------------------------------------------------------
+
+_NUMBER_CONTEXT = Context(prec=60)
+
+
+def format_number(value: object, places: int | None = None) -> str:
+    """A number as Vietnamese write it: decimal comma, and dots between thousands from 10 000 on.
+
+    77.5 → "77,5"; format_number(10, 1) → "10,0"; 12345.6 → "12.345,6"; "15.5" or "15,5" (a typed
+    score) → "15,5". `places` None keeps the value's own decimals (Decimal("77.50") → "77,50"); a
+    number fixes them (half up). None or "" → "—"; anything that is not a number is shown as given.
+    """
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(value)
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not number.is_finite() or abs(number.adjusted()) > 30:
+        return str(value)
+    if places is None:
+        text = f"{number:f}"
+    else:
+        text = f"{number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_NUMBER_CONTEXT):f}"
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, fraction = text.partition(".")
+    if len(whole) > 4:
+        whole = f"{int(whole):,}".replace(",", ".")
+    if sign and set(whole + fraction) <= {"0"}:
+        sign = ""  # no "-0,0"
+    return sign + whole + ("," + fraction if fraction else "")
+
+
+def format_size(n_bytes: int) -> str:
+    """A file's size or a size limit: "850 KB" below 1 MB, else megabytes with one decimal ("10,0 MB")."""
+    if n_bytes < 1024 * 1024:
+        return f"{max(1, round(n_bytes / 1024))} KB"
+    return format_number(n_bytes / (1024 * 1024), 1) + " MB"

@@ -39,6 +39,7 @@ LAYERS: dict[str, int] = {
     "mail": 0,
     "queue": 0,
     "spreadsheet": 0,
+    "fonts": 0,
     "accounts": 1,
     "audit": 1,
     "privacy": 1,

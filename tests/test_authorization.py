@@ -155,6 +155,8 @@ EXPECTED: dict[str, str | dict[str, str]] = {
     "contests.remove_member": LEADER_OF_ENTRY,
     "contests.remove_file": LEADER_OF_ENTRY,
     "contests.download_file": ENTRY_VIEWERS,
+    "contests.download_template": PUBLIC,  # the organisers' template of a document (published contest)
+    "contests.update_templates": CONTEST_ORGANISERS,
     "contests.manage_contests": ORGANISERS,
     "contests.create_contest": SO_STAFF,
     "contests.manage_contest": CONTEST_ORGANISERS,
@@ -538,6 +540,10 @@ def build_world(make_user, outbox) -> World:
     add_staff(so, other, u["co_organiser_other"].email, "organiser", "Hội LHPN")
     spare_row = add_staff(so, contest, spare.email, "organiser", "Đơn vị dự phòng")
 
+    from app.contests import files
+    from tests.contests.conftest import PDF, upload
+
+    files.update_templates(so, contest, {"thuyet-minh": upload(PDF)}, set())  # the slot's template
     entry = _entry(u["applicant"], contest, "Máy sấy nông sản năng lượng mặt trời", with_member=True)
     entry_b = _entry(u["other_applicant"], contest, "Tỏi đen Lý Sơn đóng hộp")
     for e in (entry, entry_b):

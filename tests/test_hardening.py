@@ -335,7 +335,7 @@ def test_login_next_is_checked_the_same_way(client, make_user, target):
         query_string={"next": target},
         data={"email": "an@example.vn", "password": "GaoLua2024", "csrf_token": csrf_from(page)},
     )
-    assert response.headers["Location"] == "/tai-khoan/ho-so"
+    assert response.headers["Location"] == "/bai-du-thi"  # the applicant's page: the target is ignored
 
 
 # --- 10. smaller ones -------------------------------------------------------------------------------

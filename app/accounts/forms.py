@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.models import ROLE_LABELS
-from app.forms import Form
+from app.forms import Form, NewPasswordField
 
 REQUIRED_NAME = _l("Vui lòng nhập họ và tên.")
 REQUIRED_EMAIL = _l("Vui lòng nhập địa chỉ email.")
@@ -27,8 +27,8 @@ class SignupForm(Form):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED_NAME), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(REQUIRED_EMAIL), Length(max=254)])
     phone = TelField(_l("Số điện thoại di động"), validators=[DataRequired(REQUIRED_PHONE), Length(max=20)])
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED_PASSWORD)])
-    password_confirm = PasswordField(
+    password = NewPasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED_PASSWORD)])
+    password_confirm = NewPasswordField(
         _l("Nhập lại mật khẩu"),
         validators=[DataRequired(_l("Vui lòng nhập lại mật khẩu.")), EqualTo("password", MISMATCH)],
     )
@@ -45,8 +45,8 @@ class EmailOnlyForm(Form):
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(REQUIRED_PASSWORD)])
-    password_confirm = PasswordField(
+    password = NewPasswordField(_l("Mật khẩu mới"), validators=[DataRequired(REQUIRED_PASSWORD)])
+    password_confirm = NewPasswordField(
         _l("Nhập lại mật khẩu mới"),
         validators=[DataRequired(_l("Vui lòng nhập lại mật khẩu.")), EqualTo("password", MISMATCH)],
     )
@@ -56,8 +56,8 @@ class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Mật khẩu hiện tại"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu hiện tại."))]
     )
-    new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(REQUIRED_PASSWORD)])
-    new_password_confirm = PasswordField(
+    new_password = NewPasswordField(_l("Mật khẩu mới"), validators=[DataRequired(REQUIRED_PASSWORD)])
+    new_password_confirm = NewPasswordField(
         _l("Nhập lại mật khẩu mới"),
         validators=[DataRequired(_l("Vui lòng nhập lại mật khẩu.")), EqualTo("new_password", MISMATCH)],
     )

@@ -22,7 +22,7 @@ from app.accounts.validation import (
 )
 from app.audit.services import record
 from app.database import flush, page_of
-from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooManyAttempts
+from app.errors import Conflict, FieldErrors, Invalid, NotFound, PermissionDenied, TooManyAttempts
 from app.extensions import db
 from app.localtime import utcnow
 from app.mail.services import send_email
@@ -145,17 +145,28 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
+def check_signup(full_name: str, email: str, phone: str, password: str) -> tuple[str, str, str]:
+    """Every sign-up field checked, every refusal in one `Invalid.many`; the normalised name,
+    email and phone when all pass. Writes nothing (the sign-up page also calls it when the form's
+    own checks failed, so the person sees every problem in one answer)."""
+    errors = FieldErrors()
+    name = errors.check(field_value, normalize_name, full_name or "", "full_name") or ""
+    email_n = errors.check(field_value, normalize_email, email or "", "email") or ""
+    phone_n = errors.check(field_value, normalize_phone, phone or "", "phone") or ""
+    errors.check(
+        field_value, check_password_strength, password or "", "password", email=email_n, phone=phone_n
+    )
+    if email_n and db.session.scalar(select(User.id).where(User.email == email_n)) is not None:
+        errors.add(
+            "email", "Email này đã được dùng để đăng ký. Hãy đăng nhập hoặc dùng chức năng quên mật khẩu."
+        )
+    errors.raise_if_any()
+    return name, email_n, phone_n
+
+
 def register_user(full_name: str, email: str, phone: str, password: str) -> User:
     """Create an applicant account and mail the verification link."""
-    name = field_value(normalize_name, full_name, "full_name")
-    email_n = field_value(normalize_email, email, "email")
-    phone_n = field_value(normalize_phone, phone, "phone")
-    field_value(check_password_strength, password, "password", email=email_n, phone=phone_n)
-    if db.session.scalar(select(User.id).where(User.email == email_n)) is not None:
-        raise Invalid(
-            "Email này đã được dùng để đăng ký. Hãy đăng nhập hoặc dùng chức năng quên mật khẩu.",
-            field="email",
-        )
+    name, email_n, phone_n = check_signup(full_name, email, phone, password)
     user = User(full_name=name, email=email_n, phone=phone_n, password_hash=hash_password(password))
     user.role_rows.append(UserRole(role=Role.APPLICANT.value))
     db.session.add(user)
@@ -324,7 +335,7 @@ def check_reset_token(raw: str) -> User:
 def reset_password(raw: str, new_password: str) -> User:
     token = _redeem_token(raw, RESET_PASSWORD, consume=True)
     user = token.user
-    field_value(check_password_strength, new_password, "password", email=user.email, phone=user.phone or "")
+    check_new_password(user, new_password, "password")
     _set_password(user, new_password)
     # Every other outstanding reset link of this user dies with this one.
     for other in db.session.scalars(
@@ -348,22 +359,36 @@ def _set_password(user: User, new_password: str) -> None:
     _end_all_sessions(user)
 
 
+def check_new_password(user: User, new_password: str, field: str = "new_password") -> None:
+    """A new password for this account: strong enough and not built from its email or phone."""
+    field_value(check_password_strength, new_password or "", field, email=user.email, phone=user.phone or "")
+
+
 def change_password(user: User, current: str, new_password: str) -> None:
+    """Both refusals at once: a wrong current password and a weak new one."""
+    errors = FieldErrors()
     if not _verify_password(user, current or ""):
-        raise Invalid("Mật khẩu hiện tại không đúng.", field="current_password")
-    field_value(
-        check_password_strength, new_password, "new_password", email=user.email, phone=user.phone or ""
-    )
-    if current == new_password:
-        raise Invalid("Mật khẩu mới phải khác mật khẩu hiện tại.", field="new_password")
+        errors.add("current_password", "Mật khẩu hiện tại không đúng.")
+    elif current == new_password:
+        errors.add("new_password", "Mật khẩu mới phải khác mật khẩu hiện tại.")
+    errors.check(check_new_password, user, new_password)
+    errors.raise_if_any()
     _set_password(user, new_password)
     record(user, "user.change_password", "user", user.id)
     db.session.commit()
 
 
+def check_profile(full_name: str, phone: str) -> tuple[str, str]:
+    """The account's name and mobile, normalised; both refusals in one `Invalid.many`."""
+    errors = FieldErrors()
+    name = errors.check(field_value, normalize_name, full_name or "", "full_name") or ""
+    phone_n = errors.check(field_value, normalize_phone, phone or "", "phone") or ""
+    errors.raise_if_any()
+    return name, phone_n
+
+
 def update_profile(user: User, full_name: str, phone: str) -> User:
-    name = field_value(normalize_name, full_name, "full_name")
-    phone_n = field_value(normalize_phone, phone, "phone")
+    name, phone_n = check_profile(full_name, phone)
     changed = {k: v for k, v in {"full_name": name, "phone": phone_n}.items() if getattr(user, k) != v}
     for key, value in changed.items():
         setattr(user, key, value)
@@ -429,15 +454,21 @@ def create_user(
 
     Returns the user and the generated password when none was given.
     """
+    errors = FieldErrors()
     if role not in Role._value2member_map_:
-        raise Invalid(f"Vai trò không hợp lệ: {role}. Chọn một trong: {', '.join(Role)}.", field="role")
-    email_n = field_value(normalize_email, email, "email")
+        errors.add("role", f"Vai trò không hợp lệ: {role}. Chọn một trong: {', '.join(Role)}.")
+    email_n = errors.check(field_value, normalize_email, email, "email") or ""
+    if full_name:
+        errors.check(field_value, normalize_name, full_name, "full_name")
+    if phone:
+        errors.check(field_value, normalize_phone, phone, "phone")
+    if password is not None:
+        errors.check(field_value, check_password_strength, password, "password", email=email_n)
+    errors.raise_if_any()
     generated = None
     user = db.session.scalar(select(User).where(User.email == email_n))
     if password is None and user is None:
         generated = password = new_token(9) + "7a"
-    if password is not None:
-        field_value(check_password_strength, password, "password", email=email_n)
     if user is None:
         user = User(
             full_name=field_value(normalize_name, full_name or _name_from_email(email_n), "full_name"),

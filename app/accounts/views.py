@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import bp, forms, services
+from app.accounts.landing import landing_url
 from app.accounts.models import ROLE_LABELS, Role
 from app.errors import DomainError, Invalid, apply_error, form_status
 from app.extensions import limiter, login_manager
-from app.urls import safe_next
+from app.forms import keep_new_passwords
 
 
 @login_manager.user_loader
@@ -24,19 +25,20 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.profile"))
     form = forms.SignupForm()
-    status = 200
-    if form.validate_on_submit():
+    if form.is_submitted():
+        shape_ok = form.validate()
+        values = (form.full_name.data, form.email.data, form.phone.data, form.password.data)
         try:
-            user = services.register_user(
-                form.full_name.data, form.email.data, form.phone.data, form.password.data
-            )
+            if shape_ok:
+                user = services.register_user(*values)
+                return render_template("accounts/check_email.html", email=user.email)
+            # The form refused something: the service still checks the rest, so every field's
+            # problem shows in this one answer (not one per try).
+            services.check_signup(*values)
         except Invalid as error:
             apply_error(form, error)
-        else:
-            return render_template("accounts/check_email.html", email=user.email)
-    if form.errors or form.form_errors:
-        status = 422
-    return render_template("accounts/signup.html", form=form), status
+        keep_new_passwords(form.password, form.password_confirm)
+    return render_template("accounts/signup.html", form=form), form_status(form)
 
 
 @bp.get("/xac-nhan/<token>")
@@ -64,7 +66,7 @@ def resend_verification():
 @limiter.limit("60 per hour", methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next"), "accounts.profile"))
+        return redirect(landing_url(current_user, request.args.get("next")))
     form = forms.LoginForm()
     status = 200
     unverified = False
@@ -78,7 +80,7 @@ def login():
         else:
             login_user(services.start_session(user), remember=form.remember.data)
             flash(_("Xin chào %(name)s!", name=user.full_name), "success")
-            return redirect(safe_next(request.args.get("next"), "accounts.profile"))
+            return redirect(landing_url(user, request.args.get("next")))
     elif form.errors:
         status = 422
     return render_template("accounts/login.html", form=form, unverified=unverified), status
@@ -119,6 +121,8 @@ def reset_password(token: str):
         else:
             flash(_("Đã đặt mật khẩu mới. Mời bạn đăng nhập."), "success")
             return redirect(url_for("accounts.login"))
+    if form.is_submitted():
+        keep_new_passwords(form.password, form.password_confirm)
     status = form_status(form)
     return render_template("accounts/reset.html", form=form), status
 
@@ -127,16 +131,22 @@ def reset_password(token: str):
 @login_required
 def change_password():
     form = forms.ChangePasswordForm()
-    if form.validate_on_submit():
+    if form.is_submitted():
+        shape_ok = form.validate()
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            if shape_ok:
+                services.change_password(current_user, form.current_password.data, form.new_password.data)
+            elif form.new_password.data:
+                services.check_new_password(current_user, form.new_password.data)
         except Invalid as error:
             apply_error(form, error)
         else:
-            # The session version changed; log in again on this device only.
-            login_user(services.start_session(current_user._get_current_object()))
-            flash(_("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất."), "success")
-            return redirect(url_for("accounts.profile"))
+            if shape_ok:
+                # The session version changed; log in again on this device only.
+                login_user(services.start_session(current_user._get_current_object()))
+                flash(_("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất."), "success")
+                return redirect(url_for("accounts.profile"))
+        keep_new_passwords(form.new_password, form.new_password_confirm)
     status = form_status(form)
     return render_template("accounts/change_password.html", form=form), status
 
@@ -147,14 +157,19 @@ def profile():
     form = forms.ProfileForm(obj=current_user if request.method == "GET" else None)
     if request.method == "GET":
         form.phone.data = current_user.phone_display
-    if form.validate_on_submit():
+    if form.is_submitted():
+        shape_ok = form.validate()
         try:
-            services.update_profile(current_user, form.full_name.data, form.phone.data)
+            if shape_ok:
+                services.update_profile(current_user, form.full_name.data, form.phone.data)
+            else:
+                services.check_profile(form.full_name.data, form.phone.data)
         except Invalid as error:
             apply_error(form, error)
         else:
-            flash(_("Đã lưu thông tin cá nhân."), "success")
-            return redirect(url_for("accounts.profile"))
+            if shape_ok:
+                flash(_("Đã lưu thông tin cá nhân."), "success")
+                return redirect(url_for("accounts.profile"))
     status = form_status(form)
     return render_template("accounts/profile.html", form=form), status
 

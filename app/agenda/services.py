@@ -16,7 +16,7 @@ from app.agenda import waitlist
 from app.agenda.models import KINDS, EventSession, RegistrationStatus, SessionCheckin, SessionRegistration
 from app.audit.services import record
 from app.database import page_of, rowcount
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, FieldErrors, Invalid, NotFound
 from app.events.models import Event
 from app.events.permissions import require_manager
 from app.extensions import db
@@ -88,49 +88,65 @@ def _people(value: object, label: str) -> str:
     return text
 
 
-def clean_session(event: Event, data: dict[str, Any]) -> dict[str, Any]:
+def clean_session(event: Event, data: dict[str, Any], errors: FieldErrors | None = None) -> dict[str, Any]:
     """Check one session's values (the form checked their shape): the day is one of the event's, the
-    end after the start, the kind known, the capacity a sensible number. Times are typed in local time."""
+    end after the start, the kind known, the capacity a sensible number. Times are typed in local time.
+
+    Every refusal at once (issue 15): into `errors` when given (the caller adds its own checks and
+    raises; a refused value is then None), else raised here. The end is compared with the start only
+    when the day and both times are good."""
+    collect = errors if errors is not None else FieldErrors()
     title = tidy(data.get("title"), one_line=True)
     if not title:
-        raise Invalid("Vui lòng nhập tên phiên.", field="title")
-    if len(title) > MAX_TITLE:
-        raise Invalid(f"Tên phiên không được dài quá {MAX_TITLE} ký tự.", field="title")
+        collect.add("title", "Vui lòng nhập tên phiên.")
+    elif len(title) > MAX_TITLE:
+        collect.add("title", f"Tên phiên không được dài quá {MAX_TITLE} ký tự.")
     kind = tidy(data.get("kind"))
     if kind not in KINDS:
-        raise Invalid("Vui lòng chọn loại hoạt động trong danh sách.", field="kind")
+        collect.add("kind", "Vui lòng chọn loại hoạt động trong danh sách.")
     day = data.get("day")
     day = parse_day(day) if isinstance(day, str) else day
     if not isinstance(day, date) or day not in event_days(event):
-        raise Invalid("Vui lòng chọn một ngày trong thời gian diễn ra sự kiện.", field="day")
+        collect.add("day", "Vui lòng chọn một ngày trong thời gian diễn ra sự kiện.")
     start, end = data.get("start"), data.get("end")
     if not isinstance(start, time):
-        raise Invalid("Vui lòng nhập giờ bắt đầu (giờ:phút).", field="start")
+        collect.add("start", "Vui lòng nhập giờ bắt đầu (giờ:phút).")
     if not isinstance(end, time):
-        raise Invalid("Vui lòng nhập giờ kết thúc (giờ:phút).", field="end")
-    starts_at = local_to_utc(datetime.combine(day, start.replace(second=0, microsecond=0)))
-    ends_at = local_to_utc(datetime.combine(day, end.replace(second=0, microsecond=0)))
-    if ends_at <= starts_at:
-        raise Invalid("Giờ kết thúc phải sau giờ bắt đầu.", field="end")
+        collect.add("end", "Vui lòng nhập giờ kết thúc (giờ:phút).")
+    starts_at = ends_at = None
+    if (
+        isinstance(day, date)
+        and isinstance(start, time)
+        and isinstance(end, time)
+        and "day" not in collect.errors
+    ):
+        starts_at = local_to_utc(datetime.combine(day, start.replace(second=0, microsecond=0)))
+        ends_at = local_to_utc(datetime.combine(day, end.replace(second=0, microsecond=0)))
+        if ends_at <= starts_at:
+            collect.add("end", "Giờ kết thúc phải sau giờ bắt đầu.")
     room = tidy(data.get("room"), one_line=True)
     if len(room) > MAX_ROOM:
-        raise Invalid(f"Tên phòng không được dài quá {MAX_ROOM} ký tự.", field="room")
+        collect.add("room", f"Tên phòng không được dài quá {MAX_ROOM} ký tự.")
     capacity = data.get("capacity")
     if capacity is not None and (
         not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= MAX_CAPACITY
     ):
-        raise Invalid("Số chỗ phải từ 1 đến 100.000 (bỏ trống nếu không giới hạn).", field="capacity")
+        collect.add("capacity", "Số chỗ phải từ 1 đến 100.000 (bỏ trống nếu không giới hạn).")
     description = tidy(data.get("description"))
     if len(description) > MAX_DESCRIPTION:
-        raise Invalid(f"Giới thiệu không được dài quá {MAX_DESCRIPTION} ký tự.", field="description")
+        collect.add("description", f"Giới thiệu không được dài quá {MAX_DESCRIPTION} ký tự.")
+    speakers = collect.check(_people, data.get("speakers"), "speakers")
+    moderators = collect.check(_people, data.get("moderators"), "moderators")
+    if errors is None:
+        collect.raise_if_any()
     return {
         "title": title,
         "kind": kind,
         "starts_at": starts_at,
         "ends_at": ends_at,
         "room": room,
-        "speakers": _people(data.get("speakers"), "speakers"),
-        "moderators": _people(data.get("moderators"), "moderators"),
+        "speakers": speakers,
+        "moderators": moderators,
         "description": description,
         "capacity": capacity,
         "registration_required": bool(data.get("registration_required")),
@@ -151,6 +167,13 @@ def create_session(actor: User, event: Event, data: dict[str, Any]) -> EventSess
     return session
 
 
+def _capacity_refusal(registered: int, capacity: int) -> str:
+    return (
+        f"Phiên đã có {registered} người đăng ký: không thể giảm số chỗ xuống "
+        f"{capacity}. Hãy để từ {registered} chỗ trở lên."
+    )
+
+
 def update_session(actor: User, session: EventSession, data: dict[str, Any]) -> EventSession:
     """Change a session. The capacity never drops below the places already given (a conditional
     UPDATE, so a registration arriving meanwhile cannot slip under it); a raised capacity moves
@@ -159,8 +182,14 @@ def update_session(actor: User, session: EventSession, data: dict[str, Any]) -> 
     if event is None:
         raise NotFound("Không tìm thấy sự kiện.")
     require_manager(actor, event)
-    values = clean_session(event, data)
+    errors = FieldErrors()
+    values = clean_session(event, data, errors)
     capacity = values["capacity"]
+    if "capacity" not in errors.errors and capacity is not None and capacity < session.registered_count:
+        # Said with the other refusals; the conditional UPDATE below still guards a registration
+        # arriving meanwhile.
+        errors.add("capacity", _capacity_refusal(session.registered_count, capacity))
+    errors.raise_if_any()
     result = db.session.execute(
         update(EventSession)
         .where(
@@ -173,11 +202,7 @@ def update_session(actor: User, session: EventSession, data: dict[str, Any]) -> 
     if rowcount(result) != 1:
         db.session.rollback()
         db.session.refresh(session)
-        raise Invalid(
-            f"Phiên đã có {session.registered_count} người đăng ký: không thể giảm số chỗ xuống "
-            f"{capacity}. Hãy để từ {session.registered_count} chỗ trở lên.",
-            field="capacity",
-        )
+        raise Invalid(_capacity_refusal(session.registered_count, capacity), field="capacity")
     promoted = waitlist.fill_from_waitlist(session.id, utcnow())
     record(
         actor,

@@ -9,7 +9,7 @@ managers (`events.permissions.can_manage`) for review.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +34,7 @@ from app.booths.models import (
 )
 from app.contests.units import commune_name
 from app.database import flush, matching_every_word, page_of
-from app.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.errors import Conflict, FieldErrors, Invalid, NotFound, PermissionDenied
 from app.events.models import Event
 from app.events.permissions import require_manager
 from app.events.registration import required_reason, ticket_url
@@ -225,12 +225,19 @@ def _ocop(value: object) -> int | None:
     return stars
 
 
+def _contact(data: dict[str, Any], key: str, label: str, limit: int, normalize: Callable[[str], str]) -> str:
+    """A contact field: clean text, then the accounts' check of a name, a phone or an email."""
+    return field_value(normalize, _text(data, key, label, limit), key)
+
+
 def clean_application(
     event: Event, data: dict[str, Any], *, booth_type_fixed: bool = False
 ) -> dict[str, Any]:
-    """Check one application's values (the first problem raises Invalid on its field)."""
+    """Check one application's values: every problem, each on its field, in one Invalid (issue 15)."""
+    errors = FieldErrors()
     clean: dict[str, Any] = {
-        "organisation": _text(
+        "organisation": errors.check(
+            _text,
             data,
             "organisation",
             "Tên đơn vị",
@@ -240,12 +247,13 @@ def clean_application(
     }
     org_kind = data.get("org_kind") or ""
     if org_kind not in ORG_KINDS:
-        raise Invalid("Vui lòng chọn loại hình đơn vị trong danh sách.", field="org_kind")
+        errors.add("org_kind", "Vui lòng chọn loại hình đơn vị trong danh sách.")
     clean["org_kind"] = org_kind
     tax = data.get("tax_code")
-    clean["tax_code"] = normalize_tax_code(tax if isinstance(tax, str) else "")
-    clean["sector"] = _text(data, "sector", "Lĩnh vực", 120)
-    clean["products"] = _text(
+    clean["tax_code"] = errors.check(normalize_tax_code, tax if isinstance(tax, str) else "")
+    clean["sector"] = errors.check(_text, data, "sector", "Lĩnh vực", 120)
+    clean["products"] = errors.check(
+        _text,
         data,
         "products",
         "Sản phẩm",
@@ -253,20 +261,14 @@ def clean_application(
         multiline=True,
         required="Vui lòng giới thiệu sản phẩm sẽ trưng bày.",
     )
-    clean["ocop_stars"] = _ocop(data.get("ocop_stars"))
+    clean["ocop_stars"] = errors.check(_ocop, data.get("ocop_stars"))
     commune = tidy(data.get("commune_code") if isinstance(data.get("commune_code"), str) else "")
     if commune and commune_name(commune) is None:
-        raise Invalid("Vui lòng chọn xã, phường trong danh sách.", field="commune_code")
+        errors.add("commune_code", "Vui lòng chọn xã, phường trong danh sách.")
     clean["commune_code"] = commune
-    clean["contact_name"] = field_value(
-        normalize_name, _text(data, "contact_name", "Họ và tên", 120), "contact_name"
-    )
-    clean["contact_phone"] = field_value(
-        normalize_phone, _text(data, "contact_phone", "Điện thoại", 20), "contact_phone"
-    )
-    clean["contact_email"] = field_value(
-        normalize_email, _text(data, "contact_email", "Email", 254), "contact_email"
-    )
+    clean["contact_name"] = errors.check(_contact, data, "contact_name", "Họ và tên", 120, normalize_name)
+    clean["contact_phone"] = errors.check(_contact, data, "contact_phone", "Điện thoại", 20, normalize_phone)
+    clean["contact_email"] = errors.check(_contact, data, "contact_email", "Email", 254, normalize_email)
     if not booth_type_fixed:
         type_id = data.get("booth_type_id")
         booth_type = (
@@ -275,13 +277,16 @@ def clean_application(
             else None
         )
         if booth_type is None or booth_type.event_id != event.id or booth_type.count <= 0:
-            raise Invalid("Vui lòng chọn loại gian hàng trong danh sách.", field="booth_type_id")
-        clean["booth_type_id"] = booth_type.id
+            errors.add("booth_type_id", "Vui lòng chọn loại gian hàng trong danh sách.")
+        else:
+            clean["booth_type_id"] = booth_type.id
     needs = data.get("needs") or []
     if not isinstance(needs, list | tuple) or any(n not in PROVISIONS for n in needs):
-        raise Invalid("Vui lòng chọn nhu cầu trong danh sách.", field="needs")
-    clean["needs"] = [key for key in PROVISIONS if key in needs]
-    clean["needs_note"] = _text(data, "needs_note", "Nhu cầu khác", 500, multiline=True)
+        errors.add("needs", "Vui lòng chọn nhu cầu trong danh sách.")
+    else:
+        clean["needs"] = [key for key in PROVISIONS if key in needs]
+    clean["needs_note"] = errors.check(_text, data, "needs_note", "Nhu cầu khác", 500, multiline=True)
+    errors.raise_if_any()
     return clean
 
 
@@ -341,15 +346,21 @@ def apply(
             "Hồ sơ gian hàng của bạn đã được nhận; muốn thay đổi, vui lòng liên hệ Ban tổ chức.",
             code="accepted",
         )
-    clean = clean_application(
-        event, data, booth_type_fixed=application is not None and application.status == S.OFFERED.value
+    errors = FieldErrors()  # the fields, the photos and the consents refused together
+    clean = errors.check(
+        clean_application,
+        event,
+        data,
+        booth_type_fixed=application is not None and application.status == S.OFFERED.value,
     )
     uploads = booth_photos.chosen(photos)
-    checked = booth_photos.check_photos(uploads, len(application.photos) if application else 0)
+    checked = errors.check(booth_photos.check_photos, uploads, len(application.photos) if application else 0)
     new = application is None
     needs_consent = application is None or consents_needed(application)
     if needs_consent:
-        privacy.check_choices(CONSENT_CONTEXT, choices or {})
+        errors.check(privacy.check_choices, CONSENT_CONTEXT, choices or {})
+    errors.raise_if_any()
+    clean, checked = clean or {}, checked or []  # None only for a refused check, raised above
     # Added to the session only once every check passed: a refusal leaves nothing to autoflush.
     if application is None:
         application = BoothApplication(event_id=event.id, user_id=user.id, status=S.SUBMITTED.value)
@@ -502,11 +513,15 @@ def confirm_offer(
     event = db.session.get_one(Event, application.event_id)
     if event.is_over(now or utcnow()):
         raise Conflict("Sự kiện đã diễn ra.", code="closed")
-    clean = clean_application(event, data, booth_type_fixed=True)
-    checked = booth_photos.check_photos(booth_photos.chosen(photos), len(application.photos))
+    errors = FieldErrors()  # the fields, the photos and the consents refused together
+    clean = errors.check(clean_application, event, data, booth_type_fixed=True)
+    checked = errors.check(booth_photos.check_photos, booth_photos.chosen(photos), len(application.photos))
     needs_consent = consents_needed(application)
     if needs_consent:
-        privacy.check_choices(CONSENT_CONTEXT, choices or {})
+        errors.check(privacy.check_choices, CONSENT_CONTEXT, choices or {})
+    errors.raise_if_any()
+    clean, checked = clean or {}, checked or []  # None only for a refused check, raised above
+    if needs_consent:
         privacy.record_choices(CONSENT_SUBJECT, application.id, CONSENT_CONTEXT, choices or {})
     _save(application, clean)
     try:

@@ -32,7 +32,7 @@ from app.booths.models import (
     Exhibition,
 )
 from app.contests.files import delete_stored_file, sniff, upload_root
-from app.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.errors import Conflict, FieldErrors, Invalid, NotFound, PermissionDenied
 from app.events.models import Event
 from app.events.permissions import can_manage, get_event_for_manager
 from app.extensions import db
@@ -132,35 +132,39 @@ def save_settings(actor: User, event: Event, data: dict[str, Any]) -> Exhibition
     exhibitor rules and the grid size. A grid too small for the booths is refused; booths left
     outside a smaller grid move to its free cells."""
     require_floor_manager(actor, event)
+    errors = FieldErrors()  # every refusal at once (issue 15); a comparison with a refused value is skipped
     opens, closes = data.get("opens_at"), data.get("closes_at")
     for name, value in (("opens_at", opens), ("closes_at", closes)):
         if value is not None and not isinstance(value, datetime):
-            raise Invalid("Ngày giờ không hợp lệ.", field=name)
-    if opens and closes and closes <= opens:
-        raise Invalid("Hạn nhận đăng ký phải sau thời điểm mở đăng ký.", field="closes_at")
-    if closes and closes > event.ends_at:
-        raise Invalid(
-            f"Hạn nhận đăng ký không được sau khi sự kiện kết thúc ({format_datetime(event.ends_at)}).",
-            field="closes_at",
-        )
-    if opens and opens > event.ends_at:
-        raise Invalid("Thời điểm mở đăng ký phải trước khi sự kiện kết thúc.", field="opens_at")
+            errors.add(name, "Ngày giờ không hợp lệ.")
+    if not errors:
+        if opens and closes and closes <= opens:
+            errors.add("closes_at", "Hạn nhận đăng ký phải sau thời điểm mở đăng ký.")
+        if closes and closes > event.ends_at:
+            errors.add(
+                "closes_at",
+                f"Hạn nhận đăng ký không được sau khi sự kiện kết thúc ({format_datetime(event.ends_at)}).",
+            )
+        if opens and opens > event.ends_at:
+            errors.add("opens_at", "Thời điểm mở đăng ký phải trước khi sự kiện kết thúc.")
     rules = tidy(data.get("exhibitor_rules", ""))
     if len(rules) > MAX_RULES:
-        raise Invalid(
-            "Quy định cho đơn vị trưng bày không được dài quá 5.000 ký tự.", field="exhibitor_rules"
-        )
-    columns = _bounded(
-        data.get("grid_columns"), 1, GRID_MAX, f"Số cột phải từ 1 đến {GRID_MAX}.", "grid_columns"
+        errors.add("exhibitor_rules", "Quy định cho đơn vị trưng bày không được dài quá 5.000 ký tự.")
+    columns = errors.check(
+        _bounded, data.get("grid_columns"), 1, GRID_MAX, f"Số cột phải từ 1 đến {GRID_MAX}.", "grid_columns"
     )
-    rows = _bounded(data.get("grid_rows"), 1, GRID_MAX, f"Số hàng phải từ 1 đến {GRID_MAX}.", "grid_rows")
+    rows = errors.check(
+        _bounded, data.get("grid_rows"), 1, GRID_MAX, f"Số hàng phải từ 1 đến {GRID_MAX}.", "grid_rows"
+    )
     all_booths = _booths(event)
-    if columns * rows < len(all_booths):
-        raise Invalid(
+    if columns is not None and rows is not None and columns * rows < len(all_booths):
+        errors.add(
+            "grid_rows",
             f"Lưới {columns} × {rows} chỉ có {columns * rows} ô, ít hơn {len(all_booths)} gian đã tạo. "
             "Hãy tăng số cột hoặc số hàng.",
-            field="grid_rows",
         )
+    errors.raise_if_any()
+    columns, rows = columns or 1, rows or 1  # None only for a refused value, raised above
     exhibition = _stored_exhibition(event)
     exhibition.is_open = bool(data.get("is_open"))
     exhibition.opens_at, exhibition.closes_at = opens, closes
@@ -222,46 +226,57 @@ def _free_letter(taken: set[str]) -> str:
     return next(f"Z{i}" for i in range(1, 1000) if f"Z{i}" not in taken)
 
 
-def _check_type(event: Event, booth_type: BoothType, data: dict[str, Any]) -> dict[str, Any]:
+def _check_type(
+    event: Event, booth_type: BoothType, data: dict[str, Any], errors: FieldErrors | None = None
+) -> dict[str, Any]:
+    """A booth type's values. Every refusal at once (issue 15): into `errors` when given (the caller
+    adds its own checks and raises; a refused value is then None), else raised here."""
+    collect = errors if errors is not None else FieldErrors()
     name = tidy(data.get("name", ""), one_line=True)
     if len(name) < 2:
-        raise Invalid("Vui lòng nhập tên loại gian (ít nhất 2 ký tự).", field="name")
-    if len(name) > 120:
-        raise Invalid("Tên loại gian không được dài quá 120 ký tự.", field="name")
-    clash = select(BoothType.id).where(
-        BoothType.event_id == event.id, func.lower(BoothType.name) == name.lower()
-    )
-    if booth_type.id is not None:
-        clash = clash.where(BoothType.id != booth_type.id)
-    if db.session.scalar(clash) is not None:
-        raise Invalid("Sự kiện đã có loại gian cùng tên.", field="name")
+        collect.add("name", "Vui lòng nhập tên loại gian (ít nhất 2 ký tự).")
+    elif len(name) > 120:
+        collect.add("name", "Tên loại gian không được dài quá 120 ký tự.")
+    else:
+        clash = select(BoothType.id).where(
+            BoothType.event_id == event.id, func.lower(BoothType.name) == name.lower()
+        )
+        if booth_type.id is not None:
+            clash = clash.where(BoothType.id != booth_type.id)
+        if db.session.scalar(clash) is not None:
+            collect.add("name", "Sự kiện đã có loại gian cùng tên.")
     size = tidy(data.get("size", ""), one_line=True)
     if len(size) > 60:
-        raise Invalid("Kích thước không được dài quá 60 ký tự.", field="size")
-    count = _bounded(
+        collect.add("size", "Kích thước không được dài quá 60 ký tự.")
+    count = collect.check(
+        _bounded,
         data.get("count"),
         0,
         MAX_BOOTHS_PER_TYPE,
         f"Số gian phải từ 0 đến {MAX_BOOTHS_PER_TYPE}.",
         "count",
     )
-    passes = _bounded(
-        data.get("passes"), 0, MAX_PASSES, f"Số thẻ mỗi gian phải từ 0 đến {MAX_PASSES}.", "passes"
+    passes = collect.check(
+        _bounded, data.get("passes"), 0, MAX_PASSES, f"Số thẻ mỗi gian phải từ 0 đến {MAX_PASSES}.", "passes"
     )
-    position = _bounded(data.get("position") or "0", 0, 999, "Thứ tự phải từ 0 đến 999.", "position")
+    position = collect.check(
+        _bounded, data.get("position") or "0", 0, 999, "Thứ tự phải từ 0 đến 999.", "position"
+    )
     provides = [str(key) for key in data.get("provides") or []]
     unknown = [key for key in provides if key not in PROVISIONS]
     if unknown:
-        raise Invalid("Có mục “được cung cấp” không có trong danh sách.", field="provides")
+        collect.add("provides", "Có mục “được cung cấp” không có trong danh sách.")
     note = tidy(data.get("provides_note", ""), one_line=True)
     if len(note) > 300:
-        raise Invalid("Ghi chú không được dài quá 300 ký tự.", field="provides_note")
+        collect.add("provides_note", "Ghi chú không được dài quá 300 ký tự.")
     prefix = tidy(data.get("prefix", ""), one_line=True).upper()
     if prefix and not PREFIX_RE.match(prefix):
-        raise Invalid(
+        collect.add(
+            "prefix",
             "Tiền tố số gian gồm 1–4 chữ cái in hoa không dấu hoặc chữ số, bắt đầu bằng chữ cái (ví dụ A, B, OCOP).",
-            field="prefix",
         )
+    if errors is None:
+        collect.raise_if_any()
     return {
         "name": name,
         "size": size,
@@ -282,19 +297,19 @@ def save_booth_type(
     require_floor_manager(actor, event)
     creating = booth_type is None
     row = booth_type or BoothType(event_id=event.id)
-    clean = _check_type(event, row, data)
+    errors = FieldErrors()  # the type's fields and the event-wide limits, refused together
+    clean = _check_type(event, row, data, errors)
     types = booth_types(event)
     if creating and len(types) >= MAX_TYPES:
-        raise Invalid(f"Mỗi sự kiện có tối đa {MAX_TYPES} loại gian.", field="name")
+        errors.add("name", f"Mỗi sự kiện có tối đa {MAX_TYPES} loại gian.")
     others = sum(t.count for t in types if t.id != row.id)
-    if others + clean["count"] > MAX_BOOTHS:
-        raise Invalid(
-            f"Cả sự kiện có tối đa {MAX_BOOTHS} gian; các loại khác đã có {others} gian.", field="count"
-        )
+    if clean["count"] is not None and others + clean["count"] > MAX_BOOTHS:
+        errors.add("count", f"Cả sự kiện có tối đa {MAX_BOOTHS} gian; các loại khác đã có {others} gian.")
     booths = _booths(event)
     prefixes = {type_prefix(t, booths) or t.name for t in types if t.id != row.id}
-    if clean["prefix"] and clean["prefix"] in prefixes:
-        raise Invalid(f"Tiền tố {clean['prefix']} đã được dùng cho một loại gian khác.", field="prefix")
+    if "prefix" not in errors.errors and clean["prefix"] and clean["prefix"] in prefixes:
+        errors.add("prefix", f"Tiền tố {clean['prefix']} đã được dùng cho một loại gian khác.")
+    errors.raise_if_any()
     try:
         row.name, row.size, row.count = clean["name"], clean["size"], clean["count"]
         row.passes, row.position = clean["passes"], clean["position"]
@@ -483,43 +498,50 @@ def place_booth(actor: User, event: Event, booth: Booth, data: dict[str, Any]) -
     """A booth's zone and place: a grid cell (free, inside the grid) and/or a point on the plan image
     (x and y in per cent, both or neither)."""
     require_floor_manager(actor, event)
+    errors = FieldErrors()  # every refusal at once (issue 15)
     zone = tidy(data.get("zone", ""), one_line=True)
     if len(zone) > 60:
-        raise Invalid("Tên khu không được dài quá 60 ký tự.", field="zone")
-    x = _optional_percent(data.get("x_percent"), "x_percent")
-    y = _optional_percent(data.get("y_percent"), "y_percent")
-    if (x is None) != (y is None):
-        raise Invalid(
-            "Nhập cả vị trí ngang và dọc, hoặc bỏ trống cả hai.",
-            field="x_percent" if x is None else "y_percent",
+        errors.add("zone", "Tên khu không được dài quá 60 ký tự.")
+    x = errors.check(_optional_percent, data.get("x_percent"), "x_percent")
+    y = errors.check(_optional_percent, data.get("y_percent"), "y_percent")
+    if not {"x_percent", "y_percent"} & set(errors.errors) and (x is None) != (y is None):
+        errors.add(
+            "x_percent" if x is None else "y_percent", "Nhập cả vị trí ngang và dọc, hoặc bỏ trống cả hai."
         )
     exhibition = exhibition_for(event)
     column = row = None
     if data.get("grid_column") not in (None, "") or data.get("grid_row") not in (None, ""):
-        column = _bounded(
+        column = errors.check(
+            _bounded,
             data.get("grid_column"),
             1,
             exhibition.grid_columns,
             f"Cột phải từ 1 đến {exhibition.grid_columns}.",
             "grid_column",
         )
-        row = _bounded(
+        row = errors.check(
+            _bounded,
             data.get("grid_row"),
             1,
             exhibition.grid_rows,
             f"Hàng phải từ 1 đến {exhibition.grid_rows}.",
             "grid_row",
         )
-        other = db.session.scalar(
-            select(Booth.number).where(
-                Booth.event_id == event.id,
-                Booth.id != booth.id,
-                Booth.grid_column == column,
-                Booth.grid_row == row,
+        other = (
+            db.session.scalar(
+                select(Booth.number).where(
+                    Booth.event_id == event.id,
+                    Booth.id != booth.id,
+                    Booth.grid_column == column,
+                    Booth.grid_row == row,
+                )
             )
+            if column is not None and row is not None
+            else None
         )
         if other:
-            raise Invalid(f"Ô cột {column}, hàng {row} đã có gian {other}.", field="grid_column")
+            errors.add("grid_column", f"Ô cột {column}, hàng {row} đã có gian {other}.")
+    errors.raise_if_any()
     booth.zone, booth.x_percent, booth.y_percent = zone, x, y
     if column is not None:
         booth.grid_column, booth.grid_row = column, row

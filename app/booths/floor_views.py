@@ -369,7 +369,7 @@ def allocate_booth(slug: str, application_id: int):
             booth = floor.get_booth(current_user, event, booth_id or 0)
             floor_allocation.allocate(current_user, application, booth)
         except DomainError as error:
-            error.field = "booth_id"
+            error.field, error.errors = "booth_id", {"booth_id": error.message}  # shown at the booth list
             apply_error(form, error)
             return _allocation_page(event, application, form, error.status)
         flash(f"Đã phân gian {booth.number} cho {application.organisation}.", "success")

@@ -24,6 +24,7 @@ from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.events.models import Event
 from app.events.permissions import can_manage
 from app.extensions import db
+from app.text import format_size
 
 MAX_PHOTOS = 5
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -52,7 +53,7 @@ def max_bytes() -> int:
 
 
 def _megabytes(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f}".replace(".0", "").replace(".", ",") + " MB"
+    return format_size(n)
 
 
 def chosen(uploads: Sequence[FileStorage] | None) -> list[FileStorage]:

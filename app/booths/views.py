@@ -5,9 +5,10 @@ decisions, offering booths to the linked contest's teams). Thin: parse, call one
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, send_file, url_for
+from flask import flash, g, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user, login_required
 
 from app.accounts.access import role_required
@@ -25,15 +26,29 @@ from app.privacy.forms import PostForm, consent_choices
 from app.text import page_number, whole_number
 
 S = ApplicationStatus
+NAV_KEY = "booth_nav"  # [user id, has applications, when it was read] in the session
+NAV_RECHECK_SECONDS = 300
 
 
 @bp.app_context_processor
 def booth_helpers():
     def has_booth_applications() -> bool:
+        """Whether the menu shows "Gian hàng của tôi": read at most every NAV_RECHECK_SECONDS per
+        session (the menu is on every page; an offer made meanwhile also arrives by mail with its link)."""
         if not current_user.is_authenticated:
             return False
         if "has_booth_applications" not in g:
-            g.has_booth_applications = applications.has_applications(current_user)
+            cached = session.get(NAV_KEY)
+            now = int(time.time())
+            if (
+                cached
+                and cached[0] == current_user.id
+                and (cached[1] or now - cached[2] < NAV_RECHECK_SECONDS)
+            ):
+                g.has_booth_applications = cached[1]
+            else:
+                g.has_booth_applications = applications.has_applications(current_user)
+                session[NAV_KEY] = [current_user.id, g.has_booth_applications, now]
         return bool(g.has_booth_applications)
 
     return {
@@ -149,6 +164,7 @@ def apply(slug: str):
                 else "Đã cập nhật hồ sơ gian hàng.",
                 "success",
             )
+            session[NAV_KEY] = [current_user.id, True, int(time.time())]  # the menu link shows at once
             return redirect(url_for("booths.my_application", application_id=saved.id))
     needs_consent = application is None or applications.consents_needed(application)
     html = render_template(

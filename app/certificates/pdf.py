@@ -17,16 +17,13 @@ from datetime import date
 from io import BytesIO
 from pathlib import Path
 
-from flask import current_app
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 
 from app.certificates.models import Certificate, CertificateTemplate
 from app.events.tickets import qr_png
+from app.fonts import FONT, FONT_FILES, font_dir
 from app.urls import absolute_url
-
-FONT = "DejaVuSerif"
-FONT_FILES = {"": "DejaVuSerif.ttf", "B": "DejaVuSerif-Bold.ttf", "I": "DejaVuSerif-Italic.ttf"}
 
 PAGE_W, PAGE_H = 297.0, 210.0
 MARGIN = 14.0
@@ -61,10 +58,6 @@ class Layout:
     signer_title: str
     signer_name: str
     seal: Path | None = None
-
-
-def font_dir() -> Path:
-    return Path(current_app.static_folder or "static") / "vendor" / "fonts" / "dejavu"
 
 
 def _nfc(text: str) -> str:

@@ -28,7 +28,7 @@ from app.certificates.models import KINDS, Certificate, CertificateTemplate
 from app.contests.models import Contest, Entry, TeamMember
 from app.contests.permissions import can_manage_contest, require_contest_manager
 from app.database import commit, page_of
-from app.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.errors import Conflict, FieldErrors, Invalid, NotFound, PermissionDenied
 from app.events.models import Attendee, Checkin, Event
 from app.events.permissions import can_manage, require_manager
 from app.extensions import db
@@ -246,12 +246,15 @@ def save_template(
 ) -> CertificateTemplate:
     """Save the organisers' words (and a new seal image). Permission: the contest's or event's managers."""
     _require_owner_manager(actor, template)
-    image = read_seal(seal) if seal is not None and seal.filename else None
+    errors = FieldErrors()  # the seal and the title refused together (issue 15)
+    image = errors.check(read_seal, seal) if seal is not None and seal.filename else None
+    title = tidy(values["title"], 200, one_line=True) if "title" in values else template.title
+    if not title:
+        errors.add("title", "Vui lòng nhập tiêu đề giấy chứng nhận.")
+    errors.raise_if_any()
     for name in ("authority", "issuer", "title", "place", "signer_title", "signer_name"):
         if name in values:
             setattr(template, name, tidy(values[name], 200, one_line=True))
-    if not template.title:
-        raise Invalid("Vui lòng nhập tiêu đề giấy chứng nhận.", field="title")
     wording = dict(template.wording or {})
     for kind in KINDS:
         if f"wording_{kind}" in values:

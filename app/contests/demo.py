@@ -11,6 +11,7 @@ import random
 import uuid
 from datetime import date, datetime, time, timedelta
 
+from fpdf import FPDF
 from sqlalchemy import select
 
 from app.accounts.models import Role, User, UserRole
@@ -27,6 +28,7 @@ from app.contests.models import (
 )
 from app.contests.services import ContestData, SlotSpec
 from app.extensions import db
+from app.fonts import FONT, FONT_FILES, font_dir
 from app.localtime import local_to_utc, to_local, utcnow
 from app.privacy import services as privacy
 from app.text import fold
@@ -327,6 +329,75 @@ def _demo_file(slot_key: str, title: str) -> EntryFile:
     return row
 
 
+# The usual headings of a Vietnamese idea description (bản thuyết minh ý tưởng), each with what it asks.
+TEMPLATE_SECTIONS = [
+    ("Tên ý tưởng", "Tên ngắn gọn, nói rõ sản phẩm hoặc dịch vụ."),
+    ("Thông tin nhóm", "Trưởng nhóm, các thành viên (họ tên, năm sinh, đơn vị), địa chỉ liên hệ."),
+    ("Vấn đề cần giải quyết", "Ai đang gặp vấn đề gì, ở đâu, quy mô và mức độ nghiêm trọng."),
+    ("Giải pháp, sản phẩm", "Sản phẩm/dịch vụ giải quyết vấn đề thế nào; điểm đổi mới sáng tạo."),
+    ("Thị trường, khách hàng", "Khách hàng mục tiêu, quy mô thị trường, đối thủ cạnh tranh."),
+    ("Mô hình kinh doanh", "Bán gì, cho ai, qua kênh nào, thu tiền thế nào."),
+    ("Đội ngũ", "Vai trò, kinh nghiệm của từng thành viên; đối tác, người cố vấn."),
+    ("Kế hoạch tài chính", "Nhu cầu vốn, nguồn vốn, dự kiến doanh thu và chi phí 3 năm đầu."),
+    ("Kế hoạch triển khai", "Các mốc chính trong 12 tháng tới."),
+    ("Tác động xã hội, môi trường", "Việc làm, thu nhập cho người dân địa phương; tác động môi trường."),
+]
+
+
+def idea_template_pdf() -> bytes:
+    """The demo's template of the idea description: an A4 form with the usual headings and the
+    vendored DejaVu font (every Vietnamese letter), made at seed time."""
+    pdf = FPDF(unit="mm", format="A4")
+    pdf.set_margins(20, 18, 20)
+    pdf.set_auto_page_break(True, 18)
+    for style, name in FONT_FILES.items():
+        pdf.add_font(FONT, style, str(font_dir() / name))
+    pdf.set_title("Mẫu bản thuyết minh ý tưởng khởi nghiệp")
+    pdf.set_creator("Sở Khoa học và Công nghệ tỉnh Quảng Ngãi")
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 11)
+    pdf.multi_cell(0, 5.5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, "Độc lập – Tự do – Hạnh phúc", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font(FONT, "B", 14)
+    pdf.multi_cell(0, 7, "BẢN THUYẾT MINH Ý TƯỞNG KHỞI NGHIỆP", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "I", 10)
+    pdf.multi_cell(
+        0,
+        5,
+        "(Kèm theo hồ sơ dự thi Cuộc thi tìm kiếm ý tưởng khởi nghiệp đổi mới sáng tạo tỉnh Quảng Ngãi; "
+        "trình bày không quá 10 trang A4, cỡ chữ 13)",
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(4)
+    for number, (heading, hint) in enumerate(TEMPLATE_SECTIONS, start=1):
+        pdf.set_font(FONT, "B", 12)
+        pdf.multi_cell(0, 6.5, f"{number}. {heading}", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "I", 10)
+        pdf.multi_cell(0, 5, hint, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 11)
+        for _ in range(3):
+            pdf.multi_cell(0, 7, "." * 110, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+    pdf.ln(4)
+    pdf.set_font(FONT, "I", 11)
+    pdf.multi_cell(0, 6, "Quảng Ngãi, ngày …… tháng …… năm ……", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "B", 11)
+    pdf.multi_cell(0, 6, "TRƯỞNG NHÓM", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "I", 10)
+    pdf.multi_cell(0, 5, "(Ký và ghi rõ họ tên)", align="R", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _attach_template(contest: Contest, data: bytes) -> None:
+    """The idea description's template on the contest's "thuyet-minh" slot, written into UPLOAD_DIR."""
+    slot = next((s for s in contest.slots if s.key == "thuyet-minh"), None)
+    if slot is not None and not slot.template_stored_name:
+        files.save_template_bytes(slot, data, "Mau-thuyet-minh-y-tuong.pdf")
+
+
 def seed() -> None:
     rng = random.Random(2024)
     organiser = find_user_by_email("bantochuc@demo.kndmst.vn")
@@ -336,6 +407,7 @@ def seed() -> None:
         return
     judge = find_user_by_email("giamkhao@demo.kndmst.vn")
     people = _People(rng)
+    template = idea_template_pdf()
     slots = [
         SlotSpec("thuyet-minh", "Bản thuyết minh ý tưởng (theo mẫu)", ["pdf", "docx"], 10, True),
         SlotSpec("ke-hoach", "Kế hoạch kinh doanh hoặc slide giới thiệu", ["pdf", "docx", "pptx"], 15),
@@ -381,6 +453,7 @@ def seed() -> None:
         rng.shuffle(plan)
         plan[0] = "eligible"  # the demo applicant's own entry
         _entries(idea, plan, rng, people, leaders=[applicant] if applicant else [])
+        _attach_template(idea, template)
         db.session.commit()
 
     final = _contest(
@@ -411,6 +484,7 @@ def seed() -> None:
         plan = ["draft"] * 3 + ["eligible"] * 12 + ["ineligible"] * 3 + ["withdrawn"] * 2 + ["finalist"] * 8
         rng.shuffle(plan)
         _entries(final, plan, rng, people)
+        _attach_template(final, template)
         db.session.commit()
 
     # An edition open around today, so the demo shows the applicant journey whatever the date.
@@ -438,4 +512,5 @@ def seed() -> None:
     if current is not None:
         _staff(current, judge, "judge", "Trường Đại học Phạm Văn Đồng")
         _entries(current, ["draft", "submitted", "submitted", "submitted"], rng, people)
+        _attach_template(current, template)
         db.session.commit()

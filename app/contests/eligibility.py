@@ -63,6 +63,9 @@ def require_editable(actor: User, entry: Entry, now: datetime | None = None) -> 
 
 # --- eligibility ---------------------------------------------------------------------------------------
 
+# Below this age on the closing date a person takes part only with a parent's or guardian's consent.
+ADULT_AGE = 18
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -144,6 +147,62 @@ def _other_active_entries(entry: Entry) -> list[Entry]:
     )
 
 
+def _and_list(parts: list[str]) -> str:
+    """ "a", "a và b", "a, b và c"."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " và " + parts[-1]
+
+
+def _age_range(contest: Contest) -> str:
+    """The contest's age rule in words: "từ 18 đến 35 tuổi", "từ 16 tuổi trở lên", "không quá 35 tuổi"."""
+    if contest.min_age is not None and contest.max_age is not None:
+        return f"từ {contest.min_age} đến {contest.max_age} tuổi"
+    if contest.min_age is not None:
+        return f"từ {contest.min_age} tuổi trở lên"
+    return f"không quá {contest.max_age} tuổi"
+
+
+def person_problems(contest: Contest, member: TeamMember) -> list[str]:
+    """The rules about one person (birth date, age range, a minor's guardian), each naming the person,
+    the rule and why. Checked when the person is saved (a warning; the draft is kept) and again,
+    with the rest, before submitting: one home for these rules."""
+    who = f"{'Trưởng nhóm' if member.is_leader else 'Thành viên'} {member.full_name}"
+    if member.birth_date is None:
+        return [f"{who} chưa có ngày sinh: cần ngày sinh để kiểm tra điều kiện độ tuổi của cuộc thi."]
+    closing = closing_date(contest)
+    age = age_on(member.birth_date, closing)
+    problems = []
+    too_young = contest.min_age is not None and age < contest.min_age
+    too_old = contest.max_age is not None and age > contest.max_age
+    if too_young or too_old:
+        problems.append(
+            f"{who} {age} tuổi: cuộc thi dành cho người {_age_range(contest)} "
+            f"(tính đến ngày hết hạn nộp {closing:%d/%m/%Y})."
+        )
+    if age < ADULT_AGE:
+        missing = [
+            label
+            for label, given in (
+                ("họ tên", member.guardian_name),
+                ("số điện thoại hoặc email", member.guardian_contact),
+                ("sự đồng ý", member.guardian_consent),
+            )
+            if not given
+        ]
+        if missing:
+            problems.append(
+                f"{who} chưa đủ {ADULT_AGE} tuổi ({age} tuổi): cần {_and_list(missing)} "
+                "của cha mẹ/người giám hộ."
+            )
+    return problems
+
+
+def team_warnings(entry: Entry) -> dict[int, list[str]]:
+    """`person_problems` of every saved member of a draft or submitted entry, by member id (only those
+    with a problem): the dossier page shows them next to each name, before anyone presses submit."""
+    warnings = {m.id: person_problems(entry.contest, m) for m in entry.members if m.id is not None}
+    return {member_id: found for member_id, found in warnings.items() if found}
+
+
 def check_eligibility(entry: Entry, now: datetime | None = None, *, window: bool = True) -> list[Problem]:
     """Every rule of the contest checked against the entry; an empty list means it may be submitted."""
     contest = entry.contest
@@ -179,29 +238,10 @@ def check_eligibility(entry: Entry, now: datetime | None = None, *, window: bool
         add("members", f"Nhóm có {size} người, thể lệ yêu cầu ít nhất {contest.team_min} người.")
     if size > contest.team_max:
         add("members", f"Nhóm có {size} người, thể lệ cho phép tối đa {contest.team_max} người.")
-    closing = closing_date(contest)
     for member in members:
-        if member.birth_date is None:
-            add("members", f"Chưa có ngày sinh của {member.full_name}.")
-            continue
-        age = age_on(member.birth_date, closing)
-        if contest.min_age is not None and age < contest.min_age:
-            add(
-                "members",
-                f"{member.full_name} mới {age} tuổi vào ngày hết hạn {closing:%d/%m/%Y}; "
-                f"thể lệ yêu cầu từ {contest.min_age} tuổi.",
-            )
-        if contest.max_age is not None and age > contest.max_age:
-            add(
-                "members",
-                f"{member.full_name} đã {age} tuổi vào ngày hết hạn {closing:%d/%m/%Y}; "
-                f"thể lệ giới hạn đến {contest.max_age} tuổi.",
-            )
-        if age < 18 and not (member.guardian_name and member.guardian_contact and member.guardian_consent):
-            add(
-                "members",
-                f"{member.full_name} chưa đủ 18 tuổi: cần họ tên, liên hệ và sự đồng ý của cha mẹ/người giám hộ.",
-            )
+        for message in person_problems(contest, member):
+            add("members", message)
+    closing = closing_date(contest)
     if entry.track is not None and entry.track.max_startup_years is not None:
         years = entry.track.max_startup_years
         if entry.startup_registered_on is None:

@@ -52,7 +52,8 @@ from app.contests.permissions import (
     may_edit_entry,
     require_contest_manager,
 )
-from app.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.contests.schedule import next_steps
+from app.errors import Conflict, FieldErrors, Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.localtime import to_local, utcnow
 from app.mail.services import send_email
@@ -128,34 +129,51 @@ def _unit(code: str, name_of: Callable[[str], str | None], unknown: str, field: 
     return code, name
 
 
-def _apply_member(member: TeamMember, data: MemberData, *, keep_ethnicity: bool) -> None:
-    member.full_name = field_value(normalize_name, data.full_name, "full_name")
-    member.phone = field_value(normalize_phone, data.phone, "phone") if (data.phone or "").strip() else ""
-    member.email = field_value(normalize_email, data.email, "email") if (data.email or "").strip() else ""
-    if not member.phone and not member.email:
-        raise Invalid("Cần ít nhất số điện thoại hoặc email để liên hệ.", field="phone")
+def _member_values(data: MemberData, errors: FieldErrors, *, keep_ethnicity: bool) -> dict[str, Any]:
+    """A member's checked values; every refusal goes to `errors` (issue 15: all fields at once),
+    so the values are only used once `errors` is empty."""
+    phone = (data.phone or "").strip()
+    email = (data.email or "").strip()
+    values: dict[str, Any] = {
+        "full_name": errors.check(field_value, normalize_name, data.full_name, "full_name"),
+        "phone": errors.check(field_value, normalize_phone, data.phone, "phone") if phone else "",
+        "email": errors.check(field_value, normalize_email, data.email, "email") if email else "",
+    }
+    if not phone and not email:
+        errors.add("phone", "Cần ít nhất số điện thoại hoặc email để liên hệ.")
     today = to_local(utcnow()).date()
     if data.birth_date is not None and not (date(1900, 1, 1) <= data.birth_date <= today):
-        raise Invalid("Ngày sinh không hợp lệ.", field="birth_date")
-    member.birth_date = data.birth_date
+        errors.add("birth_date", "Ngày sinh không hợp lệ.")
+    values["birth_date"] = data.birth_date
     if data.sex and data.sex not in SEX_LABELS:
-        raise Invalid("Giới tính không hợp lệ.", field="sex")
-    member.sex = data.sex or ""
-    member.organisation = tidy(data.organisation, 160)
-    member.commune_code, member.commune_name = _unit(
-        data.commune_code, units.commune_name, "Xã/phường không có trong danh mục.", "commune_code"
-    )
-    member.district_code, member.district_name = _unit(
+        errors.add("sex", "Giới tính không hợp lệ.")
+    values["sex"] = data.sex or ""
+    values["organisation"] = tidy(data.organisation, 160)
+    values["commune_code"], values["commune_name"] = errors.check(
+        _unit, data.commune_code, units.commune_name, "Xã/phường không có trong danh mục.", "commune_code"
+    ) or ("", "")
+    values["district_code"], values["district_name"] = errors.check(
+        _unit,
         data.district_code,
         units.district_name,
         "Huyện/thị xã/thành phố không có trong danh mục.",
         "district_code",
-    )
+    ) or ("", "")
     # Ethnicity is sensitive (SPEC §7): kept only with the statistics consent; "không cung cấp" is fine.
-    member.ethnicity = tidy(data.ethnicity, 40) if keep_ethnicity else ""
-    member.guardian_name = tidy(data.guardian_name, 120)
-    member.guardian_contact = tidy(data.guardian_contact, 254)
-    member.guardian_consent = bool(data.guardian_consent)
+    values["ethnicity"] = tidy(data.ethnicity, 40) if keep_ethnicity else ""
+    values["guardian_name"] = tidy(data.guardian_name, 120)
+    values["guardian_contact"] = tidy(data.guardian_contact, 254)
+    values["guardian_consent"] = bool(data.guardian_consent)
+    return values
+
+
+def _apply_member(member: TeamMember, data: MemberData, *, keep_ethnicity: bool) -> None:
+    """Check every field of the member (one Invalid naming each bad one), then change the member."""
+    errors = FieldErrors()
+    values = _member_values(data, errors, keep_ethnicity=keep_ethnicity)
+    errors.raise_if_any()
+    for key, value in values.items():
+        setattr(member, key, value)
 
 
 def _leader_consents_to_stats(entry: Entry) -> bool:
@@ -237,15 +255,13 @@ def start_entry(
                 f"Bạn đã có bài “{existing.title}”.",
                 code="already_leading",
             )
-    privacy.check_choices("entry", consents)
-    entry = Entry(contest=contest, leader_id=user.id, status=EntryStatus.DRAFT.value, answers={})
-    _set_title(entry, title)
-    if track_id:
-        entry.track = _track_of(contest, track_id)
     leader.full_name = leader.full_name or user.full_name
     leader.email, leader.phone = user.email, user.phone or ""
+    clean_title, track, values = _check_new_entry(contest, title, track_id, leader, consents)
+    entry = Entry(contest=contest, leader_id=user.id, status=EntryStatus.DRAFT.value, answers={})
+    entry.title, entry.track = clean_title, track
     member = TeamMember(is_leader=True, user_id=user.id, position=0)
-    _store_new_entry(entry, member, leader, consents)
+    _store_new_entry(entry, member, values)
     privacy.record_choices("user", user.id, "entry", consents)
     refresh_search_text(entry)
     add_history(entry, user, "created", after=EntryStatus.DRAFT.value, note="Tạo bản nháp")
@@ -266,15 +282,13 @@ def key_in_paper_entry(
 ) -> Entry:
     """An organiser keys in a dossier received on paper; the leader need not have an account."""
     require_contest_manager(actor, contest)
-    privacy.check_choices("entry", consents)
+    clean_title, track, values = _check_new_entry(contest, title, track_id, leader, consents)
     entry = Entry(
         contest=contest, status=EntryStatus.DRAFT.value, is_paper=True, keyed_by_id=actor.id, answers={}
     )
-    _set_title(entry, title)
-    if track_id:
-        entry.track = _track_of(contest, track_id)
+    entry.title, entry.track = clean_title, track
     member = TeamMember(is_leader=True, position=0)
-    _store_new_entry(entry, member, leader, consents)
+    _store_new_entry(entry, member, values)
     privacy.record_choices("team_member", member.id, "entry", consents, source="paper", keyed_by=actor)
     refresh_search_text(entry)
     add_history(
@@ -299,22 +313,46 @@ def place_entry(entry: Entry, leader: TeamMember) -> None:
     )
 
 
-def _store_new_entry(entry: Entry, member: TeamMember, leader: MemberData, consents: dict[str, bool]) -> None:
+def _check_new_entry(
+    contest: Contest,
+    title: str,
+    track_id: int | str | None,
+    leader: MemberData,
+    consents: dict[str, bool],
+) -> tuple[str, Track | None, dict[str, Any]]:
+    """A new entry's form checked whole: the consents, the title, the track and the leader's fields,
+    every refusal in one Invalid. The title, the track (None when none was picked) and the leader's
+    values (for `_store_new_entry`)."""
+    errors = FieldErrors()
+    errors.check(privacy.check_choices, "entry", consents)
+    clean_title = errors.check(_clean_title, title)
+    track = errors.check(_track_of, contest, track_id) if track_id else None
+    values = _member_values(leader, errors, keep_ethnicity=bool(consents.get("sensitive_stats")))
+    errors.raise_if_any()
+    return clean_title or "", track, values
+
+
+def _store_new_entry(entry: Entry, member: TeamMember, values: dict[str, Any]) -> None:
     """A new entry with its leader as the first member, flushed (the consent records need the ids)."""
-    _apply_member(member, leader, keep_ethnicity=bool(consents.get("sensitive_stats")))
+    for key, value in values.items():
+        setattr(member, key, value)
     entry.members.append(member)
     place_entry(entry, member)
     db.session.add(entry)
     db.session.flush()
 
 
-def _set_title(entry: Entry, title: str) -> None:
+def _clean_title(title: str) -> str:
     value = tidy(title, one_line=True)
     if len(value) < 3:
         raise Invalid("Vui lòng nhập tên ý tưởng/dự án (ít nhất 3 ký tự).", field="title")
     if len(value) > 200:
         raise Invalid("Tên ý tưởng/dự án không được dài quá 200 ký tự.", field="title")
-    entry.title = value
+    return value
+
+
+def _set_title(entry: Entry, title: str) -> None:
+    entry.title = _clean_title(title)
 
 
 def _track_of(contest: Contest, track_id: int | str) -> Track:
@@ -465,11 +503,13 @@ def submit_entry(actor: User, entry: Entry, now: datetime | None = None) -> Entr
         entry,
         f"Đã nhận bài dự thi {entry.code} – {entry.contest.name}",
         "contests/mail/entry_submitted.txt",
+        steps=next_steps(entry, leader_email(entry)),
     )
     return entry
 
 
-def _leader_email(entry: Entry) -> str:
+def leader_email(entry: Entry) -> str:
+    """Where mail about the entry goes: the leader's account, or the paper leader's own email."""
     if entry.leader is not None:
         return entry.leader.email
     leader = entry.leader_member
@@ -477,7 +517,7 @@ def _leader_email(entry: Entry) -> str:
 
 
 def _mail_leader(entry: Entry, subject: str, template: str, **context: Any) -> None:
-    email = _leader_email(entry)
+    email = leader_email(entry)
     if email:
         send_email(email, subject, template, entry=entry, **context)
 

@@ -1,6 +1,7 @@
 """Uploaded documents: recognised by their content (never by their name or the browser's claim),
 stored on disk under generated names with their SHA-256, read back for those allowed to see them, and
-deleted from disk when replaced or removed.
+deleted from disk when replaced or removed. The organisers' templates of a slot's document (a .docx or
+.pdf the applicant downloads next to the upload field) are kept the same way, under UPLOAD_DIR/templates.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from app.accounts.models import User
-from app.contests.models import Entry, EntryFile, UploadSlot
-from app.contests.permissions import may_view_entry
+from app.audit.services import record
+from app.contests.models import Contest, Entry, EntryFile, UploadSlot
+from app.contests.permissions import can_manage_contest, get_contest, may_view_entry, require_contest_manager
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.localtime import utcnow
+from app.text import format_size
 
 KIND_LABELS = {
     "pdf": "PDF",
@@ -128,7 +131,7 @@ def _size_of(stream: IO[bytes]) -> int:
 
 
 def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f}".replace(".0", "").replace(".", ",") + " MB"
+    return format_size(n)
 
 
 def store_upload(actor: User, entry: Entry, slot: UploadSlot, upload: FileStorage) -> EntryFile:
@@ -200,3 +203,110 @@ def get_file_for_viewer(user: User, entry_id: int, file_id: int) -> tuple[EntryF
     if row is None or not file_path(row).is_file():
         raise NotFound("Không tìm thấy tệp.")
     return row, file_path(row)
+
+
+# --- the organisers' templates of a slot's document ------------------------------------------------
+
+TEMPLATE_KINDS = ("docx", "pdf")
+TEMPLATE_MAX_BYTES = 10 * 1024 * 1024
+TEMPLATE_FOLDER = "templates"
+
+
+def template_path(slot: UploadSlot) -> Path | None:
+    """Where a slot's template lives on disk (a generated name, like every upload), or None."""
+    if not slot.template_stored_name:
+        return None
+    return upload_root() / TEMPLATE_FOLDER / slot.template_stored_name
+
+
+def _checked_template(slot: UploadSlot, upload: FileStorage) -> tuple[str, int]:
+    """(kind, size) of an acceptable template; Invalid, on the slot's template field, says why not."""
+    field = f"template_{slot.key}"
+    size = _size_of(upload.stream)
+    if size == 0:
+        raise Invalid(f"Tệp mẫu cho mục “{slot.label}” rỗng.", field=field)
+    if size > TEMPLATE_MAX_BYTES:
+        raise Invalid(
+            f"Tệp mẫu cho mục “{slot.label}” nặng {_mb(size)}, vượt quá giới hạn {_mb(TEMPLATE_MAX_BYTES)}.",
+            field=field,
+        )
+    kind = sniff(upload.stream.read(16), upload.stream)
+    upload.stream.seek(0)
+    if kind not in TEMPLATE_KINDS:
+        raise Invalid(
+            f"Tệp mẫu cho mục “{slot.label}” phải là Word (.docx) hoặc PDF. Hệ thống kiểm tra nội dung "
+            "tệp, không dựa vào đuôi tên tệp.",
+            field=field,
+        )
+    return kind, size
+
+
+def save_template_bytes(slot: UploadSlot, data: bytes, filename: str) -> Path | None:
+    """Write a template to disk and point the slot at it (the caller commits); returns the replaced
+    template's path, to delete once the commit is done. Invalid when it is not a .docx/.pdf ≤ 10 MB."""
+    upload = FileStorage(stream=io.BytesIO(data), filename=filename)
+    kind, size = _checked_template(slot, upload)
+    old = template_path(slot)
+    stored = f"{uuid.uuid4().hex}.{kind}"
+    folder = upload_root() / TEMPLATE_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / stored).write_bytes(data)
+    slot.template_stored_name = stored
+    slot.template_name = display_name(filename, kind)
+    slot.template_kind, slot.template_size = kind, size
+    return old
+
+
+def update_templates(
+    actor: User, contest: Contest, uploads: dict[str, FileStorage], remove: set[str]
+) -> dict[str, str]:
+    """Replace, add or remove the templates of a contest's slots (organisers of the contest only):
+    every acceptable change is saved and committed, each refused file is reported by its field
+    (`template_<slot key>`), and files no longer used leave the disk after the commit."""
+    require_contest_manager(actor, contest)
+    errors: dict[str, str] = {}
+    written: list[Path] = []
+    stale: list[Path] = []
+    changed: list[str] = []
+    for slot in contest.slots:
+        upload = uploads.get(slot.key)
+        if upload is not None and upload.filename:
+            try:
+                data = upload.stream.read()  # the request's own limit (MAX_CONTENT_LENGTH) bounds it
+                old = save_template_bytes(slot, data, upload.filename)
+            except Invalid as exc:
+                errors[exc.field or f"template_{slot.key}"] = exc.message
+                continue
+            written.append(template_path(slot) or Path())
+            stale += [old] if old else []
+            changed.append(slot.key)
+        elif slot.key in remove and slot.template_stored_name:
+            stale += [p for p in [template_path(slot)] if p]
+            slot.template_stored_name = None
+            slot.template_name, slot.template_kind, slot.template_size = "", "", 0
+            changed.append(slot.key)
+    if changed:
+        record(actor, "contest.templates", "contest", contest.id, slots=changed)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for path in written:  # the rows never pointed at them
+            delete_stored_file(path)
+        raise
+    for path in stale:
+        delete_stored_file(path)
+    return errors
+
+
+def get_template(user: User | None, slug: str, slot_key: str) -> tuple[UploadSlot, Path]:
+    """A slot's template for anyone who can see the contest (a published one: everybody; otherwise
+    its organisers); NotFound when there is none."""
+    contest = get_contest(slug)
+    if not contest.is_published and not can_manage_contest(user, contest):
+        raise NotFound("Không tìm thấy cuộc thi.")
+    slot = next((s for s in contest.slots if s.key == slot_key), None)
+    path = template_path(slot) if slot is not None else None
+    if slot is None or path is None or not path.is_file():
+        raise NotFound("Mục này chưa có tệp mẫu.")
+    return slot, path

@@ -262,6 +262,26 @@ class EntryFormBase(Form):
         return [f for name, f in self._fields.items() if name.startswith("file_")]
 
 
+def templates_form_class(contest: Contest) -> type[Form]:
+    """The organisers' templates of a contest's slots: a file to upload (new or replacing) and, where
+    one is stored, a box to remove it."""
+    attrs: dict[str, object] = {}
+    for slot in contest.slots:
+        attrs[f"template_{slot.key}"] = FileField(f"Tệp mẫu cho mục “{slot.label}” (Word .docx hoặc PDF)")
+        if slot.template_stored_name:
+            attrs[f"remove_template_{slot.key}"] = BooleanField(f"Gỡ tệp mẫu hiện tại của mục “{slot.label}”")
+    return type(f"TemplatesForm_{contest.id}", (TemplatesFormBase,), attrs)
+
+
+class TemplatesFormBase(Form):
+    def removed(self) -> set[str]:
+        return {
+            name.removeprefix("remove_template_")
+            for name, field in self._fields.items()
+            if name.startswith("remove_template_") and field.data
+        }
+
+
 class WithdrawForm(Form):
     reason = StringField("Lý do rút bài (không bắt buộc)", validators=[Length(max=500)])
 

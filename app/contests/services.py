@@ -14,11 +14,14 @@ What an entry holds about a person, and its erasure, is in contests/privacy.py (
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, case, func, select
 
 from app.accounts.models import User
 from app.audit.services import record
@@ -35,7 +38,7 @@ from app.contests.models import (
 )
 from app.contests.permissions import only_managed, require_contest_creator, require_contest_manager
 from app.database import commit, flush, matching_every_word, page_of
-from app.errors import Conflict, DomainError, Invalid
+from app.errors import Conflict, DomainError, FieldErrors, Invalid
 from app.extensions import db
 from app.localtime import local_to_utc, utcnow
 from app.text import SLUG_RE, fold, like_pattern, tidy
@@ -49,13 +52,18 @@ __all__ = [
     "SLOT_KEY_RE",
     "VIDEO_MODES",
     "ContestData",
+    "ENTRY_SORTS",
     "EntryFilters",
+    "EntryList",
+    "ScoreColumn",
     "SlotSpec",
     "all_contests",
     "create_contest",
+    "list_entries_page",
     "list_finalists",
     "open_contests",
     "public_contests",
+    "register_score_source",
     "search_entries",
     "status_counts",
     "update_contest",
@@ -143,68 +151,81 @@ def _in_range(value: object, low: float, high: float, *, decimal: bool = False) 
     return low <= value <= high
 
 
-def _check_numbers(data: ContestData) -> None:
+def _check_numbers(data: ContestData, errors: FieldErrors) -> None:
     optional = {"edition", "min_age", "max_age", "max_entries_per_person"}
     for name, message in NUMBER_MESSAGES.items():
         value = getattr(data, name)
         if value is None and name in optional:
             continue
         if not _in_range(value, *NUMBER_BOUNDS[name]):
-            raise Invalid(message, field=name)
+            errors.add(name, message)
     for track_name, years in data.tracks:
         if years is not None and not _in_range(years, *NUMBER_BOUNDS["startup_years"]):
-            raise Invalid(
-                f"Bảng “{track_name}”: số năm tối đa kể từ khi đăng ký kinh doanh phải từ 1 đến 50.",
-                field="tracks",
+            errors.add(
+                "tracks", f"Bảng “{track_name}”: số năm tối đa kể từ khi đăng ký kinh doanh phải từ 1 đến 50."
             )
 
 
-def _check_contest_data(data: ContestData, contest: Contest | None) -> None:
-    if len(tidy(data.name)) < 5:
-        raise Invalid("Vui lòng nhập tên cuộc thi.", field="name")
-    if not SLUG_RE.match(data.slug or ""):
-        raise Invalid(
-            "Đường dẫn chỉ gồm chữ thường không dấu, số và dấu gạch ngang (ví dụ: y-tuong-2025).",
-            field="slug",
-        )
-    if not PREFIX_RE.match(data.code_prefix or ""):
-        raise Invalid(
-            "Tiền tố mã hồ sơ gồm 2–8 chữ in hoa hoặc số, bắt đầu bằng chữ (ví dụ: KN24).",
-            field="code_prefix",
-        )
-    for attr, label in (("slug", "Đường dẫn"), ("code_prefix", "Tiền tố mã hồ sơ")):
-        other = db.session.scalar(select(Contest.id).where(getattr(Contest, attr) == getattr(data, attr)))
-        if other is not None and (contest is None or other != contest.id):
-            raise Invalid(f"{label} này đã được cuộc thi khác sử dụng.", field=attr)
-    if contest is not None and contest.last_code_number and data.code_prefix != contest.code_prefix:
-        raise Invalid("Không thể đổi tiền tố mã khi đã có bài dự thi được cấp mã.", field="code_prefix")
-    _check_numbers(data)
-    if data.closes_local <= data.opens_local:
-        raise Invalid("Thời điểm đóng phải sau thời điểm mở nhận hồ sơ.", field="closes_date")
-    if data.min_age is not None and data.max_age is not None and data.min_age > data.max_age:
-        raise Invalid("Tuổi tối thiểu không được lớn hơn tuổi tối đa.", field="min_age")
-    if data.team_min > data.team_max:
-        raise Invalid("Số thành viên tối thiểu không được lớn hơn số tối đa.", field="team_min")
-    if not data.tracks:
-        raise Invalid("Cần ít nhất một bảng thi.", field="tracks")
-    if len({fold(name) for name, _ in data.tracks}) != len(data.tracks):
-        raise Invalid("Tên các bảng thi bị trùng nhau.", field="tracks")
-    if not data.fields:
-        raise Invalid("Cần ít nhất một lĩnh vực.", field="fields")
-    keys = [s.key for s in data.slots]
+def _check_slots(slots: list[SlotSpec]) -> None:
+    """The upload slots (one field of the form): the first problem is its message."""
+    keys = [s.key for s in slots]
     if len(set(keys)) != len(keys):
         raise Invalid("Mã các mục tài liệu bị trùng nhau.", field="slots")
-    for slot in data.slots:
+    for slot in slots:
         if not SLOT_KEY_RE.match(slot.key) or not slot.label:
             raise Invalid(f"Mục tài liệu “{slot.key}” chưa đúng mẫu.", field="slots")
         if not slot.kinds or set(slot.kinds) - set(KIND_LABELS):
             raise Invalid(f"Mục “{slot.label}”: loại tệp chỉ gồm {', '.join(KIND_LABELS)}.", field="slots")
         if not _in_range(slot.max_mb, *NUMBER_BOUNDS["slot_mb"], decimal=True):
             raise Invalid(f"Mục “{slot.label}”: dung lượng tối đa từ 0,1 đến 20 MB.", field="slots")
+
+
+def _check_contest_data(data: ContestData, contest: Contest | None) -> None:
+    """Every field of the contest form checked, every refusal in one Invalid (issue 15); a check
+    comparing two fields is skipped when one of them was refused."""
+    errors = FieldErrors()
+    if len(tidy(data.name)) < 5:
+        errors.add("name", "Vui lòng nhập tên cuộc thi.")
+    if not SLUG_RE.match(data.slug or ""):
+        errors.add(
+            "slug", "Đường dẫn chỉ gồm chữ thường không dấu, số và dấu gạch ngang (ví dụ: y-tuong-2025)."
+        )
+    if not PREFIX_RE.match(data.code_prefix or ""):
+        errors.add(
+            "code_prefix", "Tiền tố mã hồ sơ gồm 2–8 chữ in hoa hoặc số, bắt đầu bằng chữ (ví dụ: KN24)."
+        )
+    for attr, label in (("slug", "Đường dẫn"), ("code_prefix", "Tiền tố mã hồ sơ")):
+        if attr in errors.errors:
+            continue
+        other = db.session.scalar(select(Contest.id).where(getattr(Contest, attr) == getattr(data, attr)))
+        if other is not None and (contest is None or other != contest.id):
+            errors.add(attr, f"{label} này đã được cuộc thi khác sử dụng.")
+    if contest is not None and contest.last_code_number and data.code_prefix != contest.code_prefix:
+        errors.add("code_prefix", "Không thể đổi tiền tố mã khi đã có bài dự thi được cấp mã.")
+    _check_numbers(data, errors)
+    if data.closes_local <= data.opens_local:
+        errors.add("closes_date", "Thời điểm đóng phải sau thời điểm mở nhận hồ sơ.")
+    if (
+        data.min_age is not None
+        and data.max_age is not None
+        and not {"min_age", "max_age"} & set(errors.errors)
+        and data.min_age > data.max_age
+    ):
+        errors.add("min_age", "Tuổi tối thiểu không được lớn hơn tuổi tối đa.")
+    if not {"team_min", "team_max"} & set(errors.errors) and data.team_min > data.team_max:
+        errors.add("team_min", "Số thành viên tối thiểu không được lớn hơn số tối đa.")
+    if not data.tracks:
+        errors.add("tracks", "Cần ít nhất một bảng thi.")
+    if len({fold(name) for name, _ in data.tracks}) != len(data.tracks):
+        errors.add("tracks", "Tên các bảng thi bị trùng nhau.")
+    if not data.fields:
+        errors.add("fields", "Cần ít nhất một lĩnh vực.")
+    errors.check(_check_slots, data.slots)
     if set(data.form_fields) - set(FORM_FIELDS) or set(data.form_fields.values()) - FIELD_MODES:
-        raise Invalid("Cấu hình các mục của phiếu dự thi không hợp lệ.", field="form_fields")
+        errors.add("form_fields", "Cấu hình các mục của phiếu dự thi không hợp lệ.")
     if data.video_link not in VIDEO_MODES:
-        raise Invalid("Cấu hình đường dẫn video không hợp lệ.", field="video_link")
+        errors.add("video_link", "Cấu hình đường dẫn video không hợp lệ.")
+    errors.raise_if_any()
 
 
 def _apply_contest_data(contest: Contest, data: ContestData) -> None:
@@ -313,6 +334,13 @@ def all_contests() -> list[Contest]:
 # --- organiser lists ------------------------------------------------------------------------------------
 
 
+# The organisers' entries list sorts by these columns (`?sap_xep=…&chieu=tang|giam`); "diem" only
+# where a score is known (a contest chosen whose results a later layer has published).
+ENTRY_SORTS = ("ma", "ngay", "trang_thai", "diem")
+DEFAULT_SORT = ("ngay", "giam")  # the newest submission first, as the list always showed
+_STATUS_ORDER = {status.value: position for position, status in enumerate(EntryStatus)}
+
+
 @dataclass
 class EntryFilters:
     contest_id: int | None = None
@@ -323,10 +351,56 @@ class EntryFilters:
     organisation: str = ""
     query: str = ""
     page: int = 1
+    sort: str = DEFAULT_SORT[0]  # one of ENTRY_SORTS
+    direction: str = DEFAULT_SORT[1]  # "tang" (ascending) or "giam"
 
 
-def search_entries(user: User, filters: EntryFilters) -> tuple[list[Entry], int]:
-    """Entries of the contests this user manages; drafts only when asked for by status."""
+@dataclass(frozen=True)
+class ScoreColumn:
+    """A score the entries list can show and sort by: its heading and a scalar SQL expression
+    correlated to `Entry.id` (NULL where the entry has no score)."""
+
+    label: str
+    value: Any  # a scalar subquery / column element
+
+
+# contest id → that contest's score column, or None. Contests know no round (layers): the judging
+# package registers where its published scores live (app/judging/services/results.py).
+ScoreSource = Callable[[int], ScoreColumn | None]
+_score_sources: list[ScoreSource] = []
+
+
+def register_score_source(source: ScoreSource) -> None:
+    """Let a later layer offer a score column for a contest's entries (registered once)."""
+    if source not in _score_sources:
+        _score_sources.append(source)
+
+
+def score_column(contest_id: int | None) -> ScoreColumn | None:
+    """The score column of one contest's entries, when some registered source knows one."""
+    if not contest_id:
+        return None
+    for source in _score_sources:
+        column = source(contest_id)
+        if column is not None:
+            return column
+    return None
+
+
+@dataclass
+class EntryList:
+    """One page of the organisers' entries list: the entries, how many match, the score column
+    (when known) and each shown entry's score, and the sort actually applied."""
+
+    entries: list[Entry]
+    total: int
+    score_label: str = ""
+    scores: dict[int, Decimal] = dc_field(default_factory=dict)
+    sort: str = DEFAULT_SORT[0]
+    direction: str = DEFAULT_SORT[1]
+
+
+def _filtered(user: User, filters: EntryFilters) -> Select[tuple[Entry]]:
     stmt = only_managed(select(Entry), user, Entry.contest_id)
     if filters.contest_id:
         stmt = stmt.where(Entry.contest_id == filters.contest_id)
@@ -344,9 +418,56 @@ def search_entries(user: User, filters: EntryFilters) -> tuple[list[Entry], int]
         # search_text holds the folded organisation: "hoi lhpn" finds "Hội LHPN" on every database
         # (SQLite's lower() leaves Vietnamese capitals alone).
         stmt = stmt.where(Entry.search_text.like(like_pattern(fold(filters.organisation)), escape="\\"))
-    stmt = stmt.where(*matching_every_word(Entry.search_text, filters.query))
-    order = (Entry.submitted_at.desc().nulls_last(), Entry.id.desc())
-    return page_of(stmt.order_by(*order), filters.page, ENTRIES_PAGE_SIZE)
+    return stmt.where(*matching_every_word(Entry.search_text, filters.query))
+
+
+def _order(sort: str, direction: str, score: ScoreColumn | None) -> list[Any]:
+    """ORDER BY of the list: the chosen column (missing values last either way), then the id, so
+    equal values keep one stable order across pages."""
+    descending = direction == "giam"
+    key: Any
+    if sort == "ma":
+        key = Entry.code_number
+    elif sort == "trang_thai":
+        key = case(_STATUS_ORDER, value=Entry.status, else_=len(_STATUS_ORDER))
+    elif sort == "diem" and score is not None:
+        key = score.value
+    else:
+        key = Entry.submitted_at
+    first = key.desc() if descending else key.asc()
+    return [first.nulls_last(), Entry.id.desc() if descending else Entry.id.asc()]
+
+
+def list_entries_page(user: User, filters: EntryFilters) -> EntryList:
+    """The organisers' entries list: entries of the contests this user manages (drafts only when
+    asked for by status), sorted by the chosen column; an unknown sort or direction (or a score
+    sort where no score is known) falls back to the default order."""
+    score = score_column(filters.contest_id)
+    sort, direction = filters.sort, filters.direction
+    if sort not in ENTRY_SORTS or (sort == "diem" and score is None):
+        sort, direction = DEFAULT_SORT
+    if direction not in ("tang", "giam"):
+        direction = DEFAULT_SORT[1] if sort in ("ngay", "diem") else "tang"
+    stmt = _filtered(user, filters).order_by(*_order(sort, direction, score))
+    entries, total = page_of(stmt, filters.page, ENTRIES_PAGE_SIZE)
+    found = EntryList(entries, total, sort=sort, direction=direction)
+    if score is not None:
+        found.score_label = score.label
+        if entries:
+            found.scores = {
+                entry_id: Decimal(str(value))
+                for entry_id, value in db.session.execute(
+                    select(Entry.id, score.value).where(Entry.id.in_([e.id for e in entries]))
+                )
+                if value is not None
+            }
+    return found
+
+
+def search_entries(user: User, filters: EntryFilters) -> tuple[list[Entry], int]:
+    """Entries of the contests this user manages; drafts only when asked for by status."""
+    found = list_entries_page(user, filters)
+    return found.entries, found.total
 
 
 def status_counts(contest: Contest) -> dict[str, int]:

@@ -8,12 +8,12 @@ from flask_login import current_user, login_required
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.contests import bp, eligibility, entries, files, forms, permissions, services, units
+from app.contests import bp, eligibility, entries, files, forms, permissions, schedule, services, units
 from app.contests.files import KIND_LABELS, MIME_TYPES
 from app.contests.models import FORM_FIELDS, STATUS_LABELS, EntryStatus
 from app.errors import Conflict, DomainError, Invalid, apply_error, error_response, form_status
 from app.privacy.forms import consent_choices
-from app.text import whole_number
+from app.text import format_size, whole_number
 
 
 @bp.app_context_processor
@@ -29,6 +29,7 @@ def contest_helpers():
         "open_contests": services.open_contests,
         "upcoming_contests": services.upcoming_contests,
         "form_field_labels": FORM_FIELDS,
+        "file_size": format_size,
     }
 
 
@@ -67,6 +68,19 @@ def show_contest(slug: str):
     return render_template("contests/show.html", contest=contest)
 
 
+@bp.get("/cuoc-thi/<slug>/mau/<slot_key>")
+def download_template(slug: str, slot_key: str):
+    """The organisers' template of a document the dossier asks for, under its display name."""
+    slot, path = files.get_template(current_user, slug, slot_key)
+    return send_file(
+        path,
+        mimetype=MIME_TYPES[slot.template_kind],
+        as_attachment=True,
+        download_name=slot.template_name,
+        max_age=0,
+    )
+
+
 # --- applicant -----------------------------------------------------------------------------------------
 
 
@@ -102,6 +116,8 @@ def start_entry(slug: str):
             apply_error(form, error)
         else:
             flash("Đã tạo bản nháp. Hãy thêm thành viên, điền hồ sơ và tải tài liệu lên.", "success")
+            for warning in eligibility.person_problems(contest, entry.members[0]):
+                flash(warning, "warning")
             return redirect(url_for("contests.edit_entry", entry_id=entry.id))
     return render_template("contests/start.html", form=form, contest=contest), form_status(form)
 
@@ -161,6 +177,7 @@ def edit_entry(entry_id: int):
         entry=entry,
         editable=eligibility.is_editable(entry, actor=current_user),
         problems=problems,
+        member_warnings=eligibility.team_warnings(entry),
         confirm=forms.ConfirmForm(),
     ), status
 
@@ -196,11 +213,13 @@ def review_entry(entry_id: int):
 @login_required
 def show_entry(entry_id: int):
     entry = permissions.get_entry_for_leader(current_user, entry_id)
+    waiting = entry.status in (EntryStatus.SUBMITTED, EntryStatus.ELIGIBLE)
     return render_template(
         "contests/entry.html",
         entry=entry,
         editable=eligibility.is_editable(entry, actor=current_user),
         withdraw_form=forms.WithdrawForm(),
+        steps=schedule.next_steps(entry, entries.leader_email(entry)) if waiting else [],
     )
 
 
@@ -233,13 +252,16 @@ def edit_member(entry_id: int, member_id: int | None = None):
     if form.validate_on_submit():
         try:
             if member is None:
-                entries.add_member(current_user, entry, form.to_data())
+                saved = entries.add_member(current_user, entry, form.to_data())
             else:
-                entries.update_member(current_user, entry, member.id, form.to_data())
+                saved = entries.update_member(current_user, entry, member.id, form.to_data())
         except DomainError as error:
             apply_error(form, error)
         else:
             flash("Đã lưu thông tin thành viên.", "success")
+            # Said now, not first at "Kiểm tra và nộp bài": the member is kept, the rule named.
+            for warning in eligibility.person_problems(entry.contest, saved):
+                flash(warning, "warning")
             return redirect(url_for("contests.edit_entry", entry_id=entry.id) + "#thanh-vien")
     return render_template(
         "contests/member.html",
@@ -354,7 +376,41 @@ def edit_contest(slug: str):
         else:
             flash("Đã lưu cấu hình cuộc thi.", "success")
             return redirect(url_for("contests.manage_contest", slug=contest.slug))
-    return render_template("contests/contest_form.html", form=form, contest=contest), form_status(form)
+    return render_template(
+        "contests/contest_form.html",
+        form=form,
+        contest=contest,
+        templates_form=forms.templates_form_class(contest)(),
+    ), form_status(form)
+
+
+@bp.post("/quan-ly/cuoc-thi/<slug>/mau-tai-lieu")
+@role_required(Role.ORGANISER)
+def update_templates(slug: str):
+    """The organisers' templates of the dossier's documents (a form of its own on the contest form)."""
+    contest = permissions.get_contest_for_organiser(current_user, slug)
+    form = forms.templates_form_class(contest)()
+    if not form.validate_on_submit():
+        abort(400)  # nothing but the CSRF token can fail here
+    uploads = {
+        name.removeprefix("template_"): f for name, f in request.files.items() if name.startswith("template_")
+    }
+    errors = files.update_templates(current_user, contest, uploads, form.removed())
+    if not errors:
+        flash("Đã lưu các tệp mẫu.", "success")
+        return redirect(url_for("contests.edit_contest", slug=contest.slug) + "#mau-tai-lieu")
+    form = forms.templates_form_class(contest)()  # the fields of the templates saved meanwhile
+    for name, message in errors.items():
+        if name in form:
+            form[name].errors = [message]
+    form.form_errors.append(
+        "Các tệp mẫu hợp lệ đã được lưu. Vui lòng chọn lại các tệp được đánh dấu bên dưới."
+    )
+    contest_form = forms.ContestForm(formdata=None)  # this request posted the templates, not the settings
+    contest_form.load(contest)
+    return render_template(
+        "contests/contest_form.html", form=contest_form, contest=contest, templates_form=form
+    ), 422
 
 
 @bp.post("/quan-ly/cuoc-thi/<slug>/nhan-su")
@@ -422,12 +478,15 @@ def list_entries():
         organisation=request.args.get("don_vi", "")[:160],
         query=request.args.get("q", "")[:200],
         page=_int_arg("trang") or 1,
+        sort=request.args.get("sap_xep", "")[:20],
+        direction=request.args.get("chieu", "")[:10],
     )
-    found, total = services.search_entries(current_user, filters)
+    found = services.list_entries_page(current_user, filters)
     return render_template(
         "contests/manage_entries.html",
-        entries=found,
-        total=total,
+        entries=found.entries,
+        total=found.total,
+        found=found,
         filters=filters,
         contests=contests,
         contest=contest,

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("core", __name__)
 
-from app.core import views  # noqa: E402,F401
+from app.core import landing, views  # noqa: E402,F401  (landing registers the post-login page)

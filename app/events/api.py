@@ -23,7 +23,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.errors import DomainError, Invalid
-from app.events import bp, checkin, offline
+from app.events import bp, checkin, desk, offline
 from app.events.stats import event_stats
 from app.extensions import csrf
 from app.privacy.services import purposes_for
@@ -223,7 +223,7 @@ def api_ticket_list(slug: str):
 @bounded
 def api_search(slug: str):
     scope = scan_scope(slug)
-    results = checkin.search_attendees(scope, clean_field(request.args.get("q"), "q"))
+    results = desk.search_attendees(scope, clean_field(request.args.get("q"), "q"))
     return jsonify({"results": results, "count": len(results)})
 
 
@@ -240,7 +240,7 @@ def api_walk_in(slug: str):
     consents = data.get("consents") or {}
     if not isinstance(consents, dict) or not all(isinstance(v, bool) for v in consents.values()):
         raise Invalid(
-            "Trường «consents» phải là đối tượng {mục: true/false}.",
+            "Trường “consents” phải là đối tượng {mục: true/false}.",
             field="consents",
             code="invalid_consents",
         )

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, NoReturn
 
 from flask import current_app
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 
 from app.accounts.models import User
 from app.audit.services import record
@@ -28,14 +28,13 @@ from app.events.models import Attendee, Checkin, Event, Ticket
 from app.events.permissions import can_scan, get_event
 from app.events.registration import (
     add_registration,
-    filter_by_search,
     required_reason,
     send_ticket_email,
     ticket_key,
 )
 from app.extensions import db
 from app.localtime import format_datetime, utcnow
-from app.text import fold_query, phone_search_forms, tidy, truncate
+from app.text import tidy, truncate
 from app.tokens import hash_token
 
 RESULTS = ("ok", "already_checked_in", "invalid", "revoked", "wrong_event", "event_ended")
@@ -514,10 +513,20 @@ def _remember(scope: ScanScope, scan_id: str | None, answer: Answer, now: dateti
 
 
 def _try_checkin(
-    scope: ScanScope, ticket_row: TicketRow, gate: str, at: datetime, scan_id: str | None
+    scope: ScanScope,
+    ticket_row: TicketRow,
+    gate: str,
+    at: datetime,
+    scan_id: str | None,
+    *,
+    queued: bool = False,
 ) -> Answer:
     """Insert the check-in unless the ticket already has an active one (or this scan_id already made
-    one): the unique indexes decide. Commits a new check-in; otherwise leaves nothing written."""
+    one): the unique indexes decide. Commits a new check-in; otherwise leaves nothing written.
+
+    `queued`: the scan carries the time it was made on a device that was offline. Only such a scan
+    may replace a later standing check-in (the earliest wins); live scans racing each other are
+    timed when their requests start, and the first to reach the database stands."""
     for _attempt in range(3):
         new_id = _insert_checkin_and_commit(scope, ticket_row, gate, at, scan_id)
         if new_id is not None:
@@ -527,7 +536,7 @@ def _try_checkin(
             if replay is not None:
                 return replay
         first = _active_checkin(ticket_row.ticket_id)
-        if first is not None and at < first.at:
+        if first is not None and queued and at < first.at:
             superseded = _supersede(scope, ticket_row, first, gate, at, scan_id)
             if superseded is not None:
                 return superseded
@@ -609,7 +618,7 @@ def record_checkin(
     elif scope.ended(at):
         answer = _answer("event_ended", attendee=_attendee_json(row))
     else:
-        answer = _try_checkin(scope, row, gate, at, scan_id)
+        answer = _try_checkin(scope, row, gate, at, scan_id, queued=at < now)
         if answer["result"] == "ok":
             return answer  # committed, or replayed
     if scan_id is None:
@@ -753,46 +762,3 @@ def checkin_group(scope: ScanScope, group_name: str, *, gate: str | None = None)
 
 
 # --- the desk's search and the live counts ---------------------------------------------------------
-
-
-def search_attendees(scope: ScanScope, query: str, *, limit: int = 20) -> list[dict[str, Any]]:
-    """Accent-insensitive search by name, phone or organisation, with ticket and check-in state."""
-    folded = fold_query(query or "")
-    if len(folded.replace(" ", "")) < 2:
-        raise Invalid("Nhập ít nhất 2 ký tự để tìm.", field="q", code="query_too_short")
-    stmt = (
-        select(
-            Attendee.id,
-            Attendee.full_name,
-            Attendee.phone,
-            Attendee.category,
-            Attendee.organisation,
-            Attendee.group_name,
-            Ticket.code,
-            Checkin.id.label("checkin_id"),
-            Checkin.at.label("checkin_at"),
-            Checkin.gate.label("checkin_gate"),
-        )
-        .outerjoin(Ticket, and_(Ticket.attendee_id == Attendee.id, Ticket.revoked_at.is_(None)))
-        .outerjoin(Checkin, and_(Checkin.ticket_id == Ticket.id, Checkin.undone_at.is_(None)))
-        .where(Attendee.event_id == scope.event_id, Attendee.cancelled_at.is_(None))
-    )
-    rows = db.session.execute(filter_by_search(stmt, query).order_by(Attendee.full_name).limit(limit)).all()
-    results = []
-    for r in rows:
-        phone = phone_search_forms(r.phone)
-        results.append(
-            {
-                "id": r.id,
-                "name": r.full_name,
-                "phone_tail": phone[-3:] if phone else "",
-                "category": r.category,
-                "organisation": r.organisation,
-                "group": r.group_name,
-                "code": r.code,
-                "checkin": checkin_json(r.checkin_id, r.checkin_at, r.checkin_gate, "")
-                if r.checkin_id
-                else None,
-            }
-        )
-    return results

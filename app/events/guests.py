@@ -137,9 +137,10 @@ def check_guest_file(event: Event, data: bytes) -> ImportCheck:
         data_row = {name: check.values[header] for name, header in GUEST_FIELDS.items()}
         try:
             clean = clean_registration(event, data_row, phone_required=False)
-        except Invalid as error:
-            label = GUEST_FIELDS.get(error.field or "", "")
-            check.errors.append(f"{label}: {error.message}" if label else error.message)
+        except Invalid as error:  # every refused cell of the row, each with its column's name
+            for field, message in (error.errors or {"": error.message}).items():
+                label = GUEST_FIELDS.get(field, "")
+                check.errors.append(f"{label}: {message}" if label else message)
             clean = None
         if clean is not None:
             phone, email = clean["phone"], clean["email"]

@@ -18,7 +18,7 @@ from app.accounts.services import field_value
 from app.accounts.validation import ValidationFailed, normalize_email, normalize_name, normalize_phone
 from app.audit.services import record
 from app.database import flush, matching_every_word, page_of, rowcount
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, FieldErrors, Invalid, NotFound
 from app.events import tickets
 from app.events.models import Attendee, Event, Ticket
 from app.events.permissions import require_manager
@@ -96,27 +96,43 @@ def public_categories(event: Event) -> list[str]:
 def clean_registration(
     event: Event, data: dict[str, Any], *, phone_required: bool, self_service: bool = False
 ) -> dict[str, Any]:
-    """Check one registration's values. `self_service`: the public form, which may only use the
-    event's public categories (organisers, the desk and guest imports may use them all)."""
-    name = field_value(normalize_name, data.get("full_name", ""), "full_name")
+    """Check one registration's values, every refusal in one Invalid (issue 15). `self_service`:
+    the public form, which may only use the event's public categories (organisers, the desk and
+    guest imports may use them all)."""
+    errors = FieldErrors()
+    clean = _registration_values(
+        event, data, errors, phone_required=phone_required, self_service=self_service
+    )
+    errors.raise_if_any()
+    return clean
+
+
+def _registration_values(
+    event: Event, data: dict[str, Any], errors: FieldErrors, *, phone_required: bool, self_service: bool
+) -> dict[str, Any]:
+    """`clean_registration`'s checks, each refusal added to `errors` (a refused field's value is None)."""
+    name = errors.check(field_value, normalize_name, data.get("full_name", ""), "full_name")
     raw_phone = (data.get("phone") or "").strip()
-    phone = field_value(normalize_phone, raw_phone, "phone") if (raw_phone or phone_required) else None
+    phone = (
+        errors.check(field_value, normalize_phone, raw_phone, "phone")
+        if (raw_phone or phone_required)
+        else None
+    )
     raw_email = (data.get("email") or "").strip()
-    email = field_value(normalize_email, raw_email, "email") if raw_email else None
+    email = errors.check(field_value, normalize_email, raw_email, "email") if raw_email else None
     category = tidy(data.get("category", ""))
     if category not in event.categories:
-        raise Invalid("Vui lòng chọn loại khách trong danh sách.", field="category")
-    if self_service and category not in public_categories(event):
-        raise Invalid(
-            "Loại khách này do Ban tổ chức đăng ký; vui lòng chọn loại khách trong danh sách.",
-            field="category",
+        errors.add("category", "Vui lòng chọn loại khách trong danh sách.")
+    elif self_service and category not in public_categories(event):
+        errors.add(
+            "category", "Loại khách này do Ban tổ chức đăng ký; vui lòng chọn loại khách trong danh sách."
         )
     organisation = tidy(data.get("organisation", ""), one_line=True)
     if len(organisation) > 200:
-        raise Invalid("Tên đơn vị không được dài quá 200 ký tự.", field="organisation")
+        errors.add("organisation", "Tên đơn vị không được dài quá 200 ký tự.")
     group = tidy(data.get("group_name", ""), one_line=True)
     if len(group) > 200:
-        raise Invalid("Tên đoàn không được dài quá 200 ký tự.", field="group_name")
+        errors.add("group_name", "Tên đoàn không được dài quá 200 ký tự.")
     return {
         "full_name": name,
         "phone": phone,
@@ -166,15 +182,17 @@ def add_registration(
 ) -> Attendee:
     """Validate, take a place, add the attendee and its ticket, record consents. Does not commit."""
     public = source == "web"  # the public form: a phone to find the ticket again, self-service categories
-    clean = clean_registration(event, data, phone_required=public, self_service=public)
+    errors = FieldErrors()  # every refusal at once: the fields, a phone already registered, the consents
+    clean = _registration_values(event, data, errors, phone_required=public, self_service=public)
     if clean["phone"] and db.session.scalar(
         select(Attendee.id).where(
             Attendee.event_id == event.id, Attendee.phone == clean["phone"], Attendee.cancelled_at.is_(None)
         )
     ):
-        raise Invalid(PHONE_TAKEN, field="phone")
+        errors.add("phone", PHONE_TAKEN)
     if choices is not None:
-        privacy.check_choices("event_registration", choices)
+        errors.check(privacy.check_choices, "event_registration", choices)
+    errors.raise_if_any()
     take_place(event)
     attendee = Attendee(
         event_id=event.id,

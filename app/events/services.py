@@ -23,7 +23,7 @@ from app.contests.models import Contest
 from app.contests.permissions import contest_judges
 from app.contests.services import list_finalists
 from app.database import flush, rowcount
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, FieldErrors, Invalid, NotFound
 from app.events import tickets
 from app.events.checkin import forget_device
 from app.events.models import DEFAULT_PUBLIC_CATEGORIES, Attendee, Checkin, DeviceToken, Event, EventStaff
@@ -142,46 +142,54 @@ def _public_categories(data: dict[str, Any], categories: list[str]) -> list[str]
 
 
 def _apply_event_fields(actor: User, event: Event, data: dict[str, Any]) -> None:
+    """Check every field of the event form, every refusal in one Invalid (issue 15; a check that
+    compares with a refused field is skipped), then change the event."""
+    errors = FieldErrors()
     name = tidy(data.get("name", ""), one_line=True)
     if len(name) < 3:
-        raise Invalid("Vui lòng nhập tên sự kiện.", field="name")
+        errors.add("name", "Vui lòng nhập tên sự kiện.")
     slug = tidy(data.get("slug", "")).lower()
     if not SLUG_RE.match(slug) or len(slug) > 80 or slug in RESERVED_SLUGS:
-        raise Invalid("Đường dẫn chỉ gồm chữ thường không dấu, số và dấu gạch ngang.", field="slug")
-    starts, ends = data.get("starts_at"), data.get("ends_at")
+        errors.add("slug", "Đường dẫn chỉ gồm chữ thường không dấu, số và dấu gạch ngang.")
+    elif (
+        db.session.scalar(select(Event.id).where(Event.slug == slug, Event.id != (event.id or 0))) is not None
+    ):
+        errors.add("slug", SLUG_TAKEN)
+    starts: Any = data.get("starts_at")  # aware datetimes, checked below
+    ends: Any = data.get("ends_at")
     if not starts or not ends:
-        raise Invalid("Vui lòng nhập thời gian bắt đầu và kết thúc.", field="starts_at")
-    if ends <= starts:
-        raise Invalid("Thời gian kết thúc phải sau thời gian bắt đầu.", field="ends_at")
+        errors.add("starts_at", "Vui lòng nhập thời gian bắt đầu và kết thúc.")
+    elif ends <= starts:
+        errors.add("ends_at", "Thời gian kết thúc phải sau thời gian bắt đầu.")
     opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
     if opens and closes and closes <= opens:
-        raise Invalid("Hạn đăng ký phải sau thời điểm mở đăng ký.", field="registration_closes_at")
+        errors.add("registration_closes_at", "Hạn đăng ký phải sau thời điểm mở đăng ký.")
     capacity = data.get("capacity")
     if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int)):
-        raise Invalid("Sức chứa phải là một số nguyên.", field="capacity")
-    if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
-        raise Invalid("Sức chứa phải từ 1 đến 1.000.000 (bỏ trống nếu không giới hạn).", field="capacity")
-    if capacity is not None and event.id is not None and capacity < event.registered_count:
-        raise Invalid(
-            f"Đã có {event.registered_count} người đăng ký; sức chứa không thể nhỏ hơn số này.",
-            field="capacity",
+        errors.add("capacity", "Sức chứa phải là một số nguyên.")
+    elif capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
+        errors.add("capacity", "Sức chứa phải từ 1 đến 1.000.000 (bỏ trống nếu không giới hạn).")
+    elif capacity is not None and event.id is not None and capacity < event.registered_count:
+        errors.add(
+            "capacity", f"Đã có {event.registered_count} người đăng ký; sức chứa không thể nhỏ hơn số này."
         )
     categories = _lines(data.get("categories"))
     gates = _lines(data.get("gates"))
     if not categories:
-        raise Invalid("Cần ít nhất một loại khách.", field="categories")
+        errors.add("categories", "Cần ít nhất một loại khách.")
     if not gates:
-        raise Invalid("Cần ít nhất một cổng check-in.", field="gates")
-    public = _public_categories(data, categories)
+        errors.add("gates", "Cần ít nhất một cổng check-in.")
+    public = errors.check(_public_categories, data, categories) if categories else []
     contest_id = data.get("contest_id") or None
-    check_contest_link(actor, contest_id)
+    errors.check(check_contest_link, actor, contest_id)
+    errors.raise_if_any()
     event.name, event.slug = name, slug
     event.venue = tidy(data.get("venue", ""), one_line=True)[:200]
     event.description = tidy(data.get("description", ""))
     event.starts_at, event.ends_at = starts, ends
     event.registration_opens_at, event.registration_closes_at = opens, closes
     event.capacity = capacity
-    event.categories, event.gates, event.public_categories = categories, gates, public
+    event.categories, event.gates, event.public_categories = categories, gates, public or []
     event.is_published = bool(data.get("is_published", True))
     event.show_attendance = bool(data.get("show_attendance", event.show_attendance or False))
     # Off by default: after the end a ticket answers "sự kiện đã kết thúc" at the gate.

@@ -7,19 +7,12 @@ ticket gets no card but the page explaining why.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Response, current_app, render_template
+from flask import Response, render_template
 
 from app.events import bp, registration, ticket_card
 from app.events.models import Ticket
+from app.fonts import font_dir
 from app.localtime import utcnow
-
-
-def font_dir() -> Path:
-    """The DejaVu fonts shipped with the app (never the system's: the card must look the same
-    on every server)."""
-    return Path(current_app.static_folder or "static") / "vendor" / "fonts" / "dejavu"
 
 
 def card_for(ticket: Ticket) -> ticket_card.TicketCard:

@@ -36,6 +36,7 @@ from app.extensions import db
 from app.judging import scoring
 from app.judging import services as judging
 from app.judging.models import SHEET_STATUS_LABELS, Assignment, Round, RoundEntry, SheetStatus
+from app.judging.services.results import awards_prizes
 from app.localtime import to_local, utcnow
 from app.privacy.models import DataRequest
 from app.privacy.services import REQUEST_KINDS, REQUEST_STATUSES
@@ -91,16 +92,73 @@ def _decision_label(results: judging.RoundResults, entry_id: int) -> str:
     return text
 
 
+def _blank_judges(judges: Sequence[User], scored: Iterable[Any], unsubmitted: set[Any]) -> str:
+    """Why some judges' cells of a ranking row are empty: the sheet is not submitted yet, or the
+    judge was not assigned this entry (a panel smaller than the round, a conflict of interest)."""
+    waiting = [j.full_name for j in judges if j.id in unsubmitted]
+    absent = [j.full_name for j in judges if j.id not in unsubmitted and j.id not in scored]
+    parts = []
+    if waiting:
+        parts.append("chưa nộp: " + ", ".join(waiting))
+    if absent:
+        parts.append("không được phân công: " + ", ".join(absent))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def method_text(rubric: scoring.Rubric, method: scoring.Method) -> str:
+    """The "Cách tính" note: how a judge's total is made, naming only the kinds of criteria this
+    rubric has, then how the method combines the judges' totals."""
+    kinds = {c.kind for c in rubric.criteria}
+    if kinds == {scoring.SCALE}:
+        total = (
+            "Điểm của mỗi giám khảo là tổng các tiêu chí, mỗi tiêu chí chấm theo thang 1–5 rồi nhân hệ số."
+        )
+    elif scoring.SCALE in kinds:
+        total = (
+            "Điểm của mỗi giám khảo là tổng điểm các tiêu chí (tiêu chí chấm điểm: điểm chấm; "
+            "tiêu chí thang 1–5: điểm nhân hệ số)."
+        )
+    else:
+        total = "Điểm của mỗi giám khảo là tổng điểm các tiêu chí."
+    how = {
+        scoring.Method.MEAN: "Điểm tổng hợp là trung bình cộng điểm các giám khảo.",
+        scoring.Method.TRIMMED_MEAN: "Hồ sơ có từ 5 phiếu chấm đã nộp: bỏ một điểm cao nhất và một điểm "
+        "thấp nhất rồi lấy trung bình; ít hơn 5 phiếu thì lấy trung bình cộng (không bỏ điểm nào).",
+        scoring.Method.ZSCORE: "Điểm của mỗi giám khảo được chuẩn hoá theo trung bình và độ lệch "
+        "chuẩn của chính giám khảo đó, rồi quy về thang điểm chung.",
+    }[method]
+    return f"{total} {how} Điểm hiển thị làm tròn 2 chữ số thập phân."
+
+
+def _scale_text(crit: scoring.Criterion) -> str:
+    if crit.kind == scoring.SCALE:
+        whole = crit.weight == crit.weight.to_integral_value()
+        return f"{crit.name}: thang 1–5 × hệ số {scoring.format_score(crit.weight, 0 if whole else 2)}"
+    return f"{crit.name}: tối đa {scoring.format_score(crit.high, 0)}"
+
+
 def results_export(round_: Round) -> Export:
-    """Ranking sheet, per-judge × per-criterion sheet and the method sheet of a round."""
+    """Ranking sheet, per-judge × per-criterion sheet and the method sheet of a round. A final
+    round (judging.awards_prizes) lists prizes, not advancement."""
     results = judging.compute_results(round_)
     contest = round_.contest
     if results.ranking is None:
         raise Invalid(results.refused or "Chưa tính được kết quả của vòng này.")
     ranking = results.ranking
+    awarding = awards_prizes(round_)
     judges = sorted(judging.round_judges(round_), key=lambda j: name_sort_key(j.full_name))
     status = "Kết quả đã công bố" if round_.published_at else "Kết quả tạm tính (chưa công bố)"
     subtitle = [contest.name, f"{status} – phương pháp: {ranking.method.label}"]
+    # Sheets assigned but not submitted, by entry (few): every other empty judge cell is a judge
+    # not assigned that entry.
+    unsubmitted: dict[int, set[int]] = {}
+    for entry_id, judge_id in db.session.execute(
+        select(Assignment.entry_id, Assignment.judge_id).where(
+            Assignment.round_id == round_.id, Assignment.status != SheetStatus.SUBMITTED.value
+        )
+    ):
+        unsubmitted.setdefault(entry_id, set()).add(judge_id)
 
     # The export uses only the chosen method's ranking: let the other methods' go before writing.
     results.comparison = None
@@ -130,8 +188,9 @@ def results_export(round_: Round) -> Export:
                 ],
                 ranked.shown_score,
                 ranked.rank,
-                _decision_label(results, entry.id),
+                *([] if awarding else [_decision_label(results, entry.id)]),
                 prizes,
+                _blank_judges(judges, ranked.judge_totals, unsubmitted.get(entry.id, set())),
             ]
 
     ranking_sheet = Sheet(
@@ -145,11 +204,17 @@ def results_export(round_: Round) -> Export:
             *[Column(f"GK {j.full_name}", "decimal", width=11) for j in judges],
             Column("Điểm tổng hợp", "decimal", width=10),
             Column("Hạng", "int", width=7),
-            Column("Đi tiếp", width=14),
+            *([] if awarding else [Column("Đi tiếp", width=14)]),
             Column("Giải", width=14),
+            Column("Ô điểm giám khảo để trống", width=24),
         ],
         ranking_rows(),
-        subtitle=subtitle,
+        subtitle=[
+            *subtitle,
+            "Vòng chung kết: xét giải, không xét đi tiếp."
+            if awarding
+            else "Cột “Đi tiếp” theo điều kiện của vòng.",
+        ],
         signature=Signature(left_title="Thư ký hội đồng", right_title="Chủ tịch hội đồng"),
     )
 
@@ -241,23 +306,13 @@ def results_export(round_: Round) -> Export:
         ("Cuộc thi", contest.name),
         ("Vòng chấm", round_.name),
         ("Phương pháp tổng hợp điểm", ranking.method.label),
+        ("Cách tính", method_text(rubric, ranking.method)),
+        ("Thang điểm", "; ".join(_scale_text(c) for c in rubric.criteria)),
         (
-            "Cách tính",
-            "Điểm của mỗi giám khảo là tổng điểm các tiêu chí (tiêu chí thang 1–5 nhân hệ số). "
-            + {
-                scoring.Method.MEAN: "Điểm tổng hợp là trung bình cộng điểm các giám khảo.",
-                scoring.Method.TRIMMED_MEAN: "Khi có từ 5 giám khảo, bỏ một điểm cao nhất và một điểm thấp "
-                "nhất rồi lấy trung bình; ít hơn 5 giám khảo thì lấy trung bình cộng.",
-                scoring.Method.ZSCORE: "Điểm của mỗi giám khảo được chuẩn hoá theo trung bình và độ lệch "
-                "chuẩn của chính giám khảo đó, rồi quy về thang điểm chung.",
-            }[ranking.method]
-            + " Điểm hiển thị làm tròn 2 chữ số thập phân.",
+            ("Xét giải", "Vòng chung kết: xếp giải theo cơ cấu giải của từng bảng, không xét đi tiếp.")
+            if awarding
+            else ("Điều kiện đi tiếp", "; ".join(rule_parts) or "Không đặt điều kiện")
         ),
-        (
-            "Thang điểm",
-            "; ".join(f"{c.name}: tối đa {scoring.format_score(c.high, 0)}" for c in rubric.criteria),
-        ),
-        ("Điều kiện đi tiếp", "; ".join(rule_parts) or "Không đặt điều kiện"),
         ("Phân định đồng hạng", " → ".join(tie_labels) or "Không đặt"),
         ("Số giám khảo mỗi hồ sơ", str(round_.judges_per_entry)),
         ("Chế độ chấm", "Chấm ẩn danh (giám khảo không thấy tên nhóm)" if round_.blind else "Chấm công khai"),

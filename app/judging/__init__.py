@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("judging", __name__, url_prefix="/cham-diem")
 
-from app.judging import public, views  # noqa: E402,F401
+from app.judging import public, sheet_views, views  # noqa: E402,F401

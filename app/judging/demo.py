@@ -95,14 +95,33 @@ def _fill(round_: Round, rng: random.Random, *, partial_judge: User | None) -> N
         )
 
 
+# The sơ khảo reads the written dossiers only: no presentation, so no "Khả năng thuyết trình"
+# criterion; its 15 points go to what a paper shows (innovation, market, plan), 100 in all.
+PAPER_RUBRIC_POINTS = {"doi_moi": 30, "thuong_mai_hoa": 25, "ke_hoach": 20, "dinh_huong": 10, "tac_dong": 15}
+
+
+def _paper_rubric(organiser: User, round_: Round) -> None:
+    """The default rubric without its presentation criterion (a round judged on paper)."""
+    rows = [
+        {**row, "max_points": str(PAPER_RUBRIC_POINTS[row["id"]])}
+        for row in round_.rubric
+        if row["id"] in PAPER_RUBRIC_POINTS
+    ]
+    rounds.save_rubric(organiser, round_, rows)
+
+
 def _round(
     contest: Contest,
     organiser: User,
     judges: list[User],
     settings: rounds.RoundSettings,
     entry_ids: list[int] | None = None,
+    *,
+    on_paper: bool = False,
 ) -> Round:
     round_ = rounds.create_round(organiser, contest, settings)
+    if on_paper:
+        _paper_rubric(organiser, round_)
     panel.add_entries(organiser, round_, entry_ids)
     for judge in judges:
         panel.add_judge(organiser, round_, judge.email)
@@ -134,6 +153,7 @@ def seed() -> None:
                 top_n=8,
                 min_average="50",
             ),
+            on_paper=True,
         )
         _fill(first, rng, partial_judge=judges[0])
         final_round = rounds.create_round(
@@ -247,8 +267,22 @@ def _publish(organiser: User, round_: Round) -> bool:
         round_.published_at = when
         for row in db.session.scalars(select(RoundResult).where(RoundResult.round_id == round_.id)):
             row.published_at = when
+        _sheets_in_window(round_)
         db.session.commit()
     return True
+
+
+def _sheets_in_window(round_: Round) -> None:
+    """Demo only: the sheets of a 2024 round were submitted while it was open, not when the demo was
+    seeded (the workbook's "Nộp lúc" and the judges' pages show these times)."""
+    if round_.opens_at is None or round_.closes_at is None:
+        return
+    span = round_.closes_at - round_.opens_at
+    assigned = [a for a in sheets.round_assignments(round_) if a.submitted_at is not None]
+    for index, sheet in enumerate(assigned):
+        offset = span * (index + 1) / (len(assigned) + 1)
+        sheet.submitted_at = round_.opens_at + offset
+        sheet.updated_at = sheet.submitted_at
 
 
 def _idea_final(organiser: User, first: Round, final: Round, judges: list[User], rng: random.Random) -> None:
@@ -257,6 +291,9 @@ def _idea_final(organiser: User, first: Round, final: Round, judges: list[User],
         return
     if first.advanced_at is None:
         results.advance_entries(organiser, first)
+        if first.published_at is not None:  # demo only: moved on in 2024, the day after publishing
+            first.advanced_at = first.published_at + timedelta(days=1)
+            db.session.commit()
     if not common.round_judges(final):
         for judge in judges:
             panel.add_judge(organiser, final, judge.email)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from app.contests.models import DEFAULT_PUBLIC_RESULT_FIELDS, PUBLIC_RESULT_FIELDS, Contest, Entry
 from app.contests.permissions import get_public_contest
+from app.contests.schedule import Milestone, register_milestones
 from app.errors import NotFound
 from app.extensions import db
 from app.judging import bp, scoring
@@ -251,3 +252,10 @@ def _template_globals() -> dict:
 
 bp.record_once(_register)
 bp.app_context_processor(_template_globals)
+
+
+@register_milestones
+def round_milestones(contest: Contest) -> list[Milestone]:
+    """The contest's judging rounds, for "what comes next" after an applicant submits."""
+    rounds = db.session.scalars(select(Round).where(Round.contest_id == contest.id).order_by(Round.position))
+    return [Milestone(r.name, r.opens_at, r.closes_at, r.published_at, r.position) for r in rounds]

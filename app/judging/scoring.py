@@ -298,7 +298,7 @@ class Criterion:
                     object.__setattr__(self, name, Decimal(str(value)))
                 except InvalidOperation as exc:
                     raise RubricInvalid(
-                        f"Tiêu chí «{self.name}»: «{value}» không phải là một số.",
+                        f"Tiêu chí “{self.name}”: “{value}” không phải là một số.",
                         field=self.id,
                         code="rubric_number",
                     ) from exc
@@ -363,19 +363,19 @@ class Rubric:
         for crit in self.criteria:
             if not crit.id or crit.id in seen:
                 raise RubricInvalid(
-                    f"Mã tiêu chí «{crit.id}» bị trống hoặc trùng lặp.",
+                    f"Mã tiêu chí “{crit.id}” bị trống hoặc trùng lặp.",
                     field=crit.id,
                     code="rubric_duplicate",
                 )
             seen.add(crit.id)
             if not crit.name.strip():
-                raise RubricInvalid(f"Tiêu chí «{crit.id}» chưa có tên.", field=crit.id, code="rubric_name")
+                raise RubricInvalid(f"Tiêu chí “{crit.id}” chưa có tên.", field=crit.id, code="rubric_name")
             if crit.kind not in (POINTS, SCALE):
                 raise RubricInvalid(
-                    f"Tiêu chí «{crit.name}» có kiểu chấm không hợp lệ.", field=crit.id, code="rubric_kind"
+                    f"Tiêu chí “{crit.name}” có kiểu chấm không hợp lệ.", field=crit.id, code="rubric_kind"
                 )
-            _check_positive(crit.max_points, MAX_POINTS, f"Điểm tối đa của tiêu chí «{crit.name}»", crit.id)
-            _check_positive(crit.weight, MAX_WEIGHT, f"Hệ số của tiêu chí «{crit.name}»", crit.id)
+            _check_positive(crit.max_points, MAX_POINTS, f"Điểm tối đa của tiêu chí “{crit.name}”", crit.id)
+            _check_positive(crit.weight, MAX_WEIGHT, f"Hệ số của tiêu chí “{crit.name}”", crit.id)
         if self.max_total > MAX_TOTAL:
             raise RubricInvalid(
                 f"Tổng điểm tối đa của thang điểm là {_plain(self.max_total)}, vượt quá {_plain(MAX_TOTAL)}: "
@@ -495,26 +495,26 @@ def _check_score(crit: Criterion, raw: Any) -> tuple[Decimal | None, str | None]
         value = _parse_number(raw)
     except _NotANumber:
         shown = str(raw)[:30]
-        return None, f"Điểm của tiêu chí «{crit.name}» phải là một số (nhận được «{shown}»)."
+        return None, f"Điểm của tiêu chí “{crit.name}” phải là một số (nhận được “{shown}”)."
     if value is None:
         return None, None
     if not value.is_finite():
-        return None, f"Điểm của tiêu chí «{crit.name}» không phải là một số hợp lệ."
+        return None, f"Điểm của tiêu chí “{crit.name}” không phải là một số hợp lệ."
     if crit.kind == SCALE:
         if value != value.to_integral_value() or not SCALE_LOW <= value <= SCALE_HIGH:
             return None, (
-                f"Điểm của tiêu chí «{crit.name}» phải là số nguyên từ {SCALE_LOW} đến {SCALE_HIGH} "
+                f"Điểm của tiêu chí “{crit.name}” phải là số nguyên từ {SCALE_LOW} đến {SCALE_HIGH} "
                 f"(nhận được {_plain(value)})."
             )
         return _canonical(value.quantize(Decimal(1), context=_CTX)), None
     if not ZERO <= value <= crit.max_points:
         return None, (
-            f"Điểm của tiêu chí «{crit.name}» phải từ 0 đến {_plain(crit.max_points)} "
+            f"Điểm của tiêu chí “{crit.name}” phải từ 0 đến {_plain(crit.max_points)} "
             f"(nhận được {_plain(value)})."
         )
     if value != value.quantize(_CENT, context=_CTX):
         return None, (
-            f"Điểm của tiêu chí «{crit.name}» chỉ được có tối đa 2 chữ số thập phân (nhận được {_plain(value)})."
+            f"Điểm của tiêu chí “{crit.name}” chỉ được có tối đa 2 chữ số thập phân (nhận được {_plain(value)})."
         )
     return _canonical(value), None
 
@@ -530,7 +530,7 @@ def validate_sheet(rubric: Rubric, scores: Mapping[str, Any], *, submit: bool = 
     errors: dict[str, str] = {}
     for key in scores:
         if key not in known:
-            errors[str(key)] = f"Tiêu chí «{key}» không có trong thang điểm của vòng thi."
+            errors[str(key)] = f"Tiêu chí “{key}” không có trong thang điểm của vòng thi."
     clean: dict[str, Decimal] = {}
     for crit in rubric.criteria:
         value, problem = _check_score(crit, scores.get(crit.id))
@@ -538,7 +538,7 @@ def validate_sheet(rubric: Rubric, scores: Mapping[str, Any], *, submit: bool = 
             errors[crit.id] = problem
         elif value is None:
             if submit:
-                errors[crit.id] = f"Tiêu chí «{crit.name}» chưa được chấm điểm."
+                errors[crit.id] = f"Tiêu chí “{crit.name}” chưa được chấm điểm."
         else:
             clean[crit.id] = value
     if errors:
@@ -595,7 +595,7 @@ class Component:
             ("weight", MAX_WEIGHT, "Hệ số"),
         ):
             value = getattr(self, name)
-            label = f"{what} của điểm thành phần «{self.name}»"
+            label = f"{what} của điểm thành phần “{self.name}”"
             try:
                 number = value if isinstance(value, Decimal) else Decimal(str(value))
             except InvalidOperation as exc:
@@ -666,7 +666,7 @@ def prepare_round(data: RoundData) -> PreparedRound:
         entry = entries.get(sheet.entry_id)
         if entry is None:
             raise RuleInvalid(
-                f"Phiếu chấm của giám khảo {data.judge_name(sheet.judge_id)} thuộc hồ sơ «{sheet.entry_id}» "
+                f"Phiếu chấm của giám khảo {data.judge_name(sheet.judge_id)} thuộc hồ sơ “{sheet.entry_id}” "
                 "không có trong vòng thi.",
                 code="unknown_entry",
             )
@@ -702,7 +702,7 @@ def prepare_round(data: RoundData) -> PreparedRound:
         comp = known_components.get(component_id)
         if entry_id not in entries or comp is None:
             raise RuleInvalid(
-                f"Điểm thành phần «{component_id}» của hồ sơ «{entry_id}» không thuộc vòng thi.",
+                f"Điểm thành phần “{component_id}” của hồ sơ “{entry_id}” không thuộc vòng thi.",
                 code="unknown_component",
             )
         comp_value, problem = _check_score(Criterion(comp.id, comp.name, comp.max_points), raw)
@@ -718,7 +718,7 @@ def prepare_round(data: RoundData) -> PreparedRound:
     panel: dict[Hashable, Decimal] = {}
     for entry_id, raw in data.panel_decisions.items():
         if entry_id not in entries:
-            raise RuleInvalid(f"Quyết định của hội đồng cho hồ sơ «{entry_id}» không thuộc vòng thi.")
+            raise RuleInvalid(f"Quyết định của hội đồng cho hồ sơ “{entry_id}” không thuộc vòng thi.")
         decision = parse_panel_value(
             raw, f"Giá trị quyết định của hội đồng cho hồ sơ {entries[entry_id].name}"
         )
@@ -925,10 +925,10 @@ class TieBreak:
     def label(self, data: RoundData) -> str:
         """Vietnamese description for explanations."""
         if self.kind == "criterion":
-            return f"điểm tiêu chí «{data.rubric.get(str(self.ref)).name}»"
+            return f"điểm tiêu chí “{data.rubric.get(str(self.ref)).name}”"
         if self.kind == "component":
             name = next((c.name for c in data.components if c.id == self.ref), self.ref)
-            return f"điểm thành phần «{name}»"
+            return f"điểm thành phần “{name}”"
         return "quyết định của hội đồng"
 
 
@@ -1028,7 +1028,7 @@ def _check_config(prep: PreparedRound, config: RankingConfig) -> None:
             or key.kind not in ("criterion", "component", "panel")
         ):
             raise RuleInvalid(
-                f"Tiêu chí phân định đồng hạng «{key.ref or key.kind}» không hợp lệ.", code="tie_break"
+                f"Tiêu chí phân định đồng hạng “{key.ref or key.kind}” không hợp lệ.", code="tie_break"
             )
 
 
@@ -1325,7 +1325,7 @@ def _check_overrides(ranking: Ranking, overrides: Iterable[Override]) -> dict[Ha
     by_entry: dict[Hashable, Override] = {}
     for item in overrides:
         if item.entry_id not in known:
-            raise RuleInvalid(f"Hồ sơ «{item.entry_id}» không thuộc vòng thi.", code="override_entry")
+            raise RuleInvalid(f"Hồ sơ “{item.entry_id}” không thuộc vòng thi.", code="override_entry")
         if not (item.reason or "").strip():
             raise RuleInvalid(
                 f"Cần ghi lý do khi quyết định thủ công cho hồ sơ {known[item.entry_id].name}.",
@@ -1383,7 +1383,7 @@ def decide_advancement(
                 for judge, crit_id in row.zeros:
                     why.append(
                         f"Giám khảo {ranking.data.judge_name(judge)} chấm 0 điểm tiêu chí "
-                        f"«{rubric.get(crit_id).name}»."
+                        f"“{rubric.get(crit_id).name}”."
                     )
             if ok:
                 eligible.append(row)
@@ -1682,7 +1682,7 @@ def award_prizes(
                 raise RuleInvalid(f"{side.name} chỉ có {side.count} giải.", field=side.id)
             for entry_id in side.winners:
                 if entry_id not in known:
-                    raise RuleInvalid(f"Hồ sơ «{entry_id}» không thuộc vòng thi.", field=side.id)
+                    raise RuleInvalid(f"Hồ sơ “{entry_id}” không thuộc vòng thi.", field=side.id)
                 row = known[entry_id]
                 awards.append(Award(side.id, side.name, side.track, row.entry, row.rank, row.score))
             if side.count > len(side.winners):
@@ -1699,7 +1699,7 @@ def award_prizes(
             )
         if side.criterion is not None and side.criterion not in ranking.data.rubric.ids():
             raise RuleInvalid(
-                f"{side.name}: tiêu chí «{side.criterion}» không có trong thang điểm.", field=side.id
+                f"{side.name}: tiêu chí “{side.criterion}” không có trong thang điểm.", field=side.id
             )
 
         def basis(row: RankedEntry, side: SidePrize = side) -> Decimal:

@@ -1,16 +1,15 @@
-"""Judging pages: the judge's dashboard and score sheet, invitations, the organisers' rounds,
-rubric, rules, judges, conflicts, assignment, progress and results, and applicants' results.
-Thin: parse, call one service, show the result or the error."""
+"""Judging pages: the judge's dashboard, conflicts and profile, invitations, the organisers' rounds,
+rubric, rules, judges, conflicts, assignment, progress and results, and applicants' results (the
+judge's score sheet is in sheet_views). Thin: parse, call one service, show the result or the error."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from app.accounts import services as account_services
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.contests.files import MIME_TYPES
 from app.contests.permissions import get_contest_for_organiser
 from app.contests.units import communes
 from app.errors import DomainError, Invalid, apply_error, form_status
@@ -21,7 +20,6 @@ from app.judging.models import (
     SHEET_STATUS_LABELS,
     ConflictKind,
     ConflictStatus,
-    SheetStatus,
 )
 from app.judging.services import panel, sheets
 from app.judging.services import results as result_services  # `results` is a view below
@@ -74,91 +72,6 @@ def dashboard():
     return render_template("judging/dashboard.html", board=board, labels=SHEET_STATUS_LABELS)
 
 
-def _sheet_context(assignment, **extra):
-    rubric = round_services.rubric_of(assignment.round)
-    return {
-        "assignment": assignment,
-        "round": assignment.round,
-        "rubric": rubric,
-        "entry": sheets.entry_for_sheet(assignment),
-        "conflict_form": forms.DeclareConflictForm(),
-        "locked": assignment.status == SheetStatus.SUBMITTED.value
-        or assignment.round.published_at is not None,
-        **extra,
-    }
-
-
-@bp.route("/vong/<int:round_id>/ho-so/<int:entry_id>", methods=["GET", "POST"])
-@role_required(Role.JUDGE)
-def sheet(round_id: int, entry_id: int):
-    assignment = sheets.get_sheet_for_judge(current_user, round_id, entry_id)
-    if request.method == "GET":
-        return render_template(
-            "judging/sheet.html",
-            **_sheet_context(
-                assignment,
-                values=dict(assignment.scores),
-                comments=dict(assignment.comments),
-                general_comment=assignment.general_comment,
-                version=assignment.version,
-            ),
-        )
-    rubric = round_services.rubric_of(assignment.round)
-    scores = {c.id: request.form.get(f"score-{c.id}", "") for c in rubric.criteria}
-    comments = {c.id: request.form.get(f"comment-{c.id}", "") for c in rubric.criteria}
-    general = request.form.get("general_comment", "")
-    submit = request.form.get("action") == "submit"
-    try:
-        sheets.save_sheet(
-            current_user, assignment, scores, comments, general, request.form.get("version"), submit=submit
-        )
-    except DomainError as error:
-        # Keep what the judge typed on the page whatever went wrong.
-        context = {
-            "values": scores,
-            "comments": comments,
-            "general_comment": general,
-            "version": request.form.get("version"),
-            "error": error.message,
-            "field_errors": getattr(error, "errors", {}),
-        }
-        if isinstance(error, sheets.StaleSheet):
-            context["saved"] = dict(error.current.scores)
-            context["saved_comments"] = dict(error.current.comments)
-            context["version"] = error.current.version
-        assignment = sheets.get_sheet_for_judge(current_user, round_id, entry_id)
-        return render_template("judging/sheet.html", **_sheet_context(assignment, **context)), error.status
-    if submit:
-        flash("Đã nộp phiếu chấm. Phiếu đã được khoá.", "success")
-        return redirect(url_for("judging.dashboard"))
-    flash("Đã lưu bản nháp.", "success")
-    return redirect(url_for("judging.sheet", round_id=round_id, entry_id=entry_id))
-
-
-@bp.post("/vong/<int:round_id>/ho-so/<int:entry_id>/xung-dot")
-@role_required(Role.JUDGE)
-def declare_conflict(round_id: int, entry_id: int):
-    form = forms.DeclareConflictForm()
-    assignment = sheets.get_sheet_for_judge(current_user, round_id, entry_id)
-    if form.validate_on_submit():
-        try:
-            panel.declare_conflict(current_user, round_id, entry_id, form.kind.data, form.note.data)
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            flash("Đã ghi nhận xung đột lợi ích. Hồ sơ này đã được bỏ khỏi danh sách chấm của bạn.", "info")
-            return redirect(url_for("judging.dashboard"))
-    context = _sheet_context(
-        assignment,
-        values=dict(assignment.scores),
-        comments=dict(assignment.comments),
-        general_comment=assignment.general_comment,
-        version=assignment.version,
-    )
-    context["conflict_form"] = form
-    return render_template("judging/sheet.html", **context), 422
-
-
 @bp.route("/vong/<int:round_id>/xung-dot", methods=["GET", "POST"])
 @role_required(Role.JUDGE)
 def declare_conflicts(round_id: int):
@@ -187,13 +100,6 @@ def declare_conflicts(round_id: int):
         render_template("judging/declare.html", round=round_, rows=rows, form=form, declared=declared),
         status,
     )
-
-
-@bp.get("/vong/<int:round_id>/ho-so/<int:entry_id>/tep/<int:file_id>")
-@role_required(Role.JUDGE)
-def sheet_file(round_id: int, entry_id: int, file_id: int):
-    row, path, name = sheets.file_for_judge(current_user, round_id, entry_id, file_id)
-    return send_file(path, mimetype=MIME_TYPES.get(row.kind), as_attachment=True, download_name=name)
 
 
 @bp.route("/thong-tin-giam-khao", methods=["GET", "POST"])

@@ -20,7 +20,7 @@ from app.errors import DomainError, Invalid, NotFound
 from app.extensions import db
 from app.judging.models import Assignment, ConflictStatus, Round, RoundJudge, SheetStatus
 from app.judging.models import Conflict as ConflictOfInterest
-from app.judging.services import sheets
+from app.judging.services import sheet_checks, sheets
 from app.judging.services.rounds import rubric_of
 from app.live import bp, responses, services, state
 from app.live.models import CLOSED, ON_STAGE, LiveSlot, LiveStage
@@ -126,11 +126,14 @@ def _sheet_context(round_: Round, stage: LiveStage, view: SheetView) -> dict[str
         context["closed_entry"] = entries.get(view.last_closed.entry_id)
     if view.assignment is not None:
         row = view.assignment
+        rubric = rubric_of(round_)
+        values = sheet_checks.shown_scores(row.scores)
         context.update(
             assignment=row,
-            rubric=rubric_of(round_),
+            rubric=rubric,
             sheet_entry=sheets.entry_for_sheet(row),
-            values=dict(row.scores or {}),
+            values=values,
+            running=sheet_checks.running_total(rubric, values),
             comments=dict(row.comments or {}),
             general_comment=row.general_comment or "",
             updated_ms=int(row.updated_at.timestamp() * 1000) if row.updated_at else 0,
@@ -226,7 +229,7 @@ def judge_save(round_id: int, entry_id: int):
         if len(general) > sheets.COMMENT_LIMIT:
             too_long["general_comment"] = COMMENT_TOO_LONG
         if too_long:
-            raise sheets.SheetErrors(COMMENT_TOO_LONG, too_long)
+            raise sheet_checks.SheetErrors(COMMENT_TOO_LONG, too_long)
         version = data.get("version")
         sheets.save_sheet(
             current_user,
@@ -237,7 +240,7 @@ def judge_save(round_id: int, entry_id: int):
             None if version in (None, "") or isinstance(version, bool) else str(version),
             submit=action == "submit",
         )
-    except sheets.StaleSheet as error:
+    except sheet_checks.StaleSheet as error:
         current = error.current
         return _error(
             error,
@@ -247,7 +250,7 @@ def judge_save(round_id: int, entry_id: int):
             comments=dict(current.comments or {}),
             general_comment=current.general_comment or "",
         )
-    except sheets.SheetErrors as error:
+    except sheet_checks.SheetErrors as error:
         return _error(error, errors=error.errors)
     except DomainError as error:
         return _error(error)

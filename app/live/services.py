@@ -27,7 +27,7 @@ from app.events.permissions import can_manage
 from app.extensions import db
 from app.judging import services as judging
 from app.judging.models import Assignment, Round, SheetStatus
-from app.judging.services.sheets import register_sheet_guard
+from app.judging.services.sheet_checks import register_sheet_guard
 from app.live.models import (
     BETWEEN,
     CLOSED,

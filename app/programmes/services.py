@@ -16,7 +16,7 @@ from app.audit.services import record
 from app.contests.models import Contest
 from app.contests.permissions import is_global_organiser
 from app.database import flush
-from app.errors import Invalid, NotFound, PermissionDenied
+from app.errors import FieldErrors, Invalid, NotFound, PermissionDenied
 from app.events.models import Event
 from app.extensions import db
 from app.judging.models import Round
@@ -267,34 +267,39 @@ def _ids(
 
 
 def _apply(programme: Programme, data: dict[str, Any]) -> tuple[set[int], set[int]]:
+    """Check every field of the programme form, every refusal in one Invalid (issue 15), then
+    change the programme; the contests' and events' ids to attach."""
+    errors = FieldErrors()
     name = tidy(data.get("name", ""), one_line=True)
     if len(name) < 3:
-        raise Invalid("Vui lòng nhập tên chương trình (ít nhất 3 ký tự).", field="name")
-    if len(name) > 200:
-        raise Invalid("Tên chương trình không được dài quá 200 ký tự.", field="name")
+        errors.add("name", "Vui lòng nhập tên chương trình (ít nhất 3 ký tự).")
+    elif len(name) > 200:
+        errors.add("name", "Tên chương trình không được dài quá 200 ký tự.")
     slug = tidy(data.get("slug", "")).lower()
     if not SLUG_RE.match(slug) or len(slug) > 80:
-        raise Invalid("Đường dẫn chỉ gồm chữ thường không dấu, số và dấu gạch ngang.", field="slug")
+        errors.add("slug", "Đường dẫn chỉ gồm chữ thường không dấu, số và dấu gạch ngang.")
     raw_year = data.get("year")
     year = (
         raw_year if isinstance(raw_year, int) and not isinstance(raw_year, bool) else whole_number(raw_year)
     )
     if year is None or not YEAR_MIN <= year <= YEAR_MAX:
-        raise Invalid(f"Năm phải là số từ {YEAR_MIN} đến {YEAR_MAX}, ví dụ 2024.", field="year")
+        errors.add("year", f"Năm phải là số từ {YEAR_MIN} đến {YEAR_MAX}, ví dụ 2024.")
     description = tidy(data.get("description", ""))
     if len(description) > MAX_DESCRIPTION:
-        raise Invalid("Phần giới thiệu không được dài quá 5.000 ký tự.", field="description")
+        errors.add("description", "Phần giới thiệu không được dài quá 5.000 ký tự.")
     plan = tidy(data.get("plan_reference", ""), one_line=True)
     if len(plan) > 200:
-        raise Invalid("Căn cứ kế hoạch không được dài quá 200 ký tự.", field="plan_reference")
-    contest_ids = _ids(data.get("contest_ids"), Contest, "contest_ids", "cuộc thi")
-    event_ids = _ids(data.get("event_ids"), Event, "event_ids", "sự kiện")
-    clash = select(Programme.id).where(Programme.slug == slug)
-    if programme.id is not None:
-        clash = clash.where(Programme.id != programme.id)
-    if db.session.scalar(clash) is not None:
-        raise Invalid(SLUG_TAKEN, field="slug")
-    programme.name, programme.slug, programme.year = name, slug, year
+        errors.add("plan_reference", "Căn cứ kế hoạch không được dài quá 200 ký tự.")
+    contest_ids = errors.check(_ids, data.get("contest_ids"), Contest, "contest_ids", "cuộc thi") or set()
+    event_ids = errors.check(_ids, data.get("event_ids"), Event, "event_ids", "sự kiện") or set()
+    if "slug" not in errors.errors:
+        clash = select(Programme.id).where(Programme.slug == slug)
+        if programme.id is not None:
+            clash = clash.where(Programme.id != programme.id)
+        if db.session.scalar(clash) is not None:
+            errors.add("slug", SLUG_TAKEN)
+    errors.raise_if_any()
+    programme.name, programme.slug, programme.year = name, slug, year or YEAR_MIN  # year: checked above
     programme.description, programme.plan_reference = description, plan
     programme.is_published = bool(data.get("is_published", True))
     return contest_ids, event_ids

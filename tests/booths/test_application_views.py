@@ -104,7 +104,7 @@ def test_photos_are_sniffed_and_limited(client, app, world, login):
     big = jpeg_bytes() + b"\0" * (6 * 1024 * 1024)
     response = submit(client, URL, form_data(world, photos=[(io.BytesIO(big), "to.jpg")]))
     assert response.status_code == 422
-    assert "vượt quá giới hạn 5 MB" in response.get_data(as_text=True)
+    assert "vượt quá giới hạn 5,0 MB" in response.get_data(as_text=True)
     six = [(io.BytesIO(jpeg_bytes()), f"{i}.jpg") for i in range(6)]
     response = submit(client, URL, form_data(world, photos=six))
     assert response.status_code == 422 and "tối đa 5 ảnh" in response.get_data(as_text=True)

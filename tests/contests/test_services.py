@@ -364,7 +364,7 @@ def test_uploads_checked_by_content_and_size(make_contest, make_entry, app):
     assert entry.files == [] and entry.summary == "Tóm tắt đã sửa"  # the rest was saved
     big = PDF + b"0" * (1024 * 1024)
     result = entries.save_entry(entry.leader, entry, data, uploads={"thuyet-minh": upload(big, "lon.pdf")})
-    assert "vượt quá giới hạn 1 MB" in result.errors["file_thuyet-minh"]
+    assert "vượt quá giới hạn 1,0 MB" in result.errors["file_thuyet-minh"]
     result = entries.save_entry(
         entry.leader,
         entry,

@@ -129,7 +129,7 @@ def test_oversized_and_disguised_uploads_keep_the_rest(client, applicant, make_c
     response = post_entry(client, entry.id, typed, {"file_thuyet-minh": (big, "ban-lon.pdf")})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "vượt quá giới hạn 1 MB" in html and "Tóm tắt gõ trên điện thoại, không được mất." in html
+    assert "vượt quá giới hạn 1,0 MB" in html and "Tóm tắt gõ trên điện thoại, không được mất." in html
     db.session.expire_all()
     assert db.session.get(Entry, entry.id).summary == "Tóm tắt gõ trên điện thoại, không được mất."
 

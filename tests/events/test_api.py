@@ -170,7 +170,7 @@ def test_deep_huge_and_mistyped_bodies_are_refused_with_json_not_500(client, eve
         refused = client.post(url, json=body, headers=auth)
         assert refused.status_code == 422, (key, value)
         answer = refused.get_json()
-        assert answer["error"] == f"invalid_{key}" and f"«{key}»" in answer["message"], answer
+        assert answer["error"] == f"invalid_{key}" and f"“{key}”" in answer["message"], answer
     # Defect 10: a 1 MB gate name is not echoed back (too long, or truncated when merely unknown).
     long_gate = client.post(url, json={"code": "x", "gate": "G" * 1_000}, headers=auth)
     assert long_gate.status_code == 422 and len(long_gate.get_data()) < 500

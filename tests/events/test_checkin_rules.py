@@ -131,3 +131,26 @@ def test_the_volunteers_index_lists_today_first_with_one_link_each(
     assert html.index("Hôm nay") < html.index("Sắp diễn ra") < html.index("Đã kết thúc")
     links = re.findall(r'href="(/su-kien/[^"/]+/quet-ve)"', html)
     assert len(links) == len(set(links)) == 5  # the fixture's event, plus these four: one link each
+
+
+def test_only_a_queued_offline_scan_replaces_a_later_check_in(
+    client, event, register, device_token, monkeypatch
+):
+    """Two live scans racing: each is timed when its request starts, so the one that reaches the
+    database second may carry the earlier time — it must still be "already", never a second "ok"
+    (a bug found by the 50-scan race test). A queued offline scan made earlier does replace it."""
+    from app.events import checkin
+
+    code = register(event, "Nguyễn Thị Hồng").active_ticket.code
+    assert scan(client, event, device_token, code).get_json()["result"] == "ok"
+    started_earlier = utcnow() - timedelta(seconds=1)
+    monkeypatch.setattr(checkin, "utcnow", lambda: started_earlier)
+    assert scan(client, event, device_token, code).get_json()["result"] == "already_checked_in"
+    monkeypatch.undo()
+    assert db.session.query(Checkin).filter(Checkin.undone_at.is_(None)).count() == 1
+
+    offline_at = (utcnow() - timedelta(minutes=5)).isoformat()
+    answer = scan(client, event, device_token, code, scanned_at=offline_at).get_json()
+    assert answer["result"] == "ok" and "superseded" in answer
+    standing = db.session.query(Checkin).filter(Checkin.undone_at.is_(None)).all()
+    assert len(standing) == 1 and standing[0].at.isoformat() == offline_at

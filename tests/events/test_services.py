@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.errors import Conflict, Invalid, PermissionDenied
-from app.events import checkin, permissions, registration, services
+from app.events import checkin, desk, permissions, registration, services
 from app.events.models import Attendee, Checkin, Event, Ticket
 from app.events.stats import event_stats
 from app.extensions import db
@@ -100,7 +100,7 @@ def test_search_is_accent_insensitive(event, register, device_scope):
     register(event, "Nguyễn Thị Hồng Đào")
     register(event, "Đặng Văn Ơn", phone="0987654321")
     register(event, "Nguyen Thi Mai")
-    names = lambda q: sorted(r["name"] for r in checkin.search_attendees(device_scope, q))  # noqa: E731
+    names = lambda q: sorted(r["name"] for r in desk.search_attendees(device_scope, q))  # noqa: E731
     assert names("nguyen thi") == ["Nguyen Thi Mai", "Nguyễn Thị Hồng Đào"]
     assert names("NGUYỄN THỊ hồng") == ["Nguyễn Thị Hồng Đào"]
     assert names("dang van on") == ["Đặng Văn Ơn"]

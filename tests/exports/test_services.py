@@ -65,6 +65,7 @@ def test_results_workbook_ranking_judges_and_method(world, tmp_path):
         "Hạng",
         "Đi tiếp",
         "Giải",
+        "Ô điểm giám khảo để trống",
     ]
     assert_table_layout(ws, header_row, 6)
     assert [r[1] for r in rows] == [

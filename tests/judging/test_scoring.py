@@ -110,8 +110,8 @@ def test_rubric_round_trips_through_json_data():
     [
         ((), "ít nhất một tiêu chí"),
         ((Criterion.points("a", "A", 10), Criterion.points("a", "B", 10)), "trùng lặp"),
-        ((Criterion.points("a", "Ý tưởng", 0),), "Điểm tối đa của tiêu chí «Ý tưởng»"),
-        ((Criterion.scale("a", "Ý tưởng", 0),), "Hệ số của tiêu chí «Ý tưởng»"),
+        ((Criterion.points("a", "Ý tưởng", 0),), "Điểm tối đa của tiêu chí “Ý tưởng”"),
+        ((Criterion.scale("a", "Ý tưởng", 0),), "Hệ số của tiêu chí “Ý tưởng”"),
         ((Criterion.points("a", "  ", 10),), "chưa có tên"),
     ],
 )
@@ -123,7 +123,7 @@ def test_malformed_rubrics_are_refused(criteria, message):
 def test_rubric_from_bad_data_is_refused():
     with pytest.raises(RubricInvalid):
         Rubric.from_data([{"id": "a", "name": "A", "max_points": "mười"}])
-    with pytest.raises(RubricInvalid, match="«mười» không phải là một số"):
+    with pytest.raises(RubricInvalid, match="“mười” không phải là một số"):
         Criterion("a", "Ý tưởng", "mười")
     assert Criterion("a", "Ý tưởng", 12).max_points == D(12)  # plain numbers are accepted
 
@@ -147,9 +147,9 @@ def test_a_huge_pasted_number_gives_a_short_message():
         (Criterion.points("a", "Ý tưởng", "12.125"), "tối đa 2 chữ số thập phân"),
         (
             Criterion.scale("a", "Ý tưởng", "100.01"),
-            "Hệ số của tiêu chí «Ý tưởng» phải lớn hơn 0 và không quá 100",
+            "Hệ số của tiêu chí “Ý tưởng” phải lớn hơn 0 và không quá 100",
         ),
-        (Criterion.scale("a", "Ý tưởng", "-2"), "Hệ số của tiêu chí «Ý tưởng» phải lớn hơn 0"),
+        (Criterion.scale("a", "Ý tưởng", "-2"), "Hệ số của tiêu chí “Ý tưởng” phải lớn hơn 0"),
         (Criterion.scale("a", "Ý tưởng", "0.001"), "tối đa 2 chữ số thập phân"),
     ],
     ids=lambda value: "" if isinstance(value, str) else str(value.max_points) + "/" + str(value.weight),
@@ -210,9 +210,9 @@ def test_counts_are_whole_numbers_within_their_range(value):
 
 def test_components_top_n_minimum_prizes_and_panel_values_are_bounded():
     for bad in ("1e61", "0", "1000.01", "nan"):
-        with pytest.raises(RuleInvalid, match="Điểm tối đa của điểm thành phần «Bình chọn»"):
+        with pytest.raises(RuleInvalid, match="Điểm tối đa của điểm thành phần “Bình chọn”"):
             Component("bc", "Bình chọn", bad)
-        with pytest.raises(RuleInvalid, match="Hệ số của điểm thành phần «Bình chọn»"):
+        with pytest.raises(RuleInvalid, match="Hệ số của điểm thành phần “Bình chọn”"):
             Component("bc", "Bình chọn", 10, bad)
     ranking = rank_round(round_of({"e1": {"J": 50}, "e2": {"J": 40}}))
     for rule in (AdvancementRule(top_n=1001), AdvancementRule(top_n=0), AdvancementRule(top_n=True)):
@@ -275,7 +275,7 @@ def test_totals_are_exact_decimals():
         (26, "phải từ 0 đến 25 (nhận được 26)"),
         (-1, "phải từ 0 đến 25 (nhận được -1)"),
         ("25,01", "phải từ 0 đến 25 (nhận được 25,01)"),
-        ("abc", "phải là một số (nhận được «abc»)"),
+        ("abc", "phải là một số (nhận được “abc”)"),
         ("1e2", "phải là một số"),
         ("12.5.1", "phải là một số"),
         (True, "phải là một số"),
@@ -289,7 +289,7 @@ def test_totals_are_exact_decimals():
 def test_bad_scores_are_rejected_with_a_message_naming_the_criterion(value, message):
     with pytest.raises(SheetInvalid) as info:
         validate_sheet(DEFAULT_RUBRIC, dict(FULL, doi_moi=value))
-    assert "«Tính đổi mới sáng tạo»" in info.value.message
+    assert "“Tính đổi mới sáng tạo”" in info.value.message
     assert message in info.value.message
     assert info.value.field == "doi_moi"
     assert set(info.value.errors) == {"doi_moi"}
@@ -300,7 +300,7 @@ def test_submitting_needs_every_criterion_but_a_draft_may_be_partial():
     with pytest.raises(SheetInvalid) as info:
         validate_sheet(DEFAULT_RUBRIC, partial, submit=True)
     assert (
-        info.value.message == "Tiêu chí «Khả năng thương mại hóa, khả năng tăng trưởng» chưa được chấm điểm."
+        info.value.message == "Tiêu chí “Khả năng thương mại hóa, khả năng tăng trưởng” chưa được chấm điểm."
     )
     assert len(info.value.errors) == 5  # every missing criterion is listed for the form
     assert validate_sheet(DEFAULT_RUBRIC, partial, submit=False) == {"doi_moi": 20}
@@ -310,7 +310,7 @@ def test_submitting_needs_every_criterion_but_a_draft_may_be_partial():
 
 
 def test_unknown_criterion_is_refused():
-    with pytest.raises(SheetInvalid, match="«khac» không có trong thang điểm"):
+    with pytest.raises(SheetInvalid, match="“khac” không có trong thang điểm"):
         validate_sheet(DEFAULT_RUBRIC, dict(FULL, khac=3))
 
 
@@ -466,7 +466,7 @@ def test_competition_ranking_with_tie_break_keys():
 
     keyed = rank_round(data, RankingConfig(Method.MEAN, tie_breaks=(TieBreak.criterion("a"),)))
     assert ranks(keyed) == {"p": 1, "r": 2, "s": 2, "q": 4, "t": 5}
-    assert keyed.entry("q").decided_by == "điểm tiêu chí «Tính đổi mới sáng tạo»"
+    assert keyed.entry("q").decided_by == "điểm tiêu chí “Tính đổi mới sáng tạo”"
     assert keyed.entry("p").decided_by is None  # its score alone put it first
     assert keyed.entry("r").tied and keyed.entry("r").tied_with == ("s",)
     assert keyed.entry("r").tie_key_values == (D(50),)
@@ -521,14 +521,14 @@ def test_organiser_components_are_kept_apart_and_added_with_their_weight():
     assert u.judge_totals == {"J1": 70, "J2": 70}
     tie_break = rank_round(data, RankingConfig(tie_breaks=(TieBreak.component("binh_chon"),)))
     assert tie_break.entry("u").tie_key_values == (D(5),)
-    with pytest.raises(RuleInvalid, match="thành phần «Bình chọn của khán giả» phải từ 0 đến 10"):
+    with pytest.raises(RuleInvalid, match="thành phần “Bình chọn của khán giả” phải từ 0 đến 10"):
         prepare_round(round_of(table, components=[vote], component_scores={("u", "binh_chon"): 11}))
     with pytest.raises(RuleInvalid, match="không thuộc vòng thi"):
         prepare_round(round_of(table, components=[vote], component_scores={("u", "khac"): 1}))
 
 
 def test_bad_round_input_is_refused_with_messages():
-    with pytest.raises(SheetInvalid, match="giám khảo Bà Hạnh cho hồ sơ e1: Điểm của tiêu chí «Kế hoạch"):
+    with pytest.raises(SheetInvalid, match="giám khảo Bà Hạnh cho hồ sơ e1: Điểm của tiêu chí “Kế hoạch"):
         prepare_round(round_of({"e1": {"J": {"a": 10, "b": 41}}}, names={"J": "Bà Hạnh"}))
     data = RoundData(
         SMALL, [EntryRef("e1")], [SheetScores("e1", "J", split(5)), SheetScores("e1", "J", split(6))]
@@ -571,7 +571,7 @@ def test_comparison_shows_rank_changes_against_the_chosen_method():
 
 def test_advancement_top_n_minimum_average_and_zero_criterion_with_reasons():
     table = {
-        "a1": {"J1": {"a": 60, "b": 0}, "J2": 95},  # best, but J1 gave 0 on «Kế hoạch kinh doanh»
+        "a1": {"J1": {"a": 60, "b": 0}, "J2": 95},  # best, but J1 gave 0 on “Kế hoạch kinh doanh”
         "a2": {"J1": 80, "J2": 80},
         "a3": {"J1": 70, "J2": 70},
         "a4": {"J1": 60, "J2": 60},
@@ -588,7 +588,7 @@ def test_advancement_top_n_minimum_average_and_zero_criterion_with_reasons():
         result.of("a99")
     a1 = result.of("a1")
     assert a1.rank == 2  # 77.5: second, but excluded, freeing its place for a4
-    assert "Giám khảo Nguyễn Văn An chấm 0 điểm tiêu chí «Kế hoạch kinh doanh»." in a1.reasons
+    assert "Giám khảo Nguyễn Văn An chấm 0 điểm tiêu chí “Kế hoạch kinh doanh”." in a1.reasons
     assert (
         "Trong 3 suất đi tiếp của vòng thi (thứ 3 trong số hồ sơ đạt điều kiện)." in result.of("a4").reasons
     )
@@ -755,7 +755,7 @@ def test_the_default_tie_breaks_fit_the_default_rubric():
         RoundData(DEFAULT_RUBRIC, entries, sheets), RankingConfig(tie_breaks=DEFAULT_TIE_BREAKS)
     )
     assert ranks(ranking) == {2: 1, 1: 2}
-    assert ranking.entry(1).decided_by == "điểm tiêu chí «Tính đổi mới sáng tạo»"
+    assert ranking.entry(1).decided_by == "điểm tiêu chí “Tính đổi mới sáng tạo”"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -872,7 +872,7 @@ def test_property_trimmed_equals_mean_for_rounds_with_fewer_than_five_judges(tab
 def test_property_out_of_range_scores_are_rejected_with_a_message(value):
     with pytest.raises(SheetInvalid) as info:
         validate_sheet(DEFAULT_RUBRIC, dict(FULL, doi_moi=value))
-    assert info.value.message.startswith("Điểm của tiêu chí «Tính đổi mới sáng tạo»")
+    assert info.value.message.startswith("Điểm của tiêu chí “Tính đổi mới sáng tạo”")
     assert "phải từ 0 đến 25" in info.value.message or "phải là một số" in info.value.message
 
 
@@ -881,7 +881,7 @@ def test_property_out_of_range_scores_are_rejected_with_a_message(value):
 def test_property_non_numeric_text_is_rejected_with_a_message(text):
     with pytest.raises(SheetInvalid) as info:
         validate_sheet(DEFAULT_RUBRIC, dict(FULL, ke_hoach=text))
-    assert info.value.message.startswith("Điểm của tiêu chí «Kế hoạch kinh doanh» phải là một số")
+    assert info.value.message.startswith("Điểm của tiêu chí “Kế hoạch kinh doanh” phải là một số")
 
 
 @PROPS

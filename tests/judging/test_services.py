@@ -228,10 +228,10 @@ def test_a_judge_opening_an_entry_not_assigned_to_them_gets_not_found(world):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("26", "Tính đổi mới sáng tạo» phải từ 0 đến 25"),
-        ("-1", "Tính đổi mới sáng tạo» phải từ 0 đến 25"),
-        ("mười", "Tính đổi mới sáng tạo» phải là một số"),
-        ("1e3", "Tính đổi mới sáng tạo» phải là một số"),
+        ("26", "Tính đổi mới sáng tạo” phải từ 0 đến 25"),
+        ("-1", "Tính đổi mới sáng tạo” phải từ 0 đến 25"),
+        ("mười", "Tính đổi mới sáng tạo” phải là một số"),
+        ("1e3", "Tính đổi mới sáng tạo” phải là một số"),
         ("7.123", "tối đa 2 chữ số thập phân"),
     ],
 )
@@ -254,8 +254,12 @@ def test_draft_accepts_blanks_and_decimal_commas_submit_needs_everything(world):
     services.save_sheet(judge, sheet, {"doi_moi": "18,5"}, {"doi_moi": "Ý tưởng mới"}, "Tốt", sheet.version)
     assert sheet.status == SheetStatus.DRAFT
     assert sheet.scores == {"doi_moi": "18.5"} and sheet.comments == {"doi_moi": "Ý tưởng mới"}
-    with pytest.raises(services.SheetErrors, match="chưa được chấm điểm"):
+    with pytest.raises(services.SheetErrors, match="còn 5 tiêu chí") as refused:
         services.save_sheet(judge, sheet, {"doi_moi": "18,5"}, {}, "", sheet.version, submit=True)
+    # Every criterion left empty is named at once, each on its own field.
+    assert len(refused.value.errors) == 5 and all(
+        "chưa được chấm điểm" in m for m in refused.value.errors.values()
+    )
     _submit(judge, sheet, scores())
     assert sheet.status == SheetStatus.SUBMITTED and sheet.submitted_at is not None
     actions = list(
@@ -654,7 +658,7 @@ def test_a_criterions_maximum_is_bounded_and_nothing_is_stored(world, value):
     before = list(world.round.rubric)
     with pytest.raises(Invalid) as info:
         services.save_rubric(world.organiser, world.round, _criterion(max_points=value))
-    assert info.value.field == "rubric" and "Dòng 1: Điểm tối đa của tiêu chí «Tính đổi mới sáng tạo»" in (
+    assert info.value.field == "rubric" and "Dòng 1: Điểm tối đa của tiêu chí “Tính đổi mới sáng tạo”" in (
         info.value.message
     )
     db.session.rollback()
@@ -664,7 +668,7 @@ def test_a_criterions_maximum_is_bounded_and_nothing_is_stored(world, value):
 @pytest.mark.parametrize("value", [*HUGE_OR_NOT_A_NUMBER, "100.5", "0,001"])
 @pytest.mark.parametrize("kind", ["points", "scale"])
 def test_a_criterions_weight_is_bounded(world, value, kind):
-    with pytest.raises(Invalid, match="Hệ số của tiêu chí «Tính đổi mới sáng tạo»"):
+    with pytest.raises(Invalid, match="Hệ số của tiêu chí “Tính đổi mới sáng tạo”"):
         services.save_rubric(world.organiser, world.round, _criterion(weight=value, kind=kind))
 
 
@@ -719,9 +723,9 @@ def test_round_settings_at_their_bounds_are_kept_exactly(world):
 
 @pytest.mark.parametrize("value", [*HUGE_OR_NOT_A_NUMBER[:-2], "1000.01"])
 def test_component_maxima_and_weights_are_bounded(world, value):
-    with pytest.raises(Invalid, match="Dòng 1: Điểm tối đa của «Bình chọn»"):
+    with pytest.raises(Invalid, match="Dòng 1: Điểm tối đa của “Bình chọn”"):
         services.save_components(world.organiser, world.round, [{"name": "Bình chọn", "max_points": value}])
-    with pytest.raises(Invalid, match="Dòng 1: Hệ số của «Bình chọn»"):
+    with pytest.raises(Invalid, match="Dòng 1: Hệ số của “Bình chọn”"):
         services.save_components(
             world.organiser, world.round, [{"name": "Bình chọn", "max_points": "10", "weight": value}]
         )

@@ -117,8 +117,8 @@ def test_save_draft_then_submit_locks_the_sheet(judged, client):
     )
     assert response.status_code == 302
     html = client.get(url).get_data(as_text=True)
-    assert "Đã lưu bản nháp." in html and 'value="18.5"' in html and "Mới</textarea>" in html
-    response = submit(client, url, form_data(FULL, _version(judged, entry), action="submit"))
+    assert "Đã lưu bản nháp." in html and 'value="18,5"' in html and "Mới</textarea>" in html
+    response = submit(client, url, form_data(FULL, _version(judged, entry), action="confirm"))
     assert response.status_code == 302 and response.headers["Location"].endswith("/cham-diem/")
     html = client.get(url).get_data(as_text=True)
     assert "Phiếu đã nộp và được khoá" in html and "disabled" in html
@@ -144,7 +144,7 @@ def test_bad_scores_are_refused_with_the_criterion_named_and_typed_values_kept(
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert f"Tính đổi mới sáng tạo» {expected}" in html or f"«Tính đổi mới sáng tạo» {expected}" in html
+    assert f"Tính đổi mới sáng tạo” {expected}" in html or f"“Tính đổi mới sáng tạo” {expected}" in html
     assert 'id="score-ke_hoach" name="score-ke_hoach"' in html and 'value="12"' in html
     assert f'value="{value}"' in html
     assert 'aria-invalid="true"' in html
@@ -279,7 +279,7 @@ def test_rubric_page_saves_criteria_and_reports_bad_rows(world, client, login):
     }
     response = submit(client, url, data)
     assert response.status_code == 422
-    assert "Dòng 1: Điểm tối đa của tiêu chí «Ý tưởng» phải là một số" in response.get_data(as_text=True)
+    assert "Dòng 1: Điểm tối đa của tiêu chí “Ý tưởng” phải là một số" in response.get_data(as_text=True)
     data["max_points-0"] = "50"
     assert submit(client, url, data).status_code == 302
     db.session.expire_all()
@@ -473,7 +473,7 @@ def test_a_rubric_with_max_points_1e61_is_refused_and_the_rounds_pages_still_loa
     response = submit(client, base + "/thang-diem", data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Dòng 1: Điểm tối đa của tiêu chí «Ý tưởng» phải là một số từ 0,01 đến 1000." in html
+    assert "Dòng 1: Điểm tối đa của tiêu chí “Ý tưởng” phải là một số từ 0,01 đến 1000." in html
     db.session.expire_all()
     assert services.rubric_of(services.get_round(world.round.id)).max_total == 100  # unchanged
     for page in ROUND_PAGES:
@@ -510,11 +510,11 @@ def test_round_numbers_out_of_bounds_are_field_errors(world, client, login, fiel
     [
         (
             {"part": "components", "rows": "1", "cname-0": "Bình chọn", "cmax-0": "1e61"},
-            "Dòng 1: Điểm tối đa của «Bình chọn» phải là một số từ 0,01 đến 1000.",
+            "Dòng 1: Điểm tối đa của “Bình chọn” phải là một số từ 0,01 đến 1000.",
         ),
         (
             {"part": "components", "rows": "1", "cname-0": "Bình chọn", "cmax-0": "10", "cweight-0": "inf"},
-            "Dòng 1: Hệ số của «Bình chọn» phải là một số từ 0,01 đến 100.",
+            "Dòng 1: Hệ số của “Bình chọn” phải là một số từ 0,01 đến 100.",
         ),
         ({"part": "prizes", "prize-0-nhat": "51"}, "Số lượng Giải Nhất phải là số nguyên từ 0 đến 50."),
         ({"part": "prizes", "prize-0-nhi": "9" * 40}, "Số lượng Giải Nhì phải là số nguyên từ 0 đến 50."),

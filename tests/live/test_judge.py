@@ -136,7 +136,7 @@ def test_the_fragment_shows_the_sheet_of_the_team_on_stage(live_round, client, j
     assert team.code in html and team.title in html
     assert 'inputmode="decimal"' in html and 'name="score-doi_moi"' in html
     assert "(tối đa 25 điểm)" in html and "Nhận xét chung" in html
-    assert "Nộp phiếu" in html and "Xác nhận nộp" in html
+    assert "Nộp phiếu" in html and "Quay lại" in html
     assert f'data-key="{team.id}|sheet|open"' in html
     # The full page embeds the same fragment.
     assert f'data-key="{team.id}|sheet|open"' in client.get(page_url(live_round)).get_data(as_text=True)
@@ -171,7 +171,7 @@ def test_submit_locks_the_sheet(live_round, client, judge1):
     response = post_sheet(client, live_round, team, full_payload(sheet.version, "submit"))
     assert response.status_code == 200 and response.json["status"] == "submitted"
     html = client.get(page_url(live_round) + "/phieu").get_data(as_text=True)
-    assert "Đã nộp" in html and "disabled" in html and "Xác nhận nộp" not in html
+    assert "Đã nộp" in html and "disabled" in html and "Quay lại" not in html
     assert f'data-key="{team.id}|sheet|locked"' in html
     again = post_sheet(client, live_round, team, full_payload(response.json["version"], "submit"))
     assert again.status_code == 409 and again.json["error"] == "locked"

@@ -24,6 +24,8 @@ NOT_PERSONAL = {
     ("events", "name"): "the event's own title",
     ("event_device_tokens", "name"): "the label staff give a scanner device (Điện thoại cổng A)",
     ("judging_rounds", "name"): "a judging round (Sơ khảo, Chung kết)",
+    ("contest_upload_slots", "template_name"): "the file name of the organisers' template of a document",
+    ("contest_upload_slots", "template_stored_name"): "the generated file name of that template",
     ("booth_types", "name"): "a kind of booth (Gian tiêu chuẩn 3 m × 3 m)",
     ("booth_exhibitions", "plan_stored_name"): "the generated file name of the floor-plan image",
     ("programmes", "name"): "a year's programme (Chương trình hỗ trợ KNĐMST năm 2024)",

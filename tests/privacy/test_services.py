@@ -76,4 +76,6 @@ def test_consent_macro_renders_unticked_boxes_without_context(app):
             '{% from "privacy/_consents.html" import consent_boxes %}{{ consent_boxes(form) }}', form=form
         )
     assert html.count('type="checkbox"') == 2 and "checked" not in html
-    assert "(bắt buộc)" in html and f"phiên bản {NOTICE_VERSION}" in html
+    assert (
+        "(bắt buộc để nhận vé)" in html and "(bắt buộc)" not in html and f"phiên bản {NOTICE_VERSION}" in html
+    )

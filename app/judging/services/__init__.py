@@ -4,6 +4,8 @@
 - `rounds`: rounds and their rules (settings, rubric, tie-breaks, components, prize plan);
 - `panel`: a round's entries and judges, invitations, judges' profiles, conflicts of interest;
 - `sheets`: assignment, score sheets, progress and reminders;
+- `sheet_checks`: what a score sheet is checked against before it is saved (other packages' guards
+  too), its running total and the summary a judge confirms before submitting;
 - `results`: results through app.judging.scoring, overrides, publishing, advancing, applicants' view.
 
 Services check per-object permissions, add audit rows and commit; mail goes out after the commit.
@@ -94,6 +96,18 @@ from app.judging.services.rounds import (
     save_tie_breaks,
     update_round,
 )
+from app.judging.services.sheet_checks import (
+    RunningTotal,
+    SheetErrors,
+    SheetSummary,
+    StaleSheet,
+    register_sheet_guard,
+    review_sheet,
+    running_total,
+    short_score,
+    shown_scores,
+    summarise_sheet,
+)
 from app.judging.services.sheets import (
     COMMENT_LIMIT,
     DASHBOARD_PAGE_SIZE,
@@ -107,9 +121,7 @@ from app.judging.services.sheets import (
     ProgressPage,
     RoundCounts,
     RoundProgress,
-    SheetErrors,
     SheetLine,
-    StaleSheet,
     assign_judge,
     assignment_page,
     auto_assign,
@@ -154,9 +166,11 @@ __all__ = [
     "ResultsPage",
     "RoundResults",
     "RoundSettings",
+    "RunningTotal",
     "ScoredRound",
     "SheetErrors",
     "SheetLine",
+    "SheetSummary",
     "StaleSheet",
     "accept_invitation",
     "add_entries",
@@ -203,6 +217,7 @@ __all__ = [
     "ranking_config",
     "record_conflict",
     "redactor",
+    "register_sheet_guard",
     "remove_entry",
     "remove_judge",
     "reopen_sheet",
@@ -210,6 +225,7 @@ __all__ = [
     "results_changed",
     "results_for_applicant",
     "results_page",
+    "review_sheet",
     "revoke_invitation",
     "round_assignments",
     "round_conflicts",
@@ -222,6 +238,7 @@ __all__ = [
     "round_progress",
     "rounds_overview",
     "rubric_of",
+    "running_total",
     "save_component_scores",
     "save_components",
     "save_prize_plan",
@@ -234,6 +251,9 @@ __all__ = [
     "send_reminders",
     "set_override",
     "set_panel_decision",
+    "short_score",
+    "shown_scores",
+    "summarise_sheet",
     "track_names",
     "unassign",
     "update_profile",

@@ -13,15 +13,16 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Numeric, cast, delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.audit.services import record
+from app.contests import services as contest_services
 from app.contests.entries import change_status
 from app.contests.models import TRANSITIONS, Entry, EntryStatus, TeamMember, Track
 from app.database import commit, flush, matching_every_word
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, FieldErrors, NotFound
 from app.extensions import db
 from app.judging import scoring
 from app.judging.models import AdvancementOverride, Assignment, Round, RoundEntry, RoundResult, SheetStatus
@@ -338,6 +339,10 @@ class ResultsPage:
     longest: int  # rows of the longest track (after the search): the number of pages follows
     matching: int  # rows after the search, every track
     page_size: int = RESULTS_PAGE_SIZE
+    awarding: bool = False  # awards_prizes: prizes are shown, not advancement
+    trim_threshold: int = scoring.RankingConfig.trim_threshold
+    untrimmed: int = 0  # scored entries with fewer sheets than trim_threshold (trimmed mean = mean)
+    scored: int = 0  # entries with at least one submitted sheet
 
 
 def results_page(
@@ -398,7 +403,58 @@ def results_page(
         )
     }
     longest = max((len(v) for v in by_track.values()), default=0)
-    return ResultsPage(result, shown, decisions, page, longest, len(rows), page_size)
+    config = ranking_config(round_)
+    judged = [r for r in scored.ranking.rows() if r.judge_count] if scored.ranking is not None else []
+    return ResultsPage(
+        result,
+        shown,
+        decisions,
+        page,
+        longest,
+        len(rows),
+        page_size,
+        awarding=awards_prizes(round_),
+        trim_threshold=config.trim_threshold,
+        untrimmed=sum(1 for r in judged if r.judge_count < config.trim_threshold),
+        scored=len(judged),
+    )
+
+
+def awards_prizes(round_: Round) -> bool:
+    """A final round: its prize plan awards the tracks' prizes (Nhất, Nhì …), or it is the contest's
+    last round and awards side prizes. Its results show prizes, never "Đi tiếp" (page, workbook,
+    published rows). A last round without prizes still decides who advances: the organisers may
+    create the next round only after publishing this one."""
+    plan = round_.prize_plan or {}
+    tracks = any(
+        any(int(count or 0) for count in counts.values()) for counts in plan.get("tracks", {}).values()
+    )
+    return tracks or (bool(plan.get("side")) and is_last_round(round_))
+
+
+def published_score(contest_id: int) -> contest_services.ScoreColumn | None:
+    """The organisers' entries list's score column: each entry's score in the contest's latest
+    published round (NULL for entries not in it), a number the database can sort by."""
+    latest = db.session.execute(
+        select(Round.id, Round.name)
+        .where(Round.contest_id == contest_id, Round.published_at.is_not(None))
+        .order_by(Round.position.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return None
+    round_id, name = latest
+    value = (
+        select(cast(func.nullif(RoundResult.score, ""), Numeric(14, 4)))
+        .where(RoundResult.round_id == round_id, RoundResult.entry_id == Entry.id)
+        .correlate(Entry)
+        .scalar_subquery()
+    )
+    return contest_services.ScoreColumn(f"Điểm ({name})", value)
+
+
+# Contests know no round (layers): the entries list learns from here where scores live.
+contest_services.register_score_source(published_score)
 
 
 def set_override(actor: User, round_: Round, entry_id: int, decision: str, reason: str) -> None:
@@ -420,11 +476,13 @@ def set_override(actor: User, round_: Round, entry_id: int, decision: str, reaso
             results_changed(round_)
             commit()
         return
+    errors = FieldErrors()  # both refusals at once (issue 15)
     if decision not in ("advance", "stop"):
-        raise Invalid("Vui lòng chọn quyết định.", field="decision")
+        errors.add("decision", "Vui lòng chọn quyết định.")
     reason = tidy(reason, 1000)
     if len(reason) < 5:
-        raise Invalid("Vui lòng ghi rõ lý do của quyết định thủ công.", field="reason")
+        errors.add("reason", "Vui lòng ghi rõ lý do của quyết định thủ công.")
+    errors.raise_if_any()
     if row is None:
         row = AdvancementOverride(round_id=round_.id, entry_id=entry_id)
         db.session.add(row)
@@ -453,6 +511,7 @@ def publish_results(actor: User, round_: Round) -> int:
         raise Conflict("Chưa thể công bố kết quả: " + " ".join(result.blockers))
     last = is_last_round(round_)
     has_prizes = result.prizes is not None
+    awarding = awards_prizes(round_)
     now = utcnow()
     db.session.execute(delete(RoundResult).where(RoundResult.round_id == round_.id))
     for row in ranking.rows():
@@ -465,7 +524,7 @@ def publish_results(actor: User, round_: Round) -> int:
                 entry_id=entry.id,
                 rank=row.rank,
                 score="" if row.score is None else str(scoring.present(row.score)),
-                advances=None if last and has_prizes else bool(decision.advances),
+                advances=None if awarding else bool(decision.advances),
                 prize=prize,
                 published_at=now,
             )
@@ -477,7 +536,7 @@ def publish_results(actor: User, round_: Round) -> int:
                 [EntryStatus.FINALIST, EntryStatus.AWARDED if prize else EntryStatus.NOT_AWARDED],
                 f"Kết quả {round_.name}" + (f": {prize}" if prize else ""),
             )
-        elif not decision.advances:
+        elif not awarding and not decision.advances:
             _move_status(actor, entry, [EntryStatus.ELIMINATED], f"Không đi tiếp sau {round_.name}")
     round_.published_at = now
     round_.published_by_id = actor.id

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
 
@@ -18,7 +18,7 @@ from app.audit.services import record
 from app.contests.models import Contest, Entry
 from app.contests.permissions import manageable_contests, require_contest_manager
 from app.database import commit, flush
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, FieldErrors, Invalid, NotFound
 from app.extensions import db
 from app.judging import scoring
 from app.judging.models import ComponentScore, Round
@@ -31,6 +31,8 @@ from app.judging.services.common import (
 )
 from app.localtime import utcnow
 from app.text import fold, tidy
+
+T = TypeVar("T")
 
 
 def contest_rounds(contest: Contest) -> list[Round]:
@@ -91,39 +93,54 @@ class RoundSettings:
     no_zero_criterion: bool = True
 
 
+def _rule(field: str, check: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """One of scoring's pure checks; its refusal becomes an Invalid on `field`."""
+    with scoring_rule(field):
+        return check(*args, **kwargs)
+
+
 def _apply_settings(round_: Round, settings: RoundSettings) -> None:
+    """Check every setting, every refusal in one Invalid (issue 15), then change the round."""
+    errors = FieldErrors()
     name = tidy(settings.name, 120, one_line=True)
     if len(name) < 2:
-        raise Invalid("Vui lòng nhập tên vòng chấm (ví dụ: Sơ khảo).", field="name")
+        errors.add("name", "Vui lòng nhập tên vòng chấm (ví dụ: Sơ khảo).")
     if settings.method not in {m.value for m in scoring.Method}:
-        raise Invalid("Cách tổng hợp điểm không hợp lệ.", field="method")
-    with scoring_rule("judges_per_entry"):
-        scoring.check_count(
-            settings.judges_per_entry,
-            label="Số giám khảo chấm mỗi hồ sơ",
-            low=1,
-            high=scoring.MAX_JUDGES_PER_ENTRY,
-        )
+        errors.add("method", "Cách tổng hợp điểm không hợp lệ.")
+    errors.check(
+        _rule,
+        "judges_per_entry",
+        scoring.check_count,
+        settings.judges_per_entry,
+        label="Số giám khảo chấm mỗi hồ sơ",
+        low=1,
+        high=scoring.MAX_JUDGES_PER_ENTRY,
+    )
     if settings.top_n is not None:
-        with scoring_rule("top_n"):
-            scoring.check_count(
-                settings.top_n, label="Số hồ sơ đi tiếp mỗi bảng", low=1, high=scoring.MAX_TOP_N
-            )
+        errors.check(
+            _rule,
+            "top_n",
+            scoring.check_count,
+            settings.top_n,
+            label="Số hồ sơ đi tiếp mỗi bảng",
+            low=1,
+            high=scoring.MAX_TOP_N,
+        )
     if settings.opens_at and settings.closes_at and settings.closes_at <= settings.opens_at:
-        raise Invalid("Thời điểm kết thúc chấm phải sau thời điểm bắt đầu.", field="closes_at")
-    with scoring_rule("min_average"):
-        value = scoring.parse_min_average(settings.min_average)
+        errors.add("closes_at", "Thời điểm kết thúc chấm phải sau thời điểm bắt đầu.")
+    value = errors.check(_rule, "min_average", scoring.parse_min_average, settings.min_average)
     minimum = ""
     if value is not None:
         # Meaning, beyond the bound: a minimum above the rubric's largest total bars every entry.
         top = rubric_of(round_).max_total
         if value > top:
-            raise Invalid(
+            errors.add(
+                "min_average",
                 f"Điểm trung bình tối thiểu ({scoring.format_score(value)}) lớn hơn tổng điểm tối đa "
                 f"của thang điểm ({scoring.format_score(top)}).",
-                field="min_average",
             )
         minimum = str(value)
+    errors.raise_if_any()
     round_.name = name
     round_.description = tidy(settings.description, 4000)
     round_.opens_at = settings.opens_at
@@ -138,7 +155,7 @@ def _apply_settings(round_: Round, settings: RoundSettings) -> None:
 
 def _name_taken(name: str) -> Invalid:
     """What a round name already used in the contest (a unique constraint) becomes."""
-    return Invalid(f"Cuộc thi đã có một vòng chấm tên «{name}».", field="name")
+    return Invalid(f"Cuộc thi đã có một vòng chấm tên “{name}”.", field="name")
 
 
 def create_round(actor: User, contest: Contest, settings: RoundSettings) -> Round:
@@ -223,12 +240,12 @@ def save_rubric(actor: User, round_: Round, rows: list[dict[str, Any]]) -> scori
         kind = row.get("kind") or scoring.POINTS
         where = f"Dòng {index}: "
         if kind == scoring.POINTS and not str(row.get("max_points") or "").strip():
-            raise Invalid(f"{where}nhập điểm tối đa của tiêu chí «{name}».", field="rubric")
+            raise Invalid(f"{where}nhập điểm tối đa của tiêu chí “{name}”.", field="rubric")
         with scoring_rule("rubric", where):
             max_points, weight = _max_and_weight(
                 row.get("max_points") if kind == scoring.POINTS else scoring.SCALE_HIGH,
                 row.get("weight"),
-                f"tiêu chí «{name}»",
+                f"tiêu chí “{name}”",
             )
         items.append(
             {
@@ -296,9 +313,9 @@ def save_components(actor: User, round_: Round, rows: list[dict[str, Any]]) -> N
     items = []
     for index, row, name, comp_id in _named_rows(rows, {c["id"] for c in round_.components}, 120):
         with scoring_rule("components", f"Dòng {index}: "):
-            max_points, weight = _max_and_weight(row.get("max_points"), row.get("weight"), f"«{name}»")
+            max_points, weight = _max_and_weight(row.get("max_points"), row.get("weight"), f"“{name}”")
         if max_points is None:
-            raise Invalid(f"Dòng {index}: nhập điểm tối đa của «{name}».", field="components")
+            raise Invalid(f"Dòng {index}: nhập điểm tối đa của “{name}”.", field="components")
         items.append({"id": comp_id, "name": name, "max_points": str(max_points), "weight": str(weight)})
     if len(items) > scoring.MAX_COMPONENTS:
         raise Invalid(f"Vòng chấm có tối đa {scoring.MAX_COMPONENTS} điểm thành phần.", field="components")
@@ -308,7 +325,7 @@ def save_components(actor: User, round_: Round, rows: list[dict[str, Any]]) -> N
         item = kept.get(score.component_id)
         if item is not None and Decimal(score.value) > Decimal(item["max_points"]):
             raise Invalid(
-                f"«{item['name']}» đã có điểm {scoring.format_score(Decimal(score.value))}, lớn hơn điểm tối đa "
+                f"“{item['name']}” đã có điểm {scoring.format_score(Decimal(score.value))}, lớn hơn điểm tối đa "
                 "mới; hãy sửa các điểm đó trước.",
                 field="components",
             )
@@ -419,14 +436,14 @@ def save_prize_plan(
         component = basis.removeprefix("component:") if basis.startswith("component:") else None
         if component is not None and component not in component_ids:
             raise Invalid(
-                f"Giải phụ «{name}»: điểm thành phần làm căn cứ không có trong vòng này.", field="prizes"
+                f"Giải phụ “{name}”: điểm thành phần làm căn cứ không có trong vòng này.", field="prizes"
             )
         if component is None and basis not in rubric_ids:
-            raise Invalid(f"Giải phụ «{name}»: hãy chọn tiêu chí làm căn cứ.", field="prizes")
+            raise Invalid(f"Giải phụ “{name}”: hãy chọn tiêu chí làm căn cứ.", field="prizes")
         with scoring_rule("prizes"):
             count = scoring.check_count(
                 item.get("count") or 1,
-                label=f"Số lượng giải «{name}»",
+                label=f"Số lượng giải “{name}”",
                 low=1,
                 high=scoring.MAX_SIDE_PRIZE_COUNT,
             )

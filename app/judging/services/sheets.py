@@ -1,10 +1,10 @@
 """Judges' work on a round: assignment (by hand, or balanced by `auto_assign`), score sheets
 (draft, submit, reopen, optimistic locking, blind-round redaction, files) and progress with
-reminders."""
+reminders. What a sheet is checked against before it is saved, and the summary a judge confirms,
+live in `sheet_checks`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -36,27 +36,12 @@ from app.judging.services.common import (
 )
 from app.judging.services.panel import blocked_pairs
 from app.judging.services.rounds import rubric_of
-from app.localtime import format_datetime, utcnow
+from app.judging.services.sheet_checks import checked_scores, open_sheet_rubric, stale_sheet
+from app.localtime import utcnow
 from app.mail.services import send_email
 from app.text import tidy
 
 COMMENT_LIMIT = 2000
-
-
-class SheetErrors(Invalid):
-    """A score sheet failed validation; `errors` maps each bad criterion id to its message."""
-
-    def __init__(self, message: str, errors: dict[str, str]):
-        super().__init__(message, code="sheet_invalid")
-        self.errors = errors
-
-
-class StaleSheet(Conflict):
-    """The sheet changed since this page was loaded (another device saved it)."""
-
-    def __init__(self, message: str, current: Assignment):
-        super().__init__(message, code="stale_sheet")
-        self.current = current
 
 
 # --- assignment ----------------------------------------------------------------------------------
@@ -260,17 +245,6 @@ def get_sheet_for_judge(judge: User, round_id: int, entry_id: int) -> Assignment
 
 DASHBOARD_PAGE_SIZE = 50  # sheets per page of a judge's list
 
-# Checks other packages add before a sheet is saved (the live final: only the team on stage is
-# scored). A guard raises a DomainError to refuse; judging itself knows nothing of them.
-SheetGuard = Callable[[Assignment, bool], None]
-_sheet_guards: list[SheetGuard] = []
-
-
-def register_sheet_guard(guard: SheetGuard) -> None:
-    """Add a check run before every save or submit of a sheet (once per guard)."""
-    if guard not in _sheet_guards:
-        _sheet_guards.append(guard)
-
 
 @dataclass
 class JudgeRound:
@@ -345,32 +319,9 @@ def save_sheet(
     expected_version is the version the judge's page was loaded with: if the sheet changed since
     (another device saved it), the save is refused with StaleSheet and nothing is overwritten.
     """
-    if assignment.judge_id != judge.id:
-        raise NotFound("Không tìm thấy hồ sơ này trong danh sách bạn được phân công chấm.")
+    rubric = open_sheet_rubric(judge, assignment, expected_version, submit=submit)
     round_ = assignment.round
-    if round_.published_at is not None:
-        raise Conflict("Kết quả vòng chấm đã được công bố; phiếu chấm không thể sửa nữa.", code="locked")
-    if assignment.status == SheetStatus.SUBMITTED.value:
-        raise Conflict(
-            "Phiếu chấm đã nộp và đã được khoá. Nếu cần sửa, hãy đề nghị Ban tổ chức mở lại phiếu.",
-            code="locked",
-        )
-    for guard in _sheet_guards:
-        guard(assignment, submit)
-    old_page = Invalid("Trang chấm điểm đã cũ. Vui lòng tải lại trang.", code="bad_version")
-    if expected_version is None:
-        raise old_page
-    try:
-        expected = int(expected_version)
-    except (TypeError, ValueError) as exc:
-        raise old_page from exc
-    if expected != assignment.version:
-        raise _stale(assignment)
-    rubric = rubric_of(round_)
-    try:
-        clean = scoring.validate_sheet(rubric, scores, submit=submit)
-    except scoring.SheetInvalid as exc:
-        raise SheetErrors(exc.message, exc.errors) from exc
+    clean = checked_scores(rubric, scores, submit=submit)
     ids = set(rubric.ids())
     assignment.scores = {cid: str(value) for cid, value in clean.items()}
     assignment.comments = {
@@ -401,20 +352,8 @@ def save_sheet(
         db.session.commit()
     except StaleDataError as exc:  # another request saved between our read and our write
         db.session.rollback()
-        raise _stale(db.session.get_one(Assignment, assignment.id)) from exc
+        raise stale_sheet(db.session.get_one(Assignment, assignment.id)) from exc
     return assignment
-
-
-def _stale(current: Assignment) -> StaleSheet:
-    db.session.refresh(current)
-    when = format_datetime(current.updated_at, seconds=True) if current.updated_at else ""
-    return StaleSheet(
-        "Phiếu chấm này vừa được lưu từ một thiết bị hoặc cửa sổ khác"
-        + (f" lúc {when}" if when else "")
-        + ". Điểm bạn vừa nhập CHƯA được lưu và vẫn còn trên trang; điểm đã lưu được ghi bên cạnh mỗi "
-        "tiêu chí. Hãy kiểm tra rồi bấm lưu lại nếu muốn dùng điểm của bạn.",
-        current,
-    )
 
 
 def reopen_sheet(actor: User, round_: Round, assignment_id: int, reason: str) -> Assignment:

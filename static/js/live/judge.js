@@ -1,10 +1,13 @@
 // The judge's phone during the live final: follow the stage (poll every second with an ETag), swap
 // in the sheet of the team on stage without a reload, count the timer down, keep every keystroke in
-// localStorage and save it as a draft (debounced), and submit after a confirmation step.
+// localStorage and save it as a draft (debounced), mark each score as it is typed and keep the total
+// over the valid ones (judging/score.js, shared with the score sheet), report every unscored
+// criterion at once, and submit after a confirmation step with the summary.
 (function () {
   "use strict";
   var root = document.getElementById("live-judge");
-  if (!root) { return; }
+  var check = window.ScoreCheck;
+  if (!root || !check) { return; }
   var stateUrl = root.dataset.stateUrl;
   var sheetUrl = root.dataset.sheetUrl;
   var roundId = root.dataset.round;
@@ -71,6 +74,7 @@
     sheet.el.querySelectorAll("[data-error-for]").forEach(function (el) {
       var text = (errors || {})[el.dataset.errorFor] || "";
       el.textContent = text;
+      el.hidden = !text;
       var input = document.getElementById("score-" + el.dataset.errorFor);
       if (input) {
         if (text) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
@@ -93,8 +97,10 @@
     sheet = {
       el: el, form: form, entry: el.dataset.entry, version: el.dataset.version, status: el.dataset.status,
       saveUrl: el.dataset.saveUrl, updated: Number(el.dataset.updated || "0"),
-      dirty: false, timer: null, sending: false, retry: null
+      dirty: false, timer: null, sending: false, retry: null,
+      inputs: form ? Array.prototype.slice.call(form.querySelectorAll("input.live-score")) : []
     };
+    updateTotal(sheet);
     if (!form || el.dataset.status === "submitted" || !form.querySelector(".live-submit")) {
       if (el.dataset.status === "submitted") { dropDraft(sheet.entry); }
       return;
@@ -104,22 +110,41 @@
     var draft = readDraft(current.entry);
     if (draft && draft.at > current.updated) {
       fill(form, draft.data);
+      current.inputs.forEach(function (input) { check.mark(input, check.check(input).message || ""); });
+      updateTotal(current);
       current.dirty = true;
       saveStatus("Đã khôi phục phiếu chưa lưu trên máy này, đang lưu…");
       schedule(current, 50);
     } else if (draft) {
       dropDraft(current.entry);
     }
-    form.addEventListener("input", function () {
+    var problems = el.querySelector(".sheet-problems");
+    form.addEventListener("input", function (event) {
+      if (event.target.classList && event.target.classList.contains("live-score")) {
+        check.mark(event.target, check.check(event.target).message || "");
+        check.listProblems(problems, []);
+      }
       current.dirty = true;
       writeDraft(current.entry, { at: Date.now() + offset, data: fields(form) });
+      if (updateTotal(current).invalid) {  // the server would refuse it: kept on this phone only
+        window.clearTimeout(current.timer);
+        saveStatus("Chưa lưu – sửa các ô được đánh dấu.", true);
+        return;
+      }
       saveStatus("Đang nhập…");
       schedule(current, SAVE_DELAY_MS);
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var button = event.submitter;
-      if (button && button.value === "submit") { confirmStep(current, true); return; }
+      if (button && button.value === "submit") {
+        var found = check.blockers(current.inputs);
+        check.listProblems(problems, found);
+        if (found.length) { return; }
+        check.summarise(el.querySelector(".live-confirm"), current.inputs);
+        confirmStep(current, true);
+        return;
+      }
       schedule(current, 0);
     });
     var yes = el.querySelector(".live-confirm-yes");
@@ -134,7 +159,17 @@
     if (!box || !actions) { return; }
     box.hidden = !show;
     actions.hidden = show;
-    if (show) { current.el.querySelector(".live-confirm-yes").focus(); }
+    if (show) { current.el.querySelector(".live-confirm-no").focus(); }
+  }
+
+  // The running total of the sheet shown, over its valid scores only; returns check.total's answer.
+  function updateTotal(current) {
+    var sum = check.total(current.inputs);
+    var output = current.el.querySelector(".live-total-value");
+    var note = current.el.querySelector(".sheet-total-note");
+    if (output) { output.textContent = sum.text; }
+    if (note) { note.textContent = sum.note; note.hidden = !sum.note; }
+    return sum;
   }
 
   function schedule(current, delay) {
@@ -187,7 +222,7 @@
         if (body.status === "submitted") { dropDraft(current.entry); reloadSheet(); return; }
         current.form.querySelectorAll("input[name^='score-']").forEach(function (el) {
           var id = el.name.slice(6);
-          if (!el.value && body.scores && body.scores[id]) { el.value = body.scores[id]; }
+          if (!el.value && body.scores && body.scores[id]) { el.value = String(body.scores[id]).replace(".", ","); }
         });
         current.dirty = true;
         writeDraft(current.entry, { at: Date.now() + offset, data: fields(current.form) });

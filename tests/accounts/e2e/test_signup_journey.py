@@ -50,7 +50,10 @@ def test_signup_verify_login_profile(page, live_server, shoot):
     shoot("login")
     page.get_by_role("button", name="Đăng nhập").click()
 
-    expect(page.get_by_role("heading", name="Hồ sơ cá nhân")).to_be_visible()
+    # An applicant with no entry (and no open contest) lands on their entries; the account is one link away.
+    expect(page.get_by_role("heading", name="Bài dự thi của tôi")).to_be_visible()
+    page.get_by_role("link", name="Tài khoản").click()
+    expect(page.get_by_role("heading", name="Tài khoản")).to_be_visible()
     assert page.get_by_label("Họ và tên").input_value() == "Lê Thị Hồng Nhung"
     assert page.get_by_label("Số điện thoại di động").input_value() == "0905 123 456"
     expect(page.get_by_text("đã xác nhận")).to_be_visible()

@@ -78,7 +78,7 @@ def _score(page: Page, criteria, values: dict[str, str]) -> None:
 
 def _submit(page: Page) -> None:
     page.get_by_role("button", name="Nộp phiếu").click()
-    page.get_by_role("button", name="Xác nhận nộp").click()
+    page.get_by_role("group", name="Xác nhận nộp phiếu").get_by_role("button", name="Nộp phiếu").click()
     expect(page.get_by_text("Đã nộp").first).to_be_visible()
 
 
@@ -145,9 +145,10 @@ def test_four_screens_follow_the_stage_to_the_reveal(browser, live_server):
                 expect(phone.get_by_role("status").filter(has_text="Đã lưu nháp lúc")).to_be_visible()
                 if number == 1 and index == 0:
                     phone.get_by_role("button", name="Nộp phiếu").click()
-                    expect(phone.get_by_role("button", name="Xác nhận nộp")).to_be_visible()
+                    confirm = phone.get_by_role("group", name="Xác nhận nộp phiếu")
+                    expect(confirm.get_by_role("button", name="Quay lại")).to_be_visible()
                     shots(phone, "judge-confirm")
-                    phone.get_by_role("button", name="Huỷ").click()
+                    confirm.get_by_role("button", name="Quay lại").click()
                 _submit(phone)
                 expect(phone.get_by_label(f"1. {info['criteria'][0][1]}")).to_be_disabled()
                 if number == 1:

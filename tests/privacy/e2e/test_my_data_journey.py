@@ -57,7 +57,7 @@ def _log_in(page, live_server, email, password):
 def test_see_download_and_erase_my_data(page, live_server, browser, shoot):
     _world(live_server)
     _log_in(page, live_server, "lan@example.vn", "LanAnh2024x")
-    expect(page.get_by_role("heading", name="Hồ sơ cá nhân")).to_be_visible()
+    expect(page.get_by_role("heading", name="Bài dự thi của tôi")).to_be_visible()  # her landing page
     page.goto(live_server.url + "/du-lieu-ca-nhan/")
     expect(page.get_by_role("heading", name="Dữ liệu của tôi", level=1)).to_be_visible()
     # Every feature's section, from the registry: the event registration typed by the person too.
