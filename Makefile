@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-fast test-sqlite test-postgres test-e2e lint format install install-dev chromium translations i18n bench clean
+.PHONY: run test test-fast test-sqlite test-postgres test-e2e lint format install install-dev chromium libreoffice redis nginx translations i18n bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,14 +47,15 @@ run: install
 		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 		$(FLASK) run --host $(HOST) --port $(PORT)
 
-## make test — lint, the suite on SQLite, again on a throwaway PostgreSQL, then the browser tests
-test: install-dev chromium libreoffice lint test-sqlite test-postgres test-e2e
+## make test — lint, the suite on SQLite, again on a throwaway PostgreSQL (with a throwaway Redis: two app
+## instances sharing both), then the browser tests
+test: install-dev chromium libreoffice redis nginx lint test-sqlite test-postgres test-e2e
 
 test-sqlite: install-dev
 	$(BIN)/pytest -m "not e2e" -q
 
-test-postgres: install-dev
-	bash scripts/with-postgres.sh $(BIN)/pytest -m "not e2e" -q
+test-postgres: install-dev redis
+	bash scripts/with-postgres.sh bash scripts/with-redis.sh $(BIN)/pytest -m "not e2e" -q
 
 test-e2e: install-dev chromium
 	$(BIN)/pytest -m e2e -q
@@ -63,6 +64,18 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Cài Chromium (gói Debian) cho kiểm thử trình duyệt…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# redis-server: the two-instance test (rate limits and the shared cache across app servers).
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "Cài redis-server (gói Debian) cho kiểm thử nhiều máy chủ ứng dụng…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+# nginx-light: `nginx -t` checks the site configuration in deploy/ (tests/test_deploy.py).
+nginx:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 || { \
+		echo "Cài nginx-light (gói Debian) để kiểm tra cấu hình trong deploy/…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
 
 # LibreOffice Calc (headless, no GUI) and poppler-utils: the export tests convert workbooks to PDF.
 libreoffice:

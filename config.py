@@ -57,7 +57,20 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.WTF_CSRF_TIME_LIMIT = None  # a form left open all day at a desk must still submit
-        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # Where rate limits count. With REDIS_URL set, every app instance and worker counts in the
+        # same Redis (several servers: the limit is the limit, not N times it); otherwise this
+        # process's memory (`make run`, a one-process install). RATELIMIT_STORAGE_URI overrides both.
+        self.REDIS_URL = os.environ.get("REDIS_URL", "")
+        # Observability (app/observability): the /metrics token (unset: no /metrics), how often a process
+        # writes its per-minute counts to the database without Redis, how long the counts are kept.
+        self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+        self.METRICS_FLUSH_SECONDS = float(os.environ.get("METRICS_FLUSH_SECONDS", "10"))
+        self.METRICS_KEEP_HOURS = int(os.environ.get("METRICS_KEEP_HOURS", "24"))
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or self.REDIS_URL or "memory://"
+        # If Redis stops answering, count in memory until it is back instead of answering 500.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
+        self.RATELIMIT_KEY_PREFIX = "kndmst"
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
         # Login throttling: this many failures for one account lock it for the window; failures
@@ -68,12 +81,16 @@ class Config:
         self.LOGIN_IP_MAX_DELAY_SECONDS = float(os.environ.get("LOGIN_IP_MAX_DELAY_SECONDS", "8"))
         self.PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
         self.EMAIL_VERIFY_HOURS = int(os.environ.get("EMAIL_VERIFY_HOURS", "72"))
-        # An event's live counts are kept this long per process (the live page polls every 5 s).
+        # Short-lived copies of database answers (app/shared_cache.py: in Redis when REDIS_URL is set,
+        # so every instance answers alike; else in this process). An event's live counts (the live
+        # page polls every 5 s), a scanner device's credentials (revoking one deletes its copy at
+        # once), a live stage's version number (hundreds of phones poll it).
         self.STATS_CACHE_SECONDS = float(os.environ.get("STATS_CACHE_SECONDS", "5"))
+        self.EVENT_DEVICE_CACHE_SECONDS = float(os.environ.get("EVENT_DEVICE_CACHE_SECONDS", "5"))
+        self.LIVE_VERSION_CACHE_SECONDS = float(os.environ.get("LIVE_VERSION_CACHE_SECONDS", "0.5"))
         self.SQLITE_WAL = True
         # The task queue (app/queue.py): Redis when REDIS_URL is set (production, several servers),
         # else an SQLite file beside the database; a worker (`flask jobs worker`) runs the tasks.
-        self.REDIS_URL = os.environ.get("REDIS_URL", "")
         self.JOBS_DB = os.environ.get("JOBS_DB", str(instance / "jobs.sqlite3"))
         # Run every task at once inside the web process (no worker): the tests, or a quick trial.
         self.JOBS_IMMEDIATE = _bool("JOBS_IMMEDIATE", False)
@@ -82,6 +99,13 @@ class Config:
         # An export with more rows than this is prepared by the worker, with a progress bar.
         self.EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", "5000"))
         self.MAIL_FAILURE_DAYS = int(os.environ.get("MAIL_FAILURE_DAYS", "30"))
+        # Data retention (`flask retention purge`, app/admin/retention.py), as the privacy notices
+        # promise: contest entries' personal data and files this many years after the contest ends,
+        # event registrations after the event ends; expired tokens, old sessions, login attempts and
+        # judge invitations this many days after they expired or ended.
+        self.RETENTION_ENTRY_YEARS = int(os.environ.get("RETENTION_ENTRY_YEARS", "5"))
+        self.RETENTION_REGISTRATION_YEARS = int(os.environ.get("RETENTION_REGISTRATION_YEARS", "2"))
+        self.RETENTION_TOKEN_DAYS = int(os.environ.get("RETENTION_TOKEN_DAYS", "30"))
 
 
 class DevelopmentConfig(Config):
@@ -101,6 +125,13 @@ class TestingConfig(Config):
         self.BASE_URL = os.environ.get("TEST_BASE_URL", "http://localhost")
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
         self.RATELIMIT_ENABLED = False
+        # A Redis in the environment (scripts/with-redis.sh) is for the tests that ask for it
+        # (tests/test_shared_state.py, tests/test_two_instances.py): the others must not share
+        # cached state or rate-limit counts with each other through it.
+        self.REDIS_URL = ""
+        # Never a metrics write inside a request whose queries a test counts (the page flushes first).
+        self.METRICS_FLUSH_SECONDS = 3600
+        self.RATELIMIT_STORAGE_URI = "memory://"
         self.STATS_CACHE_SECONDS = 0  # tests read counts right after each check-in
         self.MAIL_CAPTURE = True
         self.JOBS_IMMEDIATE = True  # tasks run in the test process; the queue tests drive a real worker loop

@@ -23,6 +23,7 @@ FEATURES = [
     "certificates",
     "agenda",
     "booths",
+    "observability",
 ]
 
 # Content Security Policy: everything from our own origin; no inline script anywhere.

@@ -40,6 +40,7 @@ LAYERS: dict[str, int] = {
     "queue": 0,
     "spreadsheet": 0,
     "fonts": 0,
+    "shared_cache": 0,
     "accounts": 1,
     "audit": 1,
     "privacy": 1,
@@ -56,6 +57,7 @@ LAYERS: dict[str, int] = {
     "admin": 5,
     "core": 5,
     "demo": 5,
+    "observability": 5,
     "app": 6,  # app/__init__.py, the factory
 }
 LAYER_NAMES = {

@@ -53,6 +53,9 @@ SLOW = {
     "tests/live/test_two_instances.py": "two gunicorn instances on PostgreSQL",
     "tests/programmes/test_demo.py": "seed-demo",
     "tests/booths/test_demo.py": "seed-demo",
+    "tests/test_two_instances.py": "two gunicorn instances on PostgreSQL and Redis",
+    "tests/observability/test_multiprocess.py": "three Python interpreters share one metrics folder",
+    "tests/test_shared_state.py::test_rate_limits_fall_back_to_memory_when_redis_is_down": "waits for Redis timeouts",
     "tests/certificates/test_views.py::test_batch_of_many_attendees": "120 certificates drawn in one job",
 }
 

@@ -289,6 +289,9 @@ EXPECTED: dict[str, str | dict[str, str]] = {
     "agenda.api_session_checkin": SCANNERS,
     "agenda.api_session_undo": SCANNERS,
     "events.service_worker": PUBLIC,
+    # observability: the Sở's system page; /metrics exists only with METRICS_TOKEN (by token, never by role)
+    "observability.system_metrics": SO_STAFF,
+    "observability.metrics": "NNNNNNNNNNN",
     # privacy
     "privacy.my_data": SIGNED_IN,
     "privacy.download_my_data": SIGNED_IN,

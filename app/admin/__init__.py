@@ -1,4 +1,4 @@
-"""Administration: users and roles."""
+"""Administration: users and roles; backups and restore (backup.py, cli.py)."""
 
 from flask import Blueprint
 

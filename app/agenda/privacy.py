@@ -67,6 +67,21 @@ def export_sessions(user: User, limit: int | None = None) -> list[dict[str, Any]
     return data
 
 
+def forget_scan_ids(attendee_ids: list[int]) -> int:
+    """Clear the scanner's scan_id on these registrations' room check-ins: it says nothing about the
+    person, but nothing needs it once they are anonymised (the check-ins themselves stay, for the
+    per-session attendance). Used by the erasure below and by the retention purge; the caller commits."""
+    # A check-in's scan_id is the scanner's; it says nothing about the person, but nothing needs it now.
+    return rowcount(
+        db.session.execute(
+            update(SessionCheckin)
+            .where(SessionCheckin.attendee_id.in_(attendee_ids), SessionCheckin.scan_id.is_not(None))
+            .values(scan_id=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
 def erase_sessions(actor: User | None, user: User) -> Erasure:
     ids = [a.id for a in attendees_about(user)]
     if not ids:
@@ -92,13 +107,7 @@ def erase_sessions(actor: User | None, user: User) -> Erasure:
         if rowcount(result) == 1 and status == waitlist.REGISTERED:
             waitlist.release_places(session_id)
             promoted.extend(waitlist.fill_from_waitlist(session_id, now))
-    # A check-in's scan_id is the scanner's; it says nothing about the person, but nothing needs it now.
-    db.session.execute(
-        update(SessionCheckin)
-        .where(SessionCheckin.attendee_id.in_(ids))
-        .values(scan_id=None)
-        .execution_options(synchronize_session=False)
-    )
+    forget_scan_ids(ids)
     if not future:
         return Erasure()
     record(actor, "agenda.erase_person", "user", user.id, registrations=len(future))

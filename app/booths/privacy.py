@@ -89,6 +89,20 @@ def export_applications(user: User, limit: int | None = None) -> list[dict[str, 
     return data
 
 
+def anonymise_application(application: BoothApplication) -> list[Path]:
+    """Strip an application of its contact person (name → ERASED, no phone, email or tax code) and
+    of its photos (rows removed; the returned files are the caller's to delete once committed), and
+    rebuild its search text. Status, booth and organisation are the caller's. Used by the erasure
+    below and by the retention purge (app/admin/retention.py); the caller commits."""
+    application.contact_name = ERASED
+    application.contact_phone = application.contact_email = None
+    application.tax_code = ""
+    files = [photo_path(p) for p in application.photos]
+    application.photos.clear()
+    application.search_text = search_text(application)
+    return files
+
+
 def erase_applications(actor: User | None, user: User) -> Erasure:
     rows = applications_of(user)
     if not rows:
@@ -101,12 +115,7 @@ def erase_applications(actor: User | None, user: User) -> Erasure:
             application.booth_id = None
             application.status = ApplicationStatus.WITHDRAWN.value
             withdrawn += 1
-        application.contact_name = ERASED
-        application.contact_phone = application.contact_email = None
-        application.tax_code = ""
-        files.extend(photo_path(p) for p in application.photos)
-        application.photos.clear()
-        application.search_text = search_text(application)
+        files.extend(anonymise_application(application))
     record(actor, "booth.erase_person", "user", user.id, applications=len(rows), withdrawn=withdrawn)
     done = [f"người liên hệ, điện thoại, email, mã số thuế và ảnh của {len(rows)} hồ sơ gian hàng"]
     if withdrawn:

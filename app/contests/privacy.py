@@ -110,7 +110,23 @@ def entry_links(user: User) -> list[Link]:
     return links
 
 
-def _without(text: str, names: set[str]) -> str:
+def anonymise_member(member: TeamMember, email: str) -> None:
+    """Strip a team member's row of everything personal: name (→ ERASED), birth date, sex, phone,
+    organisation, commune and pre-2025 district, ethnicity, guardian and their consent. `email`
+    replaces the address: "" for a row whose `user_id` already tells the person apart, else a
+    unique `.invalid` stand-in so the yearly report still counts the person once (and does not merge
+    them with every other anonymised member). Used by the erasure below and by the retention purge
+    (app/admin/retention.py); the caller refreshes the entry's search text and commits."""
+    member.full_name, member.birth_date, member.sex = ERASED, None, ""
+    member.phone = member.organisation = ""
+    member.commune_code = member.commune_name = member.district_code = member.district_name = ""
+    member.ethnicity = member.guardian_name = member.guardian_contact = ""
+    member.guardian_consent = False
+    member.email = email
+
+
+def without_names(text: str, names: set[str]) -> str:
+    """`text` with each of `names` replaced by ERASED (names of one word are the caller's to leave out)."""
     for name in names:
         text = text.replace(name, ERASED)
     return text
@@ -127,16 +143,11 @@ def erase_entries(actor: User, user: User) -> Erasure:
     names = {n for n in {user.full_name, *(m.full_name for m in members)} if n and len(n.split()) >= 2}
     touched: dict[int, Entry] = {}
     for member in members:
-        member.full_name, member.birth_date, member.sex = ERASED, None, ""
-        member.phone = member.organisation = ""
-        member.commune_code = member.commune_name = member.district_code = member.district_name = ""
-        member.ethnicity = member.guardian_name = member.guardian_contact = ""
-        member.guardian_consent = False
         # The yearly report counts a person once by account, else by email (exports._person_key).
         # A row linked to the account stays linked (the account is anonymised below); any other
         # row gets the account's stand-in address instead of a blank, so the person still counts
         # once and does not merge with every other erased member.
-        member.email = "" if member.user_id == user.id else erased_email(user.id)
+        anonymise_member(member, "" if member.user_id == user.id else erased_email(user.id))
         touched[member.entry_id] = member.entry
     paths = []
     for entry in db.session.scalars(select(Entry).where(Entry.leader_id == user.id)):
@@ -146,12 +157,12 @@ def erase_entries(actor: User, user: User) -> Erasure:
             paths.append(files.file_path(row))
             entry.files.remove(row)
     for entry in touched.values():
-        entry.title = _without(entry.title, names)
-        entry.summary = _without(entry.summary, names)
-        entry.answers = {k: _without(v, names) if isinstance(v, str) else v for k, v in entry.answers.items()}
+        entry.title = without_names(entry.title, names)
+        entry.summary = without_names(entry.summary, names)
+        entry.answers = {k: without_names(v, names) if isinstance(v, str) else v for k, v in entry.answers.items()}
         for event in entry.history:
             if any(name in event.note for name in names):
-                event.note = _without(event.note, names)
+                event.note = without_names(event.note, names)
         # The search text and the history line are written by the same helpers as every other change
         # (one home each: contests/entries.py).
         entries.refresh_search_text(entry)

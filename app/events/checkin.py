@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, NoReturn
@@ -19,6 +18,7 @@ from typing import Any, NamedTuple, NoReturn
 from flask import current_app
 from sqlalchemy import select, update
 
+from app import shared_cache
 from app.accounts.models import User
 from app.audit.services import record
 from app.database import rowcount
@@ -50,8 +50,8 @@ EVENT_ENDED = MESSAGES["event_ended"]
 # Why a later check-in was undone when an offline scan made earlier reached the server.
 SUPERSEDED_REASON = "Lượt quét ngoại tuyến sớm hơn tại {gate}"
 OFFLINE_GRACE = timedelta(hours=24)  # how old a queued offline scan's own timestamp may be
-DEVICE_CACHE_SECONDS = 5  # how long a process remembers a valid device token (see scope_for_device)
-_DEVICE_CACHE = "event_device_cache"  # its key in app.extensions: {token hash: (monotonic time, row)}
+DEVICE_CACHE_SECONDS = 5  # how long the shared cache keeps a valid device token (see scope_for_device)
+_REVOKED = "revoked"  # what a revoked token's cache entry holds for that long (see forget_device)
 
 Answer = dict[str, Any]  # the JSON a scanner receives
 
@@ -331,26 +331,52 @@ def _device(token_hash: str) -> DeviceRow | None:
     )
 
 
+def _device_ttl() -> float:
+    return float(current_app.config.get("EVENT_DEVICE_CACHE_SECONDS", DEVICE_CACHE_SECONDS))
+
+
+def _device_to_cache(row: DeviceRow) -> list[Any]:
+    ends = row.ends_at.isoformat()
+    return [row.id, row.name, row.event_id, row.slug, row.event_name, row.gates, ends, row.late_checkin]
+
+
+def _device_from_cache(value: list[Any]) -> DeviceRow:
+    device_id, name, event_id, slug, event_name, gates, ends, late = value
+    return DeviceRow(
+        device_id, name, None, event_id, slug, event_name, gates, datetime.fromisoformat(ends), late
+    )
+
+
+def _device_cached(token_hash: str) -> DeviceRow | None:
+    """The device's row from the shared cache, or read and (when valid) remembered there."""
+    ttl = _device_ttl()
+    if ttl <= 0:
+        return _device(token_hash)
+    key = f"events:device:{token_hash}"
+    hit = shared_cache.get(key)
+    if isinstance(hit, list):
+        try:
+            return _device_from_cache(hit)
+        except (TypeError, ValueError):
+            shared_cache.delete(key)  # written by another version of this code: read the database
+    row = _device(token_hash)
+    if row is not None and row.revoked_at is None and hit != _REVOKED:
+        # `add`, not `put`: a row read just before a revocation must not overwrite its tombstone.
+        shared_cache.add(key, _device_to_cache(row), ttl)
+    return row
+
+
 def scope_for_device(slug: str, token: str) -> ScanScope:
     """A device's bearer token: unknown or revoked → 401; a token of another event → 403.
 
-    A valid token's row is remembered for DEVICE_CACHE_SECONDS in this process (a scanner sends
-    one request per ticket; re-reading the same row each time is a third of the check-in's
-    queries). Revoking clears it here at once (`forget_device`); other worker processes see the
-    revocation within that many seconds. Unknown and revoked tokens are never cached.
+    A valid token's row is remembered for EVENT_DEVICE_CACHE_SECONDS in the shared cache (a scanner
+    sends one request per ticket; re-reading the same row each time is a third of the check-in's
+    queries). It is Redis when REDIS_URL is set, so revoking (`forget_device`) refuses the token on
+    every app instance at once; without Redis the cache is per process (one-process setups). If
+    Redis is unreachable when a token is revoked, instances stop accepting it within that TTL.
+    Unknown and revoked tokens are never cached.
     """
-    token_hash = hash_token(token)
-    cache: dict[str, tuple[float, DeviceRow]] = current_app.extensions.setdefault(_DEVICE_CACHE, {})
-    ttl = current_app.config.get("EVENT_DEVICE_CACHE_SECONDS", DEVICE_CACHE_SECONDS)
-    hit = cache.get(token_hash)
-    if hit is not None and time.monotonic() - hit[0] < ttl:
-        row: DeviceRow | None = hit[1]
-    else:
-        row = _device(token_hash)
-        if row is not None and row.revoked_at is None and ttl > 0:
-            if len(cache) > 1000:
-                cache.clear()
-            cache[token_hash] = (time.monotonic(), row)
+    row = _device_cached(hash_token(token))
     if row is None or row.revoked_at is not None:
         raise NotAuthenticated("Mã thiết bị không hợp lệ hoặc đã bị thu hồi.", code="unauthorized")
     if row.slug != slug:
@@ -368,8 +394,16 @@ def scope_for_device(slug: str, token: str) -> ScanScope:
 
 
 def forget_device(token_hash: str) -> None:
-    """Drop a device token from this process's cache (it was just revoked)."""
-    current_app.extensions.get(_DEVICE_CACHE, {}).pop(token_hash, None)
+    """Drop a revoked device token from the shared cache, for every instance (called after commit).
+
+    A tombstone rather than a delete: a scan that read the row just before the revocation
+    committed cannot put it back (`_device_cached` only adds where nothing is stored)."""
+    ttl = _device_ttl()
+    key = f"events:device:{token_hash}"
+    if ttl <= 0:
+        shared_cache.delete(key)
+    else:
+        shared_cache.put(key, _REVOKED, max(ttl, 1.0))
 
 
 def scope_for_user(slug: str, user: User | None) -> ScanScope:

@@ -9,6 +9,7 @@ same. The person's tickets are revoked, so a copied QR code no longer opens the 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -79,8 +80,29 @@ def export_registrations(user: User, limit: int | None = None) -> list[dict[str,
     return data
 
 
-def _scrub_scans(attendee_ids: set[int]) -> int:
-    """Scanner answers replayed for a retried scan quote the attendee's name and organisation."""
+def anonymise_attendee(
+    attendee: Attendee, now: datetime, reason: str, *, name: str = ERASED, organisation: str = ""
+) -> int:
+    """Strip a registration of the person: `name` for theirs, no phone or email, `organisation`
+    (default none) for theirs, the staff search text rebuilt from what is left; every ticket still
+    valid is revoked with `reason`, so a copied QR code no longer opens the gate. The row itself
+    stays (event counts add rows). Returns how many tickets were revoked. Used by the erasure below
+    and by the retention purge (app/admin/retention.py); the caller commits."""
+    attendee.full_name = name
+    attendee.phone = attendee.email = None
+    attendee.organisation = organisation
+    attendee.search_text = tickets.search_key(name, None, organisation)
+    revoked = 0
+    for ticket in attendee.tickets:
+        if ticket.revoked_at is None:
+            ticket.revoked_at, ticket.revoked_reason = now, reason
+            revoked += 1
+    return revoked
+
+
+def scrub_scans(attendee_ids: set[int]) -> int:
+    """Scanner answers replayed for a retried scan quote the attendee's name and organisation:
+    replace them in the stored answers of these attendees (returns how many answers changed)."""
     event_ids = select(Attendee.event_id).where(Attendee.id.in_(attendee_ids)).distinct()
     changed = 0
     for scan in db.session.scalars(select(Scan).where(Scan.event_id.in_(event_ids))):
@@ -98,17 +120,10 @@ def erase_registrations(actor: User | None, user: User) -> Erasure:
     now = utcnow()
     revoked = 0
     for attendee in attendees:
-        attendee.full_name = ERASED
-        attendee.phone = attendee.email = None
-        attendee.organisation = ""
-        attendee.search_text = tickets.search_key(ERASED, None, "")
         # user_id stays: it points at the anonymised account, and keeps a linked contest's
         # re-sync from registering the same person again.
-        for ticket in attendee.tickets:
-            if ticket.revoked_at is None:
-                ticket.revoked_at, ticket.revoked_reason = now, REVOKED_REASON
-                revoked += 1
-    _scrub_scans({a.id for a in attendees})
+        revoked += anonymise_attendee(attendee, now, REVOKED_REASON)
+    scrub_scans({a.id for a in attendees})
     record(actor, "event.erase_person", "user", user.id, attendees=len(attendees), tickets=revoked)
     done = [f"họ tên, điện thoại, email, đơn vị của bạn trong {len(attendees)} lượt đăng ký sự kiện"]
     if revoked:

@@ -2,25 +2,25 @@
 
 Everything is counted and grouped by the database (SQLite and PostgreSQL alike); no row comes back
 to Python but one per group. The live page polls every 5 seconds and a stats API serves the
-scanners, so an answer is kept for `STATS_CACHE_SECONDS` (5 by default) per process: a few seconds
-of staleness on a wall display, instead of re-counting 200,000 rows for every open screen.
+scanners, so an answer is kept for `STATS_CACHE_SECONDS` (5 by default) in the shared cache (Redis
+when configured: one count per event every few seconds for all app instances together, and every
+screen sees the same figures): a few seconds of staleness on a wall display, instead of re-counting
+200,000 rows for every open screen.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, func, select
 
+from app import shared_cache
 from app.errors import NotFound
 from app.events.models import Attendee, Checkin, Event
 from app.extensions import db
 from app.localtime import LOCAL_TZ, format_datetime, utcnow
-
-_CACHE = "events_stats_cache"
 
 
 def _local_hour(column: Any) -> ColumnElement[str]:
@@ -35,20 +35,9 @@ def _local_hour(column: Any) -> ColumnElement[str]:
     return func.strftime("%Y-%m-%d %H:00", column, f"{hours:+d} hours")
 
 
-def _cached(key: tuple[str, int], compute: Any) -> Any:
+def _cached(key: str, compute: Any) -> Any:
     seconds = float(current_app.config.get("STATS_CACHE_SECONDS", 5))
-    if seconds <= 0:
-        return compute()
-    cache: dict[tuple[str, int], tuple[float, Any]] = current_app.extensions.setdefault(_CACHE, {})
-    now = time.monotonic()
-    hit = cache.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    value = compute()
-    if len(cache) > 1000:  # events are few; never let a long-running worker's cache grow unbounded
-        cache.clear()
-    cache[key] = (now + seconds, value)
-    return value
+    return shared_cache.remember(key, seconds, compute)
 
 
 def _active(event_id: int) -> ColumnElement[bool]:
@@ -65,7 +54,7 @@ def _totals(event_id: int) -> dict[str, int]:
 
 def event_totals(event_id: int) -> dict[str, int]:
     """Registered and checked in, nothing else: what an attendee list shows above its page."""
-    return dict(_cached(("totals", event_id), lambda: _totals(event_id)))
+    return dict(_cached(f"events:totals:{event_id}", lambda: _totals(event_id)))
 
 
 def _stats(event_id: int) -> dict[str, Any]:
@@ -116,5 +105,5 @@ def _stats(event_id: int) -> dict[str, Any]:
 
 def event_stats(event_id: int) -> dict[str, Any]:
     """Live counts: registered vs checked in, per gate, per category, per local hour (cached a few
-    seconds per process; `updated_at` says when they were counted)."""
-    return dict(_cached(("stats", event_id), lambda: _stats(event_id)))
+    seconds for every instance; `updated_at` says when they were counted)."""
+    return dict(_cached(f"events:stats:{event_id}", lambda: _stats(event_id)))

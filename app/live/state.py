@@ -3,8 +3,9 @@ the stage's rows, and the stage's version number that every client polls.
 
 Transport (docs/ARCHITECTURE.md): short polling with ETags. A client sends the version it holds in
 `If-None-Match`; the answer is `304 Not Modified` until the version changes. The version is read
-from the database (so every app instance answers the same) and kept for `LIVE_VERSION_CACHE_SECONDS`
-(0.5 s) per process: hundreds of phones polling every second or two cost the database a couple of
+from the database and kept for `LIVE_VERSION_CACHE_SECONDS` (0.5 s) in the shared cache (Redis when
+configured, so every app instance answers with the same version and a phone moving between instances
+never steps back): hundreds of phones polling every second or two cost the database a couple of
 reads per second, and a change reaches every client of every instance within about 1.5 s.
 Timers are sent as "started at" + duration + the server's clock, and counted down by the client.
 """
@@ -12,13 +13,13 @@ Timers are sent as "started at" + duration + the server's clock, and counted dow
 from __future__ import annotations
 
 import threading
-import time
 from decimal import Decimal
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
+from app import shared_cache
 from app.accounts.models import User
 from app.contests.models import Entry, TeamMember
 from app.extensions import db
@@ -35,31 +36,18 @@ def _ms(value: Any) -> int | None:
 
 
 class LiveCache:
-    """Per app and process (kept in `app.extensions`): each stage's version, read at most every
-    `LIVE_VERSION_CACHE_SECONDS`, and the public state built for that version. Thread-safe."""
+    """Per app and process (kept in `app.extensions`): the public state built for each stage's
+    version (a version's state never changes, so this copy can never be stale). Thread-safe."""
 
     def __init__(self) -> None:
-        self._versions: dict[str, tuple[float, int, int]] = {}
         self._public: dict[int, tuple[int, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def version(self, key: str) -> tuple[int, int] | None:
         """(stage id, version) for a stage's id (``"id:N"``) or public key (``"key:…"``)."""
         seconds = float(current_app.config.get("LIVE_VERSION_CACHE_SECONDS", 0.5))
-        now = time.monotonic()
-        with self._lock:
-            hit = self._versions.get(key)
-        if hit is not None and now - hit[0] < seconds:
-            return hit[1], hit[2]
-        kind, _, value = key.partition(":")
-        column = LiveStage.id if kind == "id" else LiveStage.public_key
-        wanted: int | str = int(value) if kind == "id" else value
-        row = db.session.execute(select(LiveStage.id, LiveStage.version).where(column == wanted)).first()
-        if row is None:
-            return None
-        with self._lock:
-            self._versions[key] = (now, row[0], row[1])
-        return row[0], row[1]
+        found = shared_cache.remember(f"live:version:{key}", seconds, lambda: _read_version(key))
+        return (int(found[0]), int(found[1])) if found is not None else None
 
     def public(self, stage_id: int, version: int) -> dict[str, Any] | None:
         with self._lock:
@@ -71,6 +59,14 @@ class LiveCache:
     def remember_public(self, stage_id: int, data: dict[str, Any]) -> None:
         with self._lock:
             self._public[stage_id] = (int(data["version"]), data)
+
+
+def _read_version(key: str) -> list[int] | None:
+    kind, _, value = key.partition(":")
+    column = LiveStage.id if kind == "id" else LiveStage.public_key
+    wanted: int | str = int(value) if kind == "id" else value
+    row = db.session.execute(select(LiveStage.id, LiveStage.version).where(column == wanted)).first()
+    return None if row is None else [row[0], row[1]]
 
 
 def _cache() -> LiveCache:

@@ -9,6 +9,10 @@ for the Sở's organisers, who can send it again. Nothing here raises into the c
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import logging
 import re
 import smtplib
 import uuid
@@ -17,7 +21,7 @@ from email import message_from_bytes
 from email.header import Header
 from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -130,22 +134,70 @@ def deliver(message: EmailMessage, task: Any = None) -> None:
     app = current_app
     if app.config.get("MAIL_CAPTURE"):
         outbox().append(message)
+        log_mail("sent", message, transport="capture")
         return
     if not app.config.get("SMTP_HOST"):
         _write_file(message)
+        log_mail("sent", message, transport="file")
         return
     attempt = MAIL_RETRIES - (task.retries if task is not None else 0) + 1
     try:
         _smtp_send(message)
     except PermanentFailure as error:
+        log_mail("failed", message, transport="smtp", attempt=attempt, error=error.__cause__ or error)
         _record_failure(message, str(error), attempt, permanent=True)
     except (OSError, smtplib.SMTPException) as error:
         last = task is None or task.retries == 0
-        app.logger.warning("Gửi email tới %s thất bại (lần %d): %s", message["To"], attempt, error)
+        log_mail("failed" if last else "retry", message, transport="smtp", attempt=attempt, error=error)
         if last:
             _record_failure(message, _describe(error), attempt, permanent=False)
             return
         raise  # Huey schedules the retry after the back-off
+    else:
+        log_mail("sent", message, transport="smtp", attempt=attempt)
+
+
+MAIL_LOG = logging.getLogger("kndmst.mail")
+LOG_LEVELS = {"sent": logging.INFO, "retry": logging.WARNING, "failed": logging.ERROR}
+
+
+def log_mail(
+    outcome: str,
+    message: EmailMessage,
+    *,
+    transport: str,
+    attempt: int = 1,
+    error: BaseException | None = None,
+) -> None:
+    """One JSON line in the `kndmst.mail` log per message sent, attempt that will be retried, or
+    message given up on. Never the body, the subject or the address: the recipient's domain, and
+    a keyed hash of the address (HMAC with SECRET_KEY) that finds every line about one person
+    without revealing it to whoever reads the log; the Message-ID ties the line to the SMTP
+    server's own log. The server's refusal text often quotes the address: only its code is kept
+    (the whole text is in `mail_failures`, for the Sở)."""
+    address = parseaddr(str(message["To"] or ""))[1].strip().lower()
+    fields: dict[str, object] = {
+        "event": "mail",
+        "outcome": outcome,
+        "transport": transport,
+        "message_id": str(message["Message-ID"] or ""),
+        "to_domain": address.rpartition("@")[2],
+        "to_hash": recipient_hash(address),
+        "attempt": attempt,
+    }
+    if error is not None:
+        fields["error"] = type(error).__name__
+        code = getattr(error, "smtp_code", None)
+        if code is None and isinstance(error, smtplib.SMTPRecipientsRefused):
+            code = next((c for c, _text in error.recipients.values()), None)
+        fields["smtp_code"] = code
+    MAIL_LOG.log(LOG_LEVELS[outcome], json.dumps(fields, separators=(",", ":")))
+
+
+def recipient_hash(address: str) -> str:
+    """16 hex characters of HMAC-SHA256(SECRET_KEY, the lower-case address)."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, address.strip().lower().encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def _smtp_send(message: EmailMessage) -> None:
@@ -184,7 +236,6 @@ def _text(value: bytes | str) -> str:
 
 
 def _record_failure(message: EmailMessage, error: str, attempts: int, *, permanent: bool) -> None:
-    current_app.logger.error("Không gửi được email tới %s sau %d lần: %s", message["To"], attempts, error)
     db.session.add(
         MailFailure(
             email=str(message["To"] or "")[:320],
@@ -211,9 +262,6 @@ def _write_file(message: EmailMessage) -> None:
     safe_to = re.sub(r"[^a-zA-Z0-9@._-]", "_", to)
     path = folder / f"{utcnow():%Y%m%d-%H%M%S}-{safe_to}-{uuid.uuid4().hex[:6]}.eml"
     path.write_bytes(bytes(message))
-    current_app.logger.info(
-        "Email (không có SMTP) tới %s: %s → %s\n%s", to, message["Subject"], path, message.get_content()
-    )
 
 
 def purge_failures() -> int:
