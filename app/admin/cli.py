@@ -96,7 +96,9 @@ def register_cli(app: Flask) -> None:
         """Thời hạn lưu trữ dữ liệu cá nhân theo thông báo quyền riêng tư."""
 
     @retention_group.command("purge")
-    @click.option("--dry-run", is_flag=True, help="Chỉ đếm những gì sẽ bị xoá hoặc ẩn danh, không thay đổi gì.")
+    @click.option(
+        "--dry-run", is_flag=True, help="Chỉ đếm những gì sẽ bị xoá hoặc ẩn danh, không thay đổi gì."
+    )
     def retention_purge_command(dry_run: bool) -> None:
         """Xoá mã, phiên, lượt đăng nhập, thư mời đã hết hạn; ẩn danh đăng ký sự kiện và hồ sơ dự thi quá hạn lưu trữ."""
         counts, cut = retention.purge(dry_run=dry_run)

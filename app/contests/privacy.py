@@ -159,7 +159,9 @@ def erase_entries(actor: User, user: User) -> Erasure:
     for entry in touched.values():
         entry.title = without_names(entry.title, names)
         entry.summary = without_names(entry.summary, names)
-        entry.answers = {k: without_names(v, names) if isinstance(v, str) else v for k, v in entry.answers.items()}
+        entry.answers = {
+            k: without_names(v, names) if isinstance(v, str) else v for k, v in entry.answers.items()
+        }
         for event in entry.history:
             if any(name in event.note for name in names):
                 event.note = without_names(event.note, names)
