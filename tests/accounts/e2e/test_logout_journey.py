@@ -16,7 +16,7 @@ def test_logout_ends_the_session_for_back_button_and_copied_cookies(page, live_s
     page.get_by_label("Mật khẩu").fill("HoaSen2024x")
     page.get_by_label("Ghi nhớ đăng nhập trên thiết bị này").check()
     page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("heading", name="Tài khoản")).to_be_visible()
+    expect(page.get_by_role("heading", name="Bài dự thi của tôi")).to_be_visible()  # an applicant's landing
     copied = page.context.cookies()
     assert {c["name"] for c in copied} >= {"session", "remember_token"}
     shoot("signed-in")

@@ -27,10 +27,10 @@ def _seed_demo(app) -> None:
 
 def _login(page, base):
     page.goto(f"{base}/tai-khoan/dang-nhap")
-    page.fill("input[name=email]", "bantochuc@demo.kndmst.vn")
-    page.fill("input[name=password]", "ToChuc@2024")
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url("**/tai-khoan/**")
+    page.get_by_label("Email").fill("bantochuc@demo.kndmst.vn")
+    page.get_by_label("Mật khẩu").fill("ToChuc@2024")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/quan-ly/cuoc-thi")  # an organiser lands on the management overview
 
 
 def test_dashboard_charts_export_report_and_import(live_server, page, shoot, tmp_path):
