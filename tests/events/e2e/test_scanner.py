@@ -295,8 +295,8 @@ def test_search_group_and_walk_in_at_the_desk(page, live_server, scene, shoot):
     page.get_by_label("Tên hoặc số điện thoại (gõ không dấu cũng được)").fill("nguyen thi hong")
     page.get_by_role("button", name="Tìm", exact=True).click()
     page.get_by_role("button", name="Check-in Nguyễn Thị Hồng").click()
-    page.wait_for_selector("#result.ok")
-    expect(page.locator("#search-results")).to_contain_text("Đã vào")
+    expect(page.get_by_role("status", name="Kết quả quét")).to_contain_text("Hợp lệ")
+    expect(page.get_by_role("list", name="Tìm người tham dự")).to_contain_text("Đã vào")
     shoot("search-checkin")
 
     # The whole delegation at once.
@@ -311,7 +311,7 @@ def test_search_group_and_walk_in_at_the_desk(page, live_server, scene, shoot):
     page.get_by_text("Đăng ký tại chỗ (khách chưa có vé)").click()
     page.get_by_label("Họ và tên").fill("Hồ Văn Vãng Lai")
     page.get_by_role("button", name="Đăng ký và check-in").click()
-    expect(page.locator("#walkin-message")).to_contain_text("đồng ý")
+    expect(page.get_by_role("alert").filter(has_text="đồng ý")).to_be_visible()
     page.get_by_label(re.compile("xử lý thông tin đăng ký")).check()
     assert_accessible_form(page)
     page.get_by_role("button", name="Đăng ký và check-in").click()
